@@ -1,0 +1,15 @@
+package library
+
+// Track is one audio file of the library: its tags, completed from the path
+// where a tag is missing.
+type Track struct {
+	Path        string // relative to the library root, slash-separated
+	Artist      string
+	AlbumArtist string // empty when the file does not say
+	Album       string
+	Title       string
+	Genre       string
+	TrackNo     int // 0 when unknown
+	Disc        int // 0 when unknown
+	Year        int // 0 when unknown
+}

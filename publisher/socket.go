@@ -1,0 +1,474 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/topics"
+)
+
+// SocketOptions configure a Socket. Zero values take the defaults.
+type SocketOptions struct {
+	// HWM is each subscriber's queue, in messages (default 1000, as
+	// libzmq's ZMQ_SNDHWM). A message for a subscriber whose queue is full
+	// is dropped for that subscriber only.
+	HWM int
+	// MaxSubscribers bounds connections, handshaking ones included
+	// (default 1024). Connections past it are closed at once.
+	MaxSubscribers int
+	// WriteTimeout disconnects a subscriber that takes longer than this to
+	// accept a write (default 30s): a laptop suspended with its connection
+	// open is let go instead of holding a full queue for ever.
+	WriteTimeout time.Duration
+	// Linger is how long Close waits to send what is still queued (default 1s).
+	Linger time.Duration
+	// Limits bound what a peer may send (default zmtp.DefaultLimits).
+	Limits zmtp.Limits
+	// MaxSubscriptionBytes bounds the sum of one peer's prefixes (default 64 KiB).
+	MaxSubscriptionBytes int
+	// Logger receives connection events (default: discard).
+	Logger *slog.Logger
+}
+
+func (o *SocketOptions) setDefaults() {
+	if o.HWM <= 0 {
+		o.HWM = 1000
+	}
+	if o.MaxSubscribers <= 0 {
+		o.MaxSubscribers = 1024
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 30 * time.Second
+	}
+	if o.Linger <= 0 {
+		o.Linger = time.Second
+	}
+	if o.Limits == (zmtp.Limits{}) {
+		o.Limits = zmtp.DefaultLimits
+	}
+	if o.MaxSubscriptionBytes <= 0 {
+		o.MaxSubscriptionBytes = 64 << 10
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Socket is a ZeroMQ PUB endpoint: libzmq's and pyzmq's SUB sockets, and
+// trackfeed's subscriber, connect to it. It is built here rather than taken
+// from zmq4.NewPub because that one writes to subscribers in turn with a
+// blocking write: measured on this machine (v0.17.0, two SUBs, 64 KB
+// messages at 100/s, one SUB never reading), the other SUB got nothing after
+// message 83. Here each subscriber has its own goroutine and bounded queue,
+// like libzmq's per-pipe high-water mark: a slow subscriber loses messages
+// (counted), the others never wait for it.
+type Socket struct {
+	opts      SocketOptions
+	log       *slog.Logger
+	listeners []net.Listener
+	slots     chan struct{}
+
+	mu    sync.Mutex
+	peers map[*peer]struct{}
+	snap  atomic.Pointer[[]*peer] // copy of peers for Send, rebuilt on change
+
+	ctx     context.Context // cancelled by Close
+	cancel  context.CancelFunc
+	closing <-chan struct{} // ctx.Done()
+	wg      sync.WaitGroup
+
+	sent, dropped, rejected atomic.Uint64
+}
+
+// Listen binds every endpoint (tcp://HOST:PORT or ipc://PATH) and starts
+// accepting subscribers. If one endpoint fails, none stays bound.
+func Listen(endpoints []string, opts SocketOptions) (*Socket, error) {
+	if len(endpoints) == 0 {
+		return nil, errors.New("no endpoint to bind (give --bind tcp://*:10001)")
+	}
+	opts.setDefaults()
+	s := &Socket{
+		opts:  opts,
+		log:   opts.Logger,
+		slots: make(chan struct{}, opts.MaxSubscribers),
+		peers: make(map[*peer]struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.closing = s.ctx.Done()
+	s.snap.Store(new([]*peer))
+	for _, ep := range endpoints {
+		l, err := zmtp.Listen(ep)
+		if err != nil {
+			for _, l := range s.listeners {
+				l.Close()
+			}
+			return nil, err
+		}
+		s.listeners = append(s.listeners, l)
+	}
+	for _, l := range s.listeners {
+		s.wg.Add(1)
+		go s.accept(l)
+	}
+	return s, nil
+}
+
+// Endpoints are the bound endpoints, with ports the kernel chose filled in.
+func (s *Socket) Endpoints() []string {
+	eps := make([]string, len(s.listeners))
+	for i, l := range s.listeners {
+		eps[i] = zmtp.Endpoint(l.Addr())
+	}
+	return eps
+}
+
+func (s *Socket) accept(l net.Listener) {
+	defer s.wg.Done()
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			select {
+			case <-s.closing:
+				return
+			default:
+			}
+			if isTemporary(err) {
+				// EMFILE and friends: wait a moment rather than spin.
+				s.log.Warn("accept failed; retrying", "err", err)
+				select {
+				case <-time.After(100 * time.Millisecond):
+				case <-s.closing:
+					return
+				}
+				continue
+			}
+			s.log.Error("accept stopped", "endpoint", zmtp.Endpoint(l.Addr()), "err", err)
+			return
+		}
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			s.rejected.Add(1)
+			s.log.Warn("connection refused: --max-subscribers reached", "remote", nc.RemoteAddr(), "max", s.opts.MaxSubscribers)
+			nc.Close()
+			continue
+		}
+		s.wg.Add(1)
+		go s.serve(nc)
+	}
+}
+
+// isTemporary tells a resource error worth retrying (too many open files)
+// from a closed listener.
+func isTemporary(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
+		errors.Is(err, syscall.ECONNABORTED)
+}
+
+// serve owns one connection from accept to close.
+func (s *Socket) serve(nc net.Conn) {
+	defer s.wg.Done()
+	defer func() { <-s.slots }()
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	// Close the connection if the socket closes during the handshake.
+	stop := context.AfterFunc(s.ctx, func() { nc.SetDeadline(time.Now()) })
+	c, err := zmtp.Handshake(nc, zmq4.Pub, true, s.opts.Limits)
+	stopped := !stop()
+	if err != nil || stopped {
+		if err != nil {
+			s.log.Debug("handshake failed", "remote", nc.RemoteAddr(), "err", err)
+		}
+		nc.Close()
+		return
+	}
+	p := &peer{
+		s:    s,
+		c:    c,
+		q:    make(chan []byte, s.opts.HWM),
+		ctrl: make(chan []byte, 4),
+		done: make(chan struct{}),
+	}
+	s.add(p)
+	s.log.Debug("subscriber connected", "remote", nc.RemoteAddr())
+
+	var writer sync.WaitGroup
+	writer.Add(1)
+	go func() {
+		defer writer.Done()
+		p.write()
+	}()
+	err = p.read()
+	p.stop()
+	writer.Wait()
+	c.Close()
+	s.remove(p)
+	level := slog.LevelDebug
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		level = slog.LevelWarn
+	}
+	s.log.Log(context.Background(), level, "subscriber gone", "remote", nc.RemoteAddr(), "dropped", p.dropped.Load(), "reason", errString(err))
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "closed"
+	}
+	return err.Error()
+}
+
+func (s *Socket) add(p *peer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.peers[p] = struct{}{}
+	s.rebuild()
+}
+
+func (s *Socket) remove(p *peer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.peers, p)
+	s.rebuild()
+}
+
+func (s *Socket) rebuild() {
+	snap := make([]*peer, 0, len(s.peers))
+	for p := range s.peers {
+		snap = append(snap, p)
+	}
+	s.snap.Store(&snap)
+}
+
+// Send queues one message, already in wire form (zmtp.AppendMsg), for every
+// subscriber whose subscriptions match topic. It never blocks. The socket
+// keeps msg: do not modify it afterwards.
+func (s *Socket) Send(topic string, msg []byte) {
+	for _, p := range *s.snap.Load() {
+		if !p.subs.match(topic) {
+			continue
+		}
+		select {
+		case p.q <- msg:
+			s.sent.Add(1)
+		default:
+			p.dropped.Add(1)
+			s.dropped.Add(1)
+		}
+	}
+}
+
+// Stats are counters since the socket was made.
+type Stats struct {
+	Subscribers int    // connected now, handshake done
+	Queued      uint64 // messages queued for a subscriber
+	Dropped     uint64 // messages dropped for a full queue
+	Rejected    uint64 // connections refused past MaxSubscribers
+}
+
+// Stats returns the counters.
+func (s *Socket) Stats() Stats {
+	return Stats{
+		Subscribers: len(*s.snap.Load()),
+		Queued:      s.sent.Load(),
+		Dropped:     s.dropped.Load(),
+		Rejected:    s.rejected.Load(),
+	}
+}
+
+// Close stops accepting, gives every subscriber up to Linger to receive
+// what is queued for it, and closes every connection. It waits for every
+// goroutine of the socket and may be called more than once.
+func (s *Socket) Close() error {
+	s.cancel()
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	s.wg.Wait()
+	return nil
+}
+
+// peer is one subscriber connection: a reader goroutine (serve) for its
+// subscriptions and heartbeats, a writer goroutine for its queue.
+type peer struct {
+	s       *Socket
+	c       *zmtp.Conn
+	q       chan []byte // feed messages, bounded by HWM
+	ctrl    chan []byte // PONG replies
+	subs    subscriptions
+	dropped atomic.Uint64
+
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+func (p *peer) stop() { p.stopOnce.Do(func() { close(p.done) }) }
+
+// write sends queued messages, coalescing whatever is queued into one
+// flush. It ends when the peer stops (after sending what is queued, within
+// Linger, if the socket is closing) or a write fails.
+func (p *peer) write() {
+	defer p.c.Close() // unblocks the reader when a write fails
+	for {
+		select {
+		case m := <-p.q:
+			if !p.burst(m) {
+				return
+			}
+		case m := <-p.ctrl:
+			if !p.burst(m) {
+				return
+			}
+		case <-p.done:
+			return
+		case <-p.s.closing:
+			p.linger()
+			return
+		}
+	}
+}
+
+// burst writes m and everything else already queued, then flushes.
+func (p *peer) burst(m []byte) bool {
+	if err := p.c.Write(m); err != nil {
+		return false
+	}
+	for more := true; more; {
+		select {
+		case m := <-p.q:
+			if p.c.Write(m) != nil {
+				return false
+			}
+		case m := <-p.ctrl:
+			if p.c.Write(m) != nil {
+				return false
+			}
+		default:
+			more = false
+		}
+	}
+	if err := p.c.Flush(time.Now().Add(p.s.opts.WriteTimeout)); err != nil {
+		if !errors.Is(err, net.ErrClosed) {
+			p.s.log.Warn("subscriber too slow or gone; disconnecting", "remote", p.c.NetConn().RemoteAddr(), "err", err)
+		}
+		return false
+	}
+	return true
+}
+
+func (p *peer) linger() {
+	deadline := time.Now().Add(p.s.opts.Linger)
+	for {
+		select {
+		case m := <-p.q:
+			if p.c.Write(m) != nil {
+				return
+			}
+			continue
+		default:
+		}
+		p.c.Flush(deadline)
+		return
+	}
+}
+
+// read takes subscriptions and heartbeats from the peer until it leaves,
+// breaks a limit, or the peer stops.
+func (p *peer) read() error {
+	for {
+		frames, command, err := p.c.ReadMsg()
+		if err != nil {
+			return err
+		}
+		if command {
+			if err := p.command(frames[0]); err != nil {
+				return err
+			}
+			continue
+		}
+		// ZMTP 3.0 subscriptions: one frame, 1 or 0 then the prefix.
+		// Anything else a SUB sends is ignored, as libzmq does.
+		if len(frames) != 1 || len(frames[0]) == 0 {
+			continue
+		}
+		switch f := frames[0]; f[0] {
+		case 1:
+			if err := p.subscribe(string(f[1:]), true); err != nil {
+				return err
+			}
+		case 0:
+			p.subscribe(string(f[1:]), false)
+		}
+	}
+}
+
+func (p *peer) command(frame []byte) error {
+	name, data, err := zmtp.ParseCommand(frame)
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "PING":
+		// PING: 2-byte TTL, then up to 16 bytes of context echoed in PONG.
+		ctx := []byte{}
+		if len(data) > 2 {
+			ctx = data[2:min(len(data), 18)]
+		}
+		select {
+		case p.ctrl <- zmtp.AppendCommand(nil, "PONG", ctx):
+		default: // a peer that floods PINGs gets fewer PONGs
+		}
+	case "SUBSCRIBE": // ZMTP 3.1
+		return p.subscribe(string(data), true)
+	case "CANCEL":
+		p.subscribe(string(data), false)
+	}
+	return nil
+}
+
+// subscribe adds or removes one prefix.
+func (p *peer) subscribe(prefix string, add bool) error {
+	return p.subs.update(prefix, add, p.s.opts.MaxSubscriptionBytes)
+}
+
+// subscriptions is one peer's multiset of prefixes, with libzmq's semantics
+// (subscribing twice needs two cancels). Its reader goroutine writes it,
+// Send reads it.
+type subscriptions struct {
+	mu       sync.RWMutex
+	prefixes topics.Set
+	bytes    int // sum of distinct prefixes' lengths, plus one each
+}
+
+func (s *subscriptions) update(prefix string, add bool, maxBytes int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case add && s.prefixes.Add(prefix):
+		s.bytes += len(prefix) + 1
+		if s.bytes > maxBytes {
+			return fmt.Errorf("subscriptions over %d bytes", maxBytes)
+		}
+	case !add && s.prefixes.Remove(prefix):
+		s.bytes -= len(prefix) + 1
+	}
+	return nil
+}
+
+func (s *subscriptions) match(topic string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.prefixes.Match(topic)
+}

@@ -1,0 +1,253 @@
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+)
+
+// DefaultEndpoint is where Run connects unless told otherwise.
+const DefaultEndpoint = "tcp://localhost:10001"
+
+// Track is one track of the feed (docs/PROTOCOL.md lists the fields).
+type Track = wire.Track
+
+// Options configure Run. Zero values take the defaults.
+type Options struct {
+	// Endpoints to connect to (default DefaultEndpoint).
+	Endpoints []string
+	// Prefixes to subscribe to; none means every topic.
+	Prefixes []string
+	// Heartbeat is how often to PING a quiet publisher (default 5s); a
+	// publisher silent for three heartbeats is taken for gone and
+	// reconnected to.
+	Heartbeat time.Duration
+	// ReconnectMin and ReconnectMax bound the wait between attempts to
+	// connect (default 100ms, doubling up to 1s).
+	ReconnectMin, ReconnectMax time.Duration
+	// Limits bound what a publisher may send (default zmtp.DefaultLimits).
+	Limits zmtp.Limits
+	// Logger receives connection events and warnings (default: discard).
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if len(o.Endpoints) == 0 {
+		o.Endpoints = []string{DefaultEndpoint}
+	}
+	if len(o.Prefixes) == 0 {
+		o.Prefixes = []string{""}
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 5 * time.Second
+	}
+	if o.ReconnectMin <= 0 {
+		o.ReconnectMin = 100 * time.Millisecond
+	}
+	if o.ReconnectMax < o.ReconnectMin {
+		o.ReconnectMax = max(time.Second, o.ReconnectMin)
+	}
+	if o.Limits == (zmtp.Limits{}) {
+		o.Limits = zmtp.DefaultLimits
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run receives the feed until ctx is cancelled (then it returns nil) or
+// handle returns an error (then it returns that error). handle is called
+// from one goroutine at a time, in the order tracks arrive. Run waits for a
+// publisher that is not there yet and reconnects to one that restarts;
+// messages that are not in trackfeed's format are skipped with a warning.
+func Run(ctx context.Context, opts Options, handle func(Track) error) error {
+	opts.setDefaults()
+	for _, ep := range opts.Endpoints {
+		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+
+	tracks := make(chan Track, 64)
+	var wg sync.WaitGroup
+	for _, ep := range opts.Endpoints {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			(&link{opts: &opts, endpoint: ep, out: tracks, log: opts.Logger.With("endpoint", ep)}).run(ctx)
+		}()
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case t := <-tracks:
+			if err := handle(t); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// link is the connection to one endpoint, for the life of Run.
+type link struct {
+	opts     *Options
+	endpoint string
+	out      chan<- Track
+	log      *slog.Logger
+
+	skipped   int       // foreign messages since the last warning
+	lastWarn  time.Time // rate-limits warnings about foreign messages
+	connected bool      // had a session before (for the log)
+}
+
+func (l *link) run(ctx context.Context) {
+	wait := l.opts.ReconnectMin
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := l.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(start) > 2*l.opts.ReconnectMax {
+			wait = l.opts.ReconnectMin // it worked for a while: start over
+		}
+		if l.connected {
+			l.log.Info("publisher gone; reconnecting", "err", err)
+			l.connected = false
+		} else {
+			l.log.Debug("cannot connect yet; retrying", "err", err, "in", wait)
+		}
+		// ±20% jitter so many subscribers do not return in step.
+		d := time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d):
+		}
+		wait = min(2*wait, l.opts.ReconnectMax)
+	}
+}
+
+// session connects once and receives until the connection ends.
+func (l *link) session(ctx context.Context) error {
+	dctx, cancel := context.WithTimeout(ctx, l.opts.Limits.HandshakeTimeout)
+	nc, err := zmtp.Dial(dctx, l.endpoint)
+	cancel()
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	defer stop()
+	defer nc.Close()
+	c, err := zmtp.Handshake(nc, zmq4.Sub, false, l.opts.Limits)
+	if err != nil {
+		return err
+	}
+	for _, p := range l.opts.Prefixes {
+		c.Write(zmtp.AppendMsg(nil, append([]byte{1}, p...)))
+	}
+	if err := c.Flush(time.Now().Add(l.opts.Limits.HandshakeTimeout)); err != nil {
+		return err
+	}
+	if !l.connected {
+		l.log.Info("connected", "prefixes", l.opts.Prefixes)
+		l.connected = true
+	}
+	return l.receive(ctx, c)
+}
+
+// receive reads messages, answers PINGs, and sends a PING of its own when
+// the publisher has been quiet for a heartbeat.
+func (l *link) receive(ctx context.Context, c *zmtp.Conn) error {
+	nc := c.NetConn()
+	var pinged bool
+	for {
+		if err := nc.SetReadDeadline(time.Now().Add(l.opts.Heartbeat)); err != nil {
+			return err
+		}
+		frames, command, err := c.ReadMsg()
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout():
+			if pinged {
+				return fmt.Errorf("no answer to PING within %v", l.opts.Heartbeat)
+			}
+			// TTL in deciseconds: the publisher may drop us after 3 heartbeats.
+			ttl := uint16(min(3*l.opts.Heartbeat/(100*time.Millisecond), 0xffff))
+			c.Write(zmtp.AppendCommand(nil, "PING", []byte{byte(ttl >> 8), byte(ttl)}))
+			if err := c.Flush(time.Now().Add(l.opts.Heartbeat)); err != nil {
+				return err
+			}
+			pinged = true
+			continue
+		case errors.Is(err, io.EOF):
+			return errors.New("publisher closed the connection")
+		case err != nil:
+			return err
+		}
+		pinged = false
+		if command {
+			if err := l.command(c, frames[0]); err != nil {
+				return err
+			}
+			continue
+		}
+		t, err := wire.Decode(frames)
+		if err != nil {
+			l.foreign(err)
+			continue
+		}
+		select {
+		case l.out <- t:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (l *link) command(c *zmtp.Conn, frame []byte) error {
+	name, data, err := zmtp.ParseCommand(frame)
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "PING":
+		ctx := []byte{}
+		if len(data) > 2 {
+			ctx = data[2:min(len(data), 18)]
+		}
+		c.Write(zmtp.AppendCommand(nil, "PONG", ctx))
+		return c.Flush(time.Now().Add(l.opts.Heartbeat))
+	case "ERROR":
+		return fmt.Errorf("publisher sent ERROR %q", data)
+	}
+	return nil
+}
+
+// foreign warns about a message not in trackfeed's format, at most once a
+// second, with a count of those it did not mention.
+func (l *link) foreign(err error) {
+	l.skipped++
+	if time.Since(l.lastWarn) < time.Second {
+		return
+	}
+	l.log.Warn("skipping message not in trackfeed format", "err", err, "skipped", l.skipped)
+	l.skipped, l.lastWarn = 0, time.Now()
+}
