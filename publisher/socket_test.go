@@ -1,0 +1,497 @@
+package publisher_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+	"go.uber.org/goleak"
+
+	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/subscriber"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// feed is a publisher on a kernel-chosen loopback port, stopped at cleanup.
+type feed struct {
+	sock *publisher.Socket
+	pub  *publisher.Publisher
+	ep   string
+}
+
+func startFeed(t *testing.T, endpoint string, opts publisher.SocketOptions, interval time.Duration, tracks ...library.Track) *feed {
+	t.Helper()
+	sock, err := publisher.Listen([]string{endpoint}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := publisher.NewPlaylist(publisher.Sequential, 1)
+	list.Add(tracks...)
+	f := &feed{sock: sock, pub: publisher.New(sock, list, interval), ep: sock.Endpoints()[0]}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.pub.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		sock.Close()
+	})
+	return f
+}
+
+func tracks(n, albumBytes int) []library.Track {
+	out := make([]library.Track, n)
+	for i := range out {
+		out[i] = library.Track{
+			Path:   fmt.Sprintf("The Streets/A/%02d T.mp3", i),
+			Artist: "The Streets", Album: strings.Repeat("a", albumBytes),
+			Title: fmt.Sprintf("Track %d", i), TrackNo: i,
+		}
+	}
+	return out
+}
+
+// rawSub is a SUB made by hand: it subscribes and then reads only when asked.
+func rawSub(t *testing.T, ep string, prefix string) *zmtp.Conn {
+	t.Helper()
+	nc, err := zmtp.Dial(context.Background(), ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := zmtp.Handshake(nc, zmq4.Sub, false, zmtp.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write(zmtp.AppendMsg(nil, append([]byte{1}, prefix...)))
+	if err := c.Flush(time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// collect receives from ep with subscriber.Run until ctx ends, recording
+// sequence numbers and latencies.
+type collected struct {
+	mu      sync.Mutex
+	seqs    []uint64
+	latency []time.Duration
+}
+
+func (c *collected) run(ctx context.Context, ep string, prefixes ...string) error {
+	return subscriber.Run(ctx, subscriber.Options{Endpoints: []string{ep}, Prefixes: prefixes}, func(tr subscriber.Track) error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.seqs = append(c.seqs, tr.Seq)
+		c.latency = append(c.latency, time.Since(tr.Sent))
+		return nil
+	})
+}
+
+func (c *collected) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seqs)
+}
+
+// gaps counts sequence numbers missing after the first one received.
+func (c *collected) gaps() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for i := 1; i < len(c.seqs); i++ {
+		n += int(c.seqs[i] - c.seqs[i-1] - 1)
+	}
+	return n
+}
+
+func (c *collected) p99() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := slices.Clone(c.latency)
+	slices.Sort(l)
+	if len(l) == 0 {
+		return 0
+	}
+	return l[len(l)*99/100]
+}
+
+// TestStalledSubscriber: one subscriber never reads; the others still get
+// every track, promptly, and the stalled one loses messages (libzmq's
+// high-water-mark rule) instead of holding up the feed.
+func TestStalledSubscriber(t *testing.T) {
+	// 16 KB messages every 2 ms fill the stalled peer's socket buffers
+	// within a second or two.
+	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{HWM: 100}, 2*time.Millisecond, tracks(50, 16<<10)...)
+	stalled := rawSub(t, f.ep, "")
+	_ = stalled
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	good := make([]*collected, 3)
+	var wg sync.WaitGroup
+	for i := range good {
+		good[i] = &collected{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			good[i].run(ctx, f.ep, "the_")
+		}()
+	}
+	wg.Wait()
+
+	st := f.sock.Stats()
+	if st.Dropped == 0 {
+		t.Errorf("stalled subscriber lost nothing (stats %+v): its buffers never filled, the test proves nothing", st)
+	}
+	for i, g := range good {
+		t.Logf("subscriber %d: %d tracks, %d gaps, p99 latency %v", i, g.len(), g.gaps(), g.p99())
+		if g.len() < 500 {
+			t.Errorf("subscriber %d got only %d tracks in 4 s at 500/s", i, g.len())
+		}
+		if g.gaps() != 0 {
+			t.Errorf("subscriber %d missed %d tracks", i, g.gaps())
+		}
+		if p := g.p99(); p > 50*time.Millisecond {
+			t.Errorf("subscriber %d p99 latency %v, want ≤ 50ms", i, p)
+		}
+	}
+	t.Logf("publisher stats: %+v", st)
+}
+
+// TestSlowSubscriberCutOff: a subscriber that accepts no bytes for
+// WriteTimeout is disconnected.
+func TestSlowSubscriberCutOff(t *testing.T) {
+	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{HWM: 10, WriteTimeout: 300 * time.Millisecond}, time.Millisecond, tracks(10, 32<<10)...)
+	c := rawSub(t, f.ep, "")
+	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return f.sock.Stats().Subscribers == 1 })
+	waitFor(t, 10*time.Second, "the stalled subscriber to be cut off", func() bool { return f.sock.Stats().Subscribers == 0 })
+	// What it had buffered is still readable; then the connection ends.
+	c.NetConn().SetReadDeadline(time.Now().Add(5 * time.Second))
+	var err error
+	for err == nil {
+		_, _, err = c.ReadMsg()
+	}
+	if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "reset") {
+		t.Errorf("after cut-off, read = %v, want EOF", err)
+	}
+}
+
+// TestCloseSendsQueued: closing the socket first sends what is queued.
+func TestCloseSendsQueued(t *testing.T) {
+	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rawSub(t, sock.Endpoints()[0], "")
+	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	// Subscriptions travel separately from the handshake: send until one arrives.
+	got := make(chan int, 1)
+	go func() {
+		n := 0
+		c.NetConn().SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			frames, _, err := c.ReadMsg()
+			if err != nil {
+				got <- n
+				return
+			}
+			if string(frames[0]) == "last" {
+				got <- n
+				return
+			}
+			n++
+		}
+	}()
+	for sock.Stats().Queued == 0 {
+		sock.Send("x", zmtp.AppendMsg(nil, []byte("x")))
+		time.Sleep(time.Millisecond)
+	}
+	before := sock.Stats().Queued
+	for range 500 {
+		sock.Send("x", zmtp.AppendMsg(nil, []byte("x"), []byte(strings.Repeat("y", 1000))))
+	}
+	sock.Send("last", zmtp.AppendMsg(nil, []byte("last")))
+	sock.Close()
+	if n := <-got; uint64(n) < before+500-1 {
+		t.Errorf("subscriber got %d messages before close, want every one of %d queued", n, before+500)
+	}
+}
+
+// TestRestart: subscribers resume after the publisher comes back, and a
+// subscriber started before any publisher connects when one appears.
+func TestRestart(t *testing.T) {
+	for _, down := range []time.Duration{time.Second, 60 * time.Second} {
+		t.Run(fmt.Sprint("down ", down), func(t *testing.T) {
+			if down > 10*time.Second && testing.Short() {
+				t.Skip("long downtime skipped in -short mode")
+			}
+			t.Parallel()
+			ep := "ipc://" + t.TempDir() + "/feed.sock"
+			ctx, cancel := context.WithTimeout(context.Background(), down+20*time.Second)
+			defer cancel()
+			var got collected
+			done := make(chan error, 1)
+			go func() { done <- got.run(ctx, ep, "") }() // before any publisher
+
+			first := startFeedUntil(t, ep, 5*time.Millisecond)
+			waitFor(t, 3*time.Second, "first track", func() bool { return got.len() > 0 })
+			first()
+			stopped := got.len()
+			time.Sleep(down)
+
+			back := time.Now()
+			second := startFeedUntil(t, ep, 5*time.Millisecond)
+			defer second()
+			waitFor(t, 3*time.Second, "tracks after the restart", func() bool { return got.len() > stopped })
+			if d := time.Since(back); d > 2*time.Second {
+				t.Errorf("resumed %v after the publisher came back, want ≤ 2s", d)
+			}
+			t.Logf("resumed %v after the publisher came back", time.Since(back))
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func startFeedUntil(t *testing.T, ep string, interval time.Duration) (stop func()) {
+	sock, err := publisher.Listen([]string{ep}, publisher.SocketOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := publisher.NewPlaylist(publisher.Shuffle, 2)
+	list.Add(tracks(5, 10)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- publisher.New(sock, list, interval).Run(ctx) }()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			sock.Close()
+		})
+	}
+}
+
+// TestHostilePeers: idle connections, garbage, bad greetings, absurd frame
+// sizes. The publisher stays up, serves good subscribers, lets new ones in
+// quickly, cuts handshakes that do not finish, and gives back its
+// goroutines and descriptors.
+func TestHostilePeers(t *testing.T) {
+	before := runtime.NumGoroutine()
+	opts := publisher.SocketOptions{MaxSubscribers: 600}
+	opts.Limits = zmtp.DefaultLimits
+	opts.Limits.HandshakeTimeout = time.Second
+	f := startFeed(t, "tcp://127.0.0.1:0", opts, 2*time.Millisecond, tracks(5, 10)...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var good collected
+	goodDone := make(chan error, 1)
+	go func() { goodDone <- good.run(ctx, f.ep, "") }()
+	waitFor(t, 3*time.Second, "the good subscriber", func() bool { return good.len() > 0 })
+
+	addr := strings.TrimPrefix(f.ep, "tcp://")
+	var conns []net.Conn
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		return c
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range 500 {
+		dial() // idle: never sends a byte
+	}
+	greeting := zmtpGreeting()
+	for _, evil := range [][]byte{
+		randomBytes(4096),
+		append([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), randomBytes(100)...),
+		greeting[:32], // half a greeting
+		greeting,      // a greeting, then nothing
+		append(greeting[:64:64], 0x06, 0, 0, 0, 0, 0, 0, 0, 0), // command frame of 2^62 bytes
+		longFrame(greeting, 0x06, 1<<62),
+		longFrame(greeting, 0x06, 1<<40),
+		longFrame(greeting, 0x02, 100<<20),
+	} {
+		c := dial()
+		c.Write(evil)
+	}
+	// A subscriber whose handshake is fine but whose subscription is 100 MB.
+	big := rawSub(t, f.ep, "")
+	go func() {
+		hdr := []byte{0x02}
+		hdr = binary.BigEndian.AppendUint64(hdr, 100<<20)
+		big.NetConn().Write(append(hdr, make([]byte, 1<<20)...))
+	}()
+
+	// A newcomer gets in within a second while all that hangs around.
+	start := time.Now()
+	late := rawSub(t, f.ep, "the_")
+	late.NetConn().SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, _, err := late.ReadMsg(); err != nil {
+		t.Fatalf("new subscriber among 500 idle connections: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("new subscriber waited %v for its first track, want ≤ 1s", d)
+	}
+
+	// Handshakes that do not finish are cut after HandshakeTimeout.
+	for _, c := range conns[:3] {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.Copy(io.Discard, c); err != nil {
+			t.Errorf("idle connection not closed by the publisher: %v", err)
+		}
+	}
+	n := good.len()
+	waitFor(t, 3*time.Second, "the good subscriber to keep receiving", func() bool { return good.len() > n+50 })
+	if g := good.gaps(); g != 0 {
+		t.Errorf("good subscriber missed %d tracks among hostile peers", g)
+	}
+	// Everything hostile is gone: goroutines come back to where they were.
+	for _, c := range conns {
+		c.Close()
+	}
+	late.Close()
+	big.Close()
+	waitFor(t, 5*time.Second, "connections to be released", func() bool { return f.sock.Stats().Subscribers == 1 })
+	waitFor(t, 5*time.Second, "goroutines to return", func() bool { return runtime.NumGoroutine() <= before+20 })
+	cancel()
+	<-goodDone
+}
+
+// TestMaxSubscribers: connections past the limit are closed at once.
+func TestMaxSubscribers(t *testing.T) {
+	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{MaxSubscribers: 2}, 10*time.Millisecond, tracks(2, 1)...)
+	rawSub(t, f.ep, "")
+	rawSub(t, f.ep, "")
+	c, err := net.Dial("tcp", strings.TrimPrefix(f.ep, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Errorf("third connection: %v, want closed by the publisher", err)
+	}
+	if r := f.sock.Stats().Rejected; r != 1 {
+		t.Errorf("rejected = %d, want 1", r)
+	}
+}
+
+func zmtpGreeting() []byte {
+	g := make([]byte, 64)
+	g[0], g[9], g[10], g[11] = 0xff, 0x7f, 3, 0
+	copy(g[12:], "NULL")
+	return g
+}
+
+func longFrame(greeting []byte, flags byte, size uint64) []byte {
+	b := append(greeting[:64:64], flags)
+	return binary.BigEndian.AppendUint64(b, size)
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// TestEncodeDecode: what the publisher encodes, the subscriber decodes.
+func TestEncodeDecode(t *testing.T) {
+	in := wire.Track{Topic: "sigur_ros", Artist: "Sigur Rós", Album: "Takk…", Title: "Glósóli \"live\"\n<&>",
+		Version: 1, Seq: 42, Sent: time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC),
+		Path: "Sigur Rós/Takk/01 Glósóli.mp3", TrackNo: 1, Disc: 2, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós"}
+	msg := publisher.Encode(&in)
+	c := pipeConn(t, msg)
+	frames, _, err := c.ReadMsg()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := wire.Decode(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != in {
+		t.Errorf("round trip:\n got %+v\nwant %+v", out, in)
+	}
+}
+
+// pipeConn returns a Conn that reads msg from a loopback connection.
+func pipeConn(t *testing.T, msg []byte) *zmtp.Conn {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	srv := make(chan *zmtp.Conn, 1)
+	go func() {
+		nc, err := l.Accept()
+		if err != nil {
+			srv <- nil
+			return
+		}
+		c, err := zmtp.Handshake(nc, zmq4.Pub, true, zmtp.DefaultLimits)
+		if err != nil {
+			nc.Close()
+			srv <- nil
+			return
+		}
+		c.Write(msg)
+		c.Flush(time.Time{})
+		srv <- c
+	}()
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := zmtp.Handshake(nc, zmq4.Sub, false, zmtp.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := <-srv
+	t.Cleanup(func() {
+		c.Close()
+		if s != nil {
+			s.Close()
+		}
+	})
+	return c
+}
