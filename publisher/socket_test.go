@@ -67,7 +67,7 @@ func tracks(n, albumBytes int) []library.Track {
 }
 
 // rawSub is a SUB made by hand: it subscribes and then reads only when asked.
-func rawSub(t *testing.T, ep string, prefix string) *zmtp.Conn {
+func rawSub(t testing.TB, ep string, prefix string) *zmtp.Conn {
 	t.Helper()
 	nc, err := zmtp.Dial(context.Background(), ep)
 	if err != nil {
@@ -86,7 +86,7 @@ func rawSub(t *testing.T, ep string, prefix string) *zmtp.Conn {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
