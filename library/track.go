@@ -3,7 +3,7 @@ package library
 // Track is one audio file of the library: its tags, completed from the path
 // where a tag is missing.
 type Track struct {
-	Path        string // relative to the library root, slash-separated
+	Path        string // relative to the library root, slash-separated; opens with fsys.Open
 	Artist      string
 	AlbumArtist string // empty when the file does not say
 	Album       string

@@ -1,0 +1,207 @@
+package library
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dhowden/tag"
+)
+
+func TestReadTags(t *testing.T) {
+	unsync := id3v2(3, frame{"TIT2", "Unsynced"}, frame{"TPE1", "U"})
+	unsync[5] |= 0x80
+
+	footer := id3v2(4, frame{"TIT2", "Footed"})
+	footer[5] |= 0x10
+	footer = cat(footer, []byte("3DI\x04\x00\x10"), footer[6:10], audio(300),
+		id3v1("", "", "", "", 0, 8))
+
+	dsf := cat([]byte("DSD "), make([]byte, 16), binary.LittleEndian.AppendUint64(nil, 28),
+		id3v2(3, frame{"TIT2", "Direct Stream"}))
+
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want tags
+		err  string
+	}{
+		{"ID3v2.3", cat(id3v2(3, frame{"TIT2", "Title"}, frame{"TRCK", "04"}), audio(100)),
+			tags{title: "Title", track: 4}, ""},
+		{"ID3v2.3 UTF-16", id3v2(3, frame{"TIT2", "日本"}), tags{title: "日本"}, ""},
+		{"ID3v2.3 unsynchronised", unsync, tags{title: "Unsynced", artist: "U"}, ""},
+		{"ID3v2.4 footer then ID3v1", footer, tags{title: "Footed", genre: "Jazz"}, ""},
+		{"ID3v2 tag is whole file", id3v2(4, frame{"TIT2", "Whole"}), tags{title: "Whole"}, ""},
+		{"ID3v1 only", cat(audio(10), id3v1("One", "Band", "", "", 0, 255)), tags{title: "One", artist: "Band"}, ""},
+		{"ID3v1 is whole file", id3v1("Just", "", "", "", 1, 255), tags{title: "Just", track: 1}, ""},
+		{"ID3v1 UTF-8", cat(audio(10), id3v1("Jóga", "", "", "", 0, 255)), tags{title: "Jóga"}, ""},
+		{"ID3v1 cut UTF-8", cat(audio(10), id3v1("Jóga ó"[:7], "", "", "", 0, 255)), tags{title: "Jóga \uFFFD"}, ""},
+		{"ID3v1 Latin-1", cat(audio(10), id3v1("Jóga"[:2], "", "", "", 0, 255)), tags{title: "JÃ"}, ""},
+		{"broken ID3v2", cat(id3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200)),
+			tags{}, "ID3v2: data ends inside a frame"},
+		{"broken ID3v2 rescued by ID3v1", cat(id3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200),
+			id3v1("Saved", "", "", "", 0, 255)), tags{title: "Saved"}, ""},
+		{"no tag", audio(300), tags{}, "no tag found"},
+		{"DSF", dsf, tags{title: "Direct Stream"}, ""},
+		{"FLAC", flac("TITLE=F", "ARTIST=A", "DISCNUMBER=2"), tags{title: "F", artist: "A", disc: 2}, ""},
+		{"MP4", mp4(mp4Item("\xa9nam", 1, []byte("M")), mp4Item("disk", 0, []byte{0, 0, 0, 2, 0, 2})),
+			tags{title: "M", disc: 2}, ""},
+		{"MP4 int title", mp4(mp4Item("\xa9nam", 21, []byte{1})), tags{}, "panic: interface conversion"},
+		{"MP4 nested", cat(atom("ftyp", []byte("M4A ")), bytes8("moov", 65)), tags{}, "too deep"},
+		{"MP4 nested a little", cat(atom("ftyp", []byte("M4A ")), bytes8("moov", 64)), tags{}, ""},
+		{"truncated", cat(id3v2Header(3, 1000), []byte("TIT2")), tags{}, "header says 1010 bytes, file has 14"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r tagReader
+			got, err := r.read(bytes.NewReader(tc.data), int64(len(tc.data)))
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Fatalf("err = %v, want %q", err, tc.err)
+			}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadTagsBoundsMemory checks that a frame claiming 0x7FFFFFFF bytes
+// costs no more than the tag header allows. dhowden/tag alone reads the
+// rest of the file into memory.
+func TestReadTagsBoundsMemory(t *testing.T) {
+	data := brokenFiles["huge-frame.mp3"].data
+	measure := func(read func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range 10 {
+			read()
+		}
+		runtime.ReadMemStats(&after)
+		return (after.TotalAlloc - before.TotalAlloc) / 10
+	}
+	var r tagReader
+	ours := measure(func() { r.read(bytes.NewReader(data), int64(len(data))) })
+	theirs := measure(func() { tag.ReadFrom(bytes.NewReader(data)) })
+	t.Logf("bytes allocated per read of a %d-byte file: %d here, %d by tag.ReadFrom", len(data), ours, theirs)
+	if ours > 64<<10 {
+		t.Errorf("reading allocated %d bytes, want under 64 KiB", ours)
+	}
+}
+
+// TestReadTagsReusedBuffer checks that tags read from a worker's buffer do
+// not change when the buffer is reused for the next file.
+func TestReadTagsReusedBuffer(t *testing.T) {
+	a := cat(id3v2(4, frame{"TIT2", "First"}, frame{"TPE1", "Artist One"}), audio(100),
+		id3v1("", "", "V1 Album", "", 0, 255))
+	b := cat(id3v2(4, frame{"TIT2", "XXXXX"}, frame{"TPE1", "YYYYYYYYYY"}), audio(100),
+		id3v1("", "", "ZZZZZZZZ", "", 0, 255))
+	var r tagReader
+	first, err := r.read(bytes.NewReader(a), int64(len(a)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tags{title: "First", artist: "Artist One", album: "V1 Album"}
+	if _, err := r.read(bytes.NewReader(b), int64(len(b))); err != nil {
+		t.Fatal(err)
+	}
+	if first != want {
+		t.Errorf("after reuse, first file's tags = %+v, want %+v", first, want)
+	}
+}
+
+func TestCleanTag(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"  plain \x00\x00", "plain"},
+		{"Caf\xe9", "Café"},               // Latin-1
+		{"Bj\xc3\xb6rk", "Björk"},         // UTF-8
+		{"J\xc3\xb3ga\xc3", "Jóga\uFFFD"}, // UTF-8 cut short
+	} {
+		if got := cleanTag(tc.in); got != tc.want {
+			t.Errorf("cleanTag(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzReadTags feeds random and mutated files to the tag reader. Whatever
+// the bytes, it must return (dhowden/tag's panics are contained), give
+// valid trimmed UTF-8, and give the same answer on a reused reader and on
+// a file that can only be read forward.
+func FuzzReadTags(f *testing.F) {
+	f.Add(cat(id3v2(3, frame{"TIT2", "Seed"}, frame{"TPE1", "Artist"}), audio(64), id3v1("T", "A", "B", "2000", 1, 1)))
+	f.Add(cat(audio(16), id3v1("Only v1", "A", "B", "1999", 2, 17)))
+	f.Add(mp4(mp4Item("\xa9nam", 1, []byte("M4A"))))
+	f.Add(flac("TITLE=F", "ARTIST=A"))
+	var reused tagReader
+	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("reading %d bytes took %v", len(data), d)
+			}
+		}()
+		var r tagReader
+		got, err := r.read(bytes.NewReader(data), int64(len(data)))
+		for _, s := range []string{got.artist, got.albumArtist, got.album, got.title, got.genre} {
+			if !utf8.ValidString(s) || s != strings.TrimSpace(s) {
+				t.Errorf("tag value %q is not trimmed valid UTF-8", s)
+			}
+		}
+		if err != nil && got != (tags{}) {
+			t.Errorf("error %v came with tags %+v", err, got)
+		}
+		again, err2 := reused.read(bytes.NewReader(data), int64(len(data)))
+		if again != got || (err == nil) != (err2 == nil) {
+			t.Errorf("reused reader: %+v, %v; fresh reader: %+v, %v", again, err2, got, err)
+		}
+		fwd, err3 := r.read(&forwardReaderAt{r: bytes.NewReader(data)}, int64(len(data)))
+		if !errors.Is(err3, errBackwardRead) && (fwd != got || (err == nil) != (err3 == nil)) {
+			t.Errorf("forward-only file: %+v, %v; file: %+v, %v", fwd, err3, got, err)
+		}
+	})
+}
+
+// TestBufReader compares bufReader with bytes.Reader over random reads and
+// seeks.
+func TestBufReader(t *testing.T) {
+	data := garbage(100_000)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, head := range []int{0, headSize} {
+		var b bufReader
+		b.reset(bytes.NewReader(data), int64(len(data)), 1<<30, data[:head])
+		ref := bytes.NewReader(data)
+		for i := range 2000 {
+			if rng.IntN(4) == 0 {
+				off, whence := int64(rng.IntN(len(data)+100))-50, rng.IntN(3)
+				got, err1 := b.Seek(off, whence)
+				want, err2 := ref.Seek(off, whence)
+				if got != want && err2 == nil || (err1 == nil) != (err2 == nil) {
+					t.Fatalf("op %d: Seek(%d, %d) = %d, %v; want %d, %v", i, off, whence, got, err1, want, err2)
+				}
+				continue
+			}
+			p1 := make([]byte, rng.IntN(40_000))
+			p2 := make([]byte, len(p1))
+			n1, err1 := io.ReadFull(&b, p1)
+			n2, err2 := io.ReadFull(ref, p2)
+			if n1 != n2 || err1 != err2 || !bytes.Equal(p1[:n1], p2[:n2]) {
+				t.Fatalf("op %d: ReadFull(%d bytes) = %d, %v; want %d, %v", i, len(p1), n1, err1, n2, err2)
+			}
+		}
+	}
+}
+
+func TestBufReaderLimit(t *testing.T) {
+	data := garbage(10_000)
+	var b bufReader
+	b.reset(bytes.NewReader(data), int64(len(data)), 5000, nil)
+	if _, err := io.ReadAll(&b); !errors.Is(err, errTooMuch) {
+		t.Errorf("reading past the limit: %v, want errTooMuch", err)
+	}
+}
