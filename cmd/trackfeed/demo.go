@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/subscriber"
+)
+
+var demoCommand = command{
+	name:     "demo",
+	synopsis: "[--duration D] [DIR]",
+	summary:  "publish the sample music to two subscribers in one process",
+	about: `Demo runs a publisher and two subscribers in one process, on a free
+port of 127.0.0.1. The publisher plays DIR (default ./sample-music, from the
+repository root) in random order, one track every 100ms. One subscriber
+asks for the prefix 'the_' and gets only "The ..." bands; the other asks for
+everything. Each prints what it receives on stdout, labelled:
+
+  [the_] The Streets — Corner Shop Chronicles — Chips at Midnight
+  [all ] The Streets — Corner Shop Chronicles — Chips at Midnight
+  [all ] Björk — Glacier Songs — Tundra Light
+
+It runs until Ctrl-C, or for --duration.`,
+	examples: `go run ./cmd/trackfeed demo
+trackfeed demo --duration 5s
+trackfeed demo ~/Music`,
+	new: func() commandRunner { return new(demoCmd) },
+}
+
+type demoCmd struct {
+	duration time.Duration
+}
+
+func (c *demoCmd) flags(fs *pflag.FlagSet) {
+	fs.DurationVar(&c.duration, "duration", 0, "stop after `DURATION`, such as 10s; 0 runs until Ctrl-C")
+}
+
+// demoSubscribers are the demo's subscribers: label and prefix.
+var demoSubscribers = []struct{ label, prefix string }{
+	{"the_", "the_"},
+	{"all", ""},
+}
+
+func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
+	if len(args) > 1 {
+		return usageErrorf("want at most one DIR (see 'trackfeed demo --help')")
+	}
+	if c.duration < 0 {
+		return usageErrorf("--duration %v: want 0 (until Ctrl-C) or more", c.duration)
+	}
+	dir, hint := "sample-music", "run the demo from the repository root, or give a music folder: trackfeed demo DIR"
+	if len(args) == 1 {
+		dir, hint = args[0], "give the path to your music"
+	}
+	log := slog.New(slog.NewTextHandler(st.stderr, nil))
+	fsys, err := musicFolder(dir, hint)
+	if err != nil {
+		return err
+	}
+	lib, err := scanMusic(ctx, fsys, dir, 0, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+
+	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{Logger: log, Linger: 250 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	defer sock.Close()
+	endpoint := sock.Endpoints()[0]
+	list := publisher.NewPlaylist(publisher.Shuffle, rand.Uint64())
+	list.Add(lib.Tracks...)
+
+	if c.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.duration)
+		defer cancel()
+	}
+	stop := "Ctrl-C"
+	if c.duration > 0 {
+		stop = "Ctrl-C or after " + c.duration.String()
+	}
+	log.Info("demo running; it stops on "+stop, "publisher", endpoint, "tracks", list.Len())
+	log.Info("try a subscriber of your own in another terminal: trackfeed subscribe -c " + endpoint + " sigur")
+
+	out := &lockedWriter{w: st.stdout}
+	width := 0
+	for _, s := range demoSubscribers {
+		width = max(width, len(s.label))
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return publisher.New(sock, list, publisher.DefaultInterval).Run(ctx) })
+	for _, s := range demoSubscribers {
+		label := fmt.Sprintf("[%-*s] ", width, s.label)
+		g.Go(func() error {
+			var line []byte
+			opts := subscriber.Options{Endpoints: []string{endpoint}, Prefixes: []string{s.prefix}}
+			return subscriber.Run(ctx, opts, func(t subscriber.Track) error {
+				line = appendTrackLine(append(line[:0], label...), &t)
+				if _, err := out.Write(line); err != nil {
+					return &writeError{err}
+				}
+				return nil
+			})
+		})
+	}
+	return endOfOutput(g.Wait())
+}
+
+// lockedWriter lets goroutines share a writer, one whole Write at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// errHelpShown ends a command whose help was asked for and printed.
+var errHelpShown = errors.New("help shown")
+
+// newFlagSet makes the flag set of cmd, bound to r's fields. It prints
+// nothing itself: parseFlags and help decide what to show, and where.
+func newFlagSet(cmd command, r commandRunner, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(cmd.name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {}
+	fs.SortFlags = false
+	r.flags(fs)
+	return fs
+}
+
+// parseFlags parses args for cmd, then fills each flag not given on the
+// command line from its environment variable (envName). It returns the
+// arguments left, or errHelpShown after printing help for --help.
+func parseFlags(cmd command, r commandRunner, args []string, st stdio) ([]string, error) {
+	fs := newFlagSet(cmd, r, st.stderr)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		writeHelp(st.stdout, cmd, fs)
+		return nil, errHelpShown
+	case err != nil:
+		return nil, usageErrorf("%v (see 'trackfeed %s --help')", err, cmd.name)
+	}
+	if err := applyEnv(fs, st.getenv); err != nil {
+		return nil, usageErrorf("%v (see 'trackfeed %s --help')", err, cmd.name)
+	}
+	return fs.Args(), nil
+}
+
+// envName is the environment variable that stands in for a flag:
+// --max-subscribers reads TRACKFEED_MAX_SUBSCRIBERS.
+func envName(flag string) string {
+	return "TRACKFEED_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// applyEnv sets every flag that the command line left alone from its
+// environment variable, if that is set and not empty. Repeatable flags take
+// a comma-separated list.
+func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed {
+			return
+		}
+		name := envName(f.Name)
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			if cause := errors.Unwrap(e); cause != nil {
+				e = cause // pflag's wrapping names the flag, not the variable
+			}
+			err = fmt.Errorf("%s=%q: %v", name, v, e)
+		}
+	})
+	return err
+}
+
+// writeHelp prints cmd's usage line, description, flags and examples.
+func writeHelp(w io.Writer, cmd command, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", strings.TrimSpace("trackfeed "+cmd.name+" "+cmd.synopsis), strings.TrimSpace(cmd.about))
+
+	type row struct{ left, usage string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		varname, usage := pflag.UnquoteUsage(f)
+		left := "    --" + f.Name
+		if f.Shorthand != "" {
+			left = "-" + f.Shorthand + ", --" + f.Name
+		}
+		if varname != "" && f.Value.Type() != "bool" {
+			left += " " + strings.ToUpper(varname)
+		}
+		last := "env " + envName(f.Name)
+		if d := defaultText(f); d != "" {
+			last = "default " + d + ", " + last
+		}
+		usage += "\n" + last
+		rows = append(rows, row{left, usage})
+		width = max(width, len(left))
+	})
+	if len(rows) > 0 {
+		fmt.Fprint(w, "\nFlags (an environment variable stands in for each flag not given):\n")
+		for _, r := range rows {
+			for i, line := range strings.Split(r.usage, "\n") {
+				left := ""
+				if i == 0 {
+					left = r.left
+				}
+				fmt.Fprintf(w, "  %-*s  %s\n", width, left, line)
+			}
+		}
+	}
+	if cmd.examples != "" {
+		fmt.Fprint(w, "\nExamples:\n")
+		for _, line := range strings.Split(strings.TrimSpace(cmd.examples), "\n") {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
+}
+
+// defaultText is a flag's default as help shows it, or "" for a zero value
+// (whose meaning the usage text gives).
+func defaultText(f *pflag.Flag) string {
+	switch d := f.DefValue; d {
+	case "", "0", "0s", "false", "[]":
+		return ""
+	default:
+		return strings.TrimSuffix(strings.TrimPrefix(d, "["), "]")
+	}
+}
+
+// logFlags are the flags of the commands that log.
+type logFlags struct {
+	level  string
+	format string
+}
+
+func (l *logFlags) define(fs *pflag.FlagSet) {
+	fs.StringVar(&l.level, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	fs.StringVar(&l.format, "log-format", "text", "log `FORMAT`: text, or json for machines")
+}
+
+// logger makes the slog.Logger that the flags ask for, writing to w.
+func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(l.level)); err != nil {
+		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", l.level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch l.format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text or json", l.format)
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/spf13/pflag"
+
+	"github.com/trackfeed/trackfeed/library"
+)
+
+var scanCommand = command{
+	name:     "scan",
+	synopsis: "[flags] DIR",
+	summary:  "list the tracks found in a music folder, and the files left out",
+	about: `Scan reads the tags of every audio file under DIR, as publish would, and
+prints one line per track on stdout, sorted by path, with tab-separated
+columns: artist, album, track number, title, path. --json prints one JSON
+object per line instead.
+
+A summary of what was found and skipped goes to stderr; --verbose also lists
+each skipped file and why. Use it to see what publish will send before you
+start it.`,
+	examples: `trackfeed scan ~/Music
+trackfeed scan -v ./sample-music > /dev/null
+trackfeed scan --json ~/Music | jq -r .artist | sort -u`,
+	new: func() commandRunner { return new(scanCmd) },
+}
+
+type scanCmd struct {
+	json    bool
+	verbose bool
+	workers int
+}
+
+func (c *scanCmd) flags(fs *pflag.FlagSet) {
+	fs.BoolVar(&c.json, "json", false,
+		"print each track as a JSON object on one line: path artist\nalbum_artist album title genre track disc year")
+	fs.BoolVarP(&c.verbose, "verbose", "v", false, "list each skipped file and why on stderr")
+	fs.IntVar(&c.workers, "workers", 0, "read `N` files at once; 0 means one per CPU")
+}
+
+// scanRecord is a track as scan --json prints it, named as on the wire.
+type scanRecord struct {
+	Path        string `json:"path"`
+	Artist      string `json:"artist"`
+	AlbumArtist string `json:"album_artist"`
+	Album       string `json:"album"`
+	Title       string `json:"title"`
+	Genre       string `json:"genre"`
+	TrackNo     int    `json:"track"`
+	Disc        int    `json:"disc"`
+	Year        int    `json:"year"`
+}
+
+func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
+	if len(args) != 1 {
+		return usageErrorf("want one DIR, the folder to scan (see 'trackfeed scan --help')")
+	}
+	if c.workers < 0 {
+		return usageErrorf("--workers %d: want 0 or more", c.workers)
+	}
+	dir := args[0]
+	fsys, err := musicFolder(dir, "give the path to your music")
+	if err != nil {
+		return err
+	}
+	lib, err := library.Scan(ctx, fsys, library.Options{Workers: c.workers})
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("scan %s: %w", dir, err)
+	}
+
+	// A listing is written in one go when it is done; one flush at the end.
+	w := bufio.NewWriter(st.stdout)
+	var line []byte
+	for _, t := range lib.Tracks {
+		if c.json {
+			rec := scanRecord(t)
+			if line, err = appendJSON(line[:0], &rec); err != nil {
+				return err
+			}
+		} else {
+			line = appendScanLine(line[:0], &t)
+		}
+		if _, err := w.Write(line); err != nil {
+			break // Flush returns the same error
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return endOfOutput(&writeError{err})
+	}
+
+	if c.verbose {
+		for _, s := range lib.Skipped {
+			path := s.Path
+			if !utf8.ValidString(path) {
+				path = strconv.Quote(path)
+			}
+			if s.Err != nil {
+				fmt.Fprintf(st.stderr, "skipped %s: %s: %s\n", path, s.Reason, oneLine(s.Err))
+			} else {
+				fmt.Fprintf(st.stderr, "skipped %s: %s\n", path, s.Reason)
+			}
+		}
+	}
+	sum := lib.Summary()
+	fmt.Fprintln(st.stderr, sum)
+	if sum.Skipped > 0 && !c.verbose {
+		fmt.Fprintln(st.stderr, "(add -v to list the skipped files)")
+	}
+	return nil
+}
+
+// appendScanLine appends t as a line of tab-separated columns: artist,
+// album, track number (empty if unknown), title, path.
+func appendScanLine(b []byte, t *library.Track) []byte {
+	for _, s := range []string{t.Artist, t.Album} {
+		b = appendField(b, s)
+		b = append(b, '\t')
+	}
+	if t.TrackNo > 0 {
+		b = strconv.AppendInt(b, int64(t.TrackNo), 10)
+	}
+	b = append(b, '\t')
+	b = appendField(b, t.Title)
+	b = append(b, '\t')
+	b = appendField(b, t.Path)
+	return append(b, '\n')
+}
+
+// appendField appends s with tabs and line breaks turned into spaces, so
+// that a field never splits its line.
+func appendField(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\t', '\n', '\r':
+			b = append(b, ' ')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}

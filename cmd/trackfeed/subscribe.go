@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"syscall"
+	"text/template"
+
+	"github.com/spf13/pflag"
+
+	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/topics"
+)
+
+var subscribeCommand = command{
+	name:     "subscribe",
+	synopsis: "[flags] [PREFIX...]",
+	summary:  "print the tracks of a feed as they arrive",
+	about: `Subscribe connects to one or more publishers and prints each track on
+stdout as it arrives, one line each, as "artist — album — title" unless
+--json or --format says otherwise. Logs go to stderr, so stdout can be piped.
+
+Each PREFIX picks artists by topic, their name in lower case with runs of
+spaces and punctuation turned into one underscore and accents removed
+("The Streets" is the_streets, "Sigur Rós" is sigur_ros): 'the_' gets every
+"The ..." band. No PREFIX gets every track.
+
+It waits for a publisher that is not up yet and reconnects when one
+restarts, until Ctrl-C, SIGTERM or --count tracks.`,
+	examples: `trackfeed subscribe
+trackfeed subscribe the_ sigur_ros
+trackfeed subscribe --count 5 --json | jq .title
+trackfeed subscribe --format '{{.Artist}} – {{.Title}} ({{.Year}})'
+trackfeed subscribe -c tcp://music.local:10001 -c tcp://127.0.0.1:5555 bjork`,
+	new: func() commandRunner { return new(subscribeCmd) },
+}
+
+type subscribeCmd struct {
+	connect []string
+	json    bool
+	format  string
+	count   int
+	log     logFlags
+}
+
+func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
+	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
+		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
+	fs.BoolVar(&c.json, "json", false,
+		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist")
+	fs.StringVar(&c.format, "format", "",
+		"print each track with the Go text/template `TEMPLATE`;\nfields: {{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}}\n{{.Disc}} {{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}}\n{{.Topic}} {{.Seq}} {{.Sent}}")
+	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
+	c.log.define(fs)
+}
+
+// errEnough ends a subscription that has printed --count tracks.
+var errEnough = errors.New("enough tracks")
+
+func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) error {
+	if c.count < 0 {
+		return usageErrorf("--count %d: want a positive number, or 0 for no limit", c.count)
+	}
+	format, err := c.formatter()
+	if err != nil {
+		return err
+	}
+	log, err := c.log.logger(st.stderr)
+	if err != nil {
+		return err
+	}
+
+	for _, p := range prefixes {
+		if !isSlugPrefix(p) {
+			log.Warn(fmt.Sprintf("prefix %q can match no artist: topics are slugs; did you mean %q?", p, topics.Slug(p)))
+		}
+	}
+	log.Info("subscribing", "connect", c.connect, "prefixes", prefixes)
+	var line []byte
+	n := 0
+	err = subscriber.Run(ctx, subscriber.Options{Endpoints: c.connect, Prefixes: prefixes, Logger: log},
+		func(t subscriber.Track) error {
+			var err error
+			if line, err = format(line[:0], &t); err != nil {
+				return err
+			}
+			// One Write per line, straight to stdout: a pipe or file sees each
+			// track as it arrives.
+			if _, err := st.stdout.Write(line); err != nil {
+				return &writeError{err}
+			}
+			if n++; n == c.count {
+				return errEnough
+			}
+			return nil
+		})
+	return endOfOutput(err)
+}
+
+// isSlugPrefix reports whether p can start a topic: it is empty, or a slug
+// itself once a trailing "_" is dropped ("the_", "sigur_r").
+func isSlugPrefix(p string) bool {
+	p = strings.TrimSuffix(p, "_")
+	return p == "" || topics.Slug(p) == p
+}
+
+// formatter returns the function that prints a track as the flags ask,
+// having checked a --format template against a sample track.
+func (c *subscribeCmd) formatter() (func([]byte, *subscriber.Track) ([]byte, error), error) {
+	switch {
+	case c.json && c.format != "":
+		return nil, usageErrorf("--json and --format: give one or the other")
+	case c.json:
+		return func(b []byte, t *subscriber.Track) ([]byte, error) {
+			return appendJSON(b, t)
+		}, nil
+	case c.format != "":
+		tmpl, err := template.New("format").Parse(c.format)
+		if err == nil {
+			// Catch unknown fields now, not at the first track.
+			err = tmpl.Execute(io.Discard, &subscriber.Track{})
+		}
+		if err != nil {
+			return nil, usageErrorf("--format: %s (fields are listed in 'trackfeed subscribe --help')", oneLine(err))
+		}
+		return func(b []byte, t *subscriber.Track) ([]byte, error) {
+			w := appendWriter{b}
+			if err := tmpl.Execute(&w, t); err != nil {
+				return b, fmt.Errorf("--format: %s", oneLine(err))
+			}
+			if !strings.HasSuffix(string(w.b[len(b):]), "\n") {
+				w.b = append(w.b, '\n')
+			}
+			return w.b, nil
+		}, nil
+	}
+	return func(b []byte, t *subscriber.Track) ([]byte, error) {
+		return appendTrackLine(b, t), nil
+	}, nil
+}
+
+// appendTrackLine appends the default line for t: artist — album — title.
+func appendTrackLine(b []byte, t *subscriber.Track) []byte {
+	b = append(b, t.Artist...)
+	b = append(b, " — "...)
+	b = append(b, t.Album...)
+	b = append(b, " — "...)
+	b = append(b, t.Title...)
+	return append(b, '\n')
+}
+
+// appendJSON appends v as JSON and a newline, leaving "&", "<" and ">" as
+// they are (Simon & Garfunkel, not Simon \u0026 Garfunkel).
+func appendJSON(b []byte, v any) ([]byte, error) {
+	w := appendWriter{b}
+	enc := json.NewEncoder(&w)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return w.b, err
+}
+
+// appendWriter appends what is written to b.
+type appendWriter struct{ b []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// oneLine keeps an error on one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// writeError is a failed write to stdout.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string {
+	err := e.err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // "write /dev/stdout: " says it twice
+	}
+	return "write to stdout: " + err.Error()
+}
+func (e *writeError) Unwrap() error { return e.err }
+
+// endOfOutput turns the reasons a command stops printing early into
+// success: --count reached, or a reader that closed the pipe
+// ('trackfeed subscribe | head -1'). Other write errors, such as a full
+// disk, stay errors.
+func endOfOutput(err error) error {
+	if errors.Is(err, errEnough) || errors.Is(err, syscall.EPIPE) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/subscriber"
+)
+
+var feedTracks = []library.Track{
+	{Path: "The Streets/Corner Shop/01 Bus Stop.mp3", Artist: "The Streets", AlbumArtist: "The Streets", Album: "Corner Shop", Title: "Bus Stop", Genre: "Hip-Hop", TrackNo: 1, Disc: 1, Year: 2004},
+	{Path: "The Cure/Paper Moths/02 Spider Silk.mp3", Artist: "The Cure", Album: "Paper Moths", Title: "Spider Silk", TrackNo: 2, Year: 1989},
+	{Path: "Sigur Rós/Hafgola/01 Snjóbráð.mp3", Artist: "Sigur Rós", Album: "Hafgola", Title: "Snjóbráð", TrackNo: 1},
+	{Path: "Björk/Glacier Songs/01 Tundra Light.mp3", Artist: "Björk", Album: "Glacier Songs", Title: "Tundra Light", TrackNo: 1, Year: 1995},
+}
+
+// startFeed runs a publisher of feedTracks on a kernel-chosen loopback
+// port, built from the publisher package, until the test ends.
+func startFeed(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := publisher.NewPlaylist(publisher.Sequential, 1)
+	list.Add(feedTracks...)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- publisher.New(sock, list, time.Millisecond).Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("publisher: %v", err)
+		}
+		sock.Close()
+	})
+	return sock.Endpoints()[0]
+}
+
+func TestSubscribe(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := startFeed(t, ctx)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		lineOK func(string) bool
+	}{
+		{"default line", []string{"--count", "6"}, func(l string) bool {
+			for _, tr := range feedTracks {
+				if l == tr.Artist+" — "+tr.Album+" — "+tr.Title {
+					return true
+				}
+			}
+			return false
+		}},
+		{"prefixes", []string{"--count", "6", "sigur", "bj"}, func(l string) bool {
+			return strings.HasPrefix(l, "Sigur Rós — ") || strings.HasPrefix(l, "Björk — ")
+		}},
+		{"format", []string{"--count", "6", "--format", "{{.Artist}} – {{.Title}} ({{.TrackNo}})", "the_"}, func(l string) bool {
+			return l == "The Streets – Bus Stop (1)" || l == "The Cure – Spider Silk (2)"
+		}},
+		{"format ending in a newline", []string{"--count", "6", "--format", "{{.Topic}}\n", "the_streets"}, func(l string) bool {
+			return l == "the_streets"
+		}},
+		{"count from the environment", []string{"the_cure"}, func(l string) bool {
+			return l == "The Cure — Paper Moths — Spider Silk"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"subscribe", "-c", ep}, tc.args...)
+			r := runArgs(t, ctx, map[string]string{"TRACKFEED_COUNT": "6"}, args...)
+			if r.err != nil {
+				t.Fatalf("%v\nstderr:\n%s", r.err, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+			if len(lines) != 6 {
+				t.Errorf("got %d lines, want 6:\n%s", len(lines), r.stdout)
+			}
+			for _, l := range lines {
+				if !tc.lineOK(l) {
+					t.Errorf("unexpected line %q", l)
+				}
+			}
+		})
+	}
+}
+
+// TestSubscribeJSON checks that --json prints every field of a track.
+func TestSubscribeJSON(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := startFeed(t, ctx)
+	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--json", "--count", "1", "the_streets")
+	if r.err != nil {
+		t.Fatalf("%v\nstderr:\n%s", r.err, r.stderr)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &fields); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	for _, k := range []string{"topic", "artist", "album", "title", "v", "seq", "sent", "path", "track", "disc", "year", "genre", "album_artist"} {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("field %q missing from %s", k, r.stdout)
+		}
+	}
+	var got subscriber.Track
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	src := feedTracks[0]
+	want := subscriber.Track{Topic: "the_streets", Artist: src.Artist, Album: src.Album, Title: src.Title, Version: 1,
+		Seq: got.Seq, Sent: got.Sent, Path: src.Path, TrackNo: src.TrackNo, Disc: src.Disc, Year: src.Year,
+		Genre: src.Genre, AlbumArtist: src.AlbumArtist}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// TestSubscribeBadTemplate checks that a template that cannot work is
+// reported before connecting: no publisher is needed to see the error.
+func TestSubscribeBadTemplate(t *testing.T) {
+	ctx := testContext(t, 10*time.Second)
+	for _, tc := range []struct{ format, want string }{
+		{"{{.Artist", "template: format:1: unclosed action"},
+		{"{{.Nope}}", `template: format:1:2: executing "format" at <.Nope>: can't evaluate field Nope in type *wire.Track`},
+	} {
+		r := runArgs(t, ctx, nil, "subscribe", "--format", tc.format)
+		want := "trackfeed: subscribe: --format: " + tc.want + " (fields are listed in 'trackfeed subscribe --help')\n"
+		if r.code != 2 || r.stderr != want {
+			t.Errorf("--format %q: exit %d, stderr %q; want 2, %q", tc.format, r.code, r.stderr, want)
+		}
+	}
+}
+
+// TestSubscribeStop checks that cancelling the context (Ctrl-C in main)
+// ends subscribe with no error, even with no publisher to connect to.
+func TestSubscribeStop(t *testing.T) {
+	ctx, cancel := context.WithCancel(testContext(t, 10*time.Second))
+	done := make(chan result, 1)
+	var stderr syncBuffer
+	go func() {
+		var stdout syncBuffer
+		err := run(ctx, []string{"subscribe", "-c", "tcp://127.0.0.1:1"}, &stdout, &stderr, mapEnv(nil))
+		done <- result{err: err, stdout: stdout.String()}
+	}()
+	if _, err := stderr.waitFor(ctx, func(l string) bool { return strings.Contains(l, "msg=subscribing") }); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case r := <-done:
+		if r.err != nil || r.stdout != "" {
+			t.Errorf("err %v, stdout %q; want nil and nothing", r.err, r.stdout)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("subscribe still running a second after cancel")
+	}
+}
+
+// failingWriter fails every write as os.File does.
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "write", Path: "/dev/stdout", Err: w.err}
+}
+
+// TestSubscribeWriteError checks that a reader closing the pipe ends
+// subscribe quietly, and that other write errors are reported.
+func TestSubscribeWriteError(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := startFeed(t, ctx)
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantCode int
+		want     string
+	}{
+		{"closed pipe", syscall.EPIPE, 0, ""},
+		{"full disk", syscall.ENOSPC, 1, "trackfeed: subscribe: write to stdout: no space left on device\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr syncBuffer
+			err := run(ctx, []string{"subscribe", "--log-level", "warn", "-c", ep}, failingWriter{tc.err}, &stderr, mapEnv(nil))
+			if ctx.Err() != nil {
+				t.Fatal("subscribe did not stop at the write error")
+			}
+			if code := report(&stderr, err); code != tc.wantCode || stderr.String() != tc.want {
+				t.Errorf("exit %d, stderr %q; want %d, %q", code, stderr.String(), tc.wantCode, tc.want)
+			}
+		})
+	}
+}
+
+func TestIsSlugPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		prefix string
+		want   bool
+	}{
+		{"", true},
+		{"the_", true},
+		{"the_streets", true},
+		{"sigur_r", true},
+		{"ac_dc", true},
+		{"坂本", true},
+		{"sym_", true},
+		{"The Streets", false},
+		{"Björk", false},
+		{"sigur rós", false},
+		{"_the", false},
+	} {
+		if got := isSlugPrefix(tc.prefix); got != tc.want {
+			t.Errorf("isSlugPrefix(%q) = %v, want %v", tc.prefix, got, tc.want)
+		}
+	}
+}
+
+// TestSubscribeWarnsAboutNames checks that an artist's name given as a
+// prefix gets a hint with its slug.
+func TestSubscribeWarnsAboutNames(t *testing.T) {
+	ctx, cancel := context.WithCancel(testContext(t, 10*time.Second))
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"subscribe", "-c", "tcp://127.0.0.1:1", "Sigur Rós"}, new(syncBuffer), &stderr, mapEnv(nil))
+	}()
+	_, err := stderr.waitFor(ctx, func(l string) bool {
+		return strings.Contains(l, `level=WARN msg="prefix \"Sigur Rós\" can match no artist: topics are slugs; did you mean \"sigur_ros\"?"`)
+	})
+	cancel()
+	if err != nil {
+		t.Errorf("no hint: %v\n%s", err, stderr.String())
+	}
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+}
+
+func TestAppendJSON(t *testing.T) {
+	got, err := appendJSON([]byte("x"), &subscriber.Track{Artist: "Simon & Garfunkel <live>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(got); !strings.HasPrefix(s, `x{"topic":"","artist":"Simon & Garfunkel <live>",`) || !strings.HasSuffix(s, "}\n") {
+		t.Errorf("got %s", s)
+	}
+}
