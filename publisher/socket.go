@@ -31,7 +31,8 @@ type SocketOptions struct {
 	// accept a write (default 30s): a laptop suspended with its connection
 	// open is let go instead of holding a full queue for ever.
 	WriteTimeout time.Duration
-	// Linger is how long Close waits to send what is still queued (default 1s).
+	// Linger is how long Close waits to send what is still queued (default
+	// 500ms), a subscriber in the middle of a slow write included.
 	Linger time.Duration
 	// Limits bound what a peer may send (default zmtp.DefaultLimits).
 	Limits zmtp.Limits
@@ -52,7 +53,7 @@ func (o *SocketOptions) setDefaults() {
 		o.WriteTimeout = 30 * time.Second
 	}
 	if o.Linger <= 0 {
-		o.Linger = time.Second
+		o.Linger = 500 * time.Millisecond
 	}
 	if o.Limits == (zmtp.Limits{}) {
 		o.Limits = zmtp.DefaultLimits
@@ -83,10 +84,11 @@ type Socket struct {
 	peers map[*peer]struct{}
 	snap  atomic.Pointer[[]*peer] // copy of peers for Send, rebuilt on change
 
-	ctx     context.Context // cancelled by Close
-	cancel  context.CancelFunc
-	closing <-chan struct{} // ctx.Done()
-	wg      sync.WaitGroup
+	ctx         context.Context // cancelled by Close
+	cancel      context.CancelFunc
+	closing     <-chan struct{} // ctx.Done()
+	lingerUntil atomic.Int64    // Unix ns: Close's deadline for every write
+	wg          sync.WaitGroup
 
 	sent, dropped, rejected atomic.Uint64
 }
@@ -292,7 +294,13 @@ func (s *Socket) Stats() Stats {
 // what is queued for it, and closes every connection. It waits for every
 // goroutine of the socket and may be called more than once.
 func (s *Socket) Close() error {
+	s.lingerUntil.CompareAndSwap(0, time.Now().Add(s.opts.Linger).UnixNano())
 	s.cancel()
+	// A writer blocked in a slow write gets the linger deadline too (see
+	// peer.flush for the other half of this hand-over).
+	for _, p := range *s.snap.Load() {
+		p.c.NetConn().SetWriteDeadline(time.Unix(0, s.lingerUntil.Load()))
+	}
 	for _, l := range s.listeners {
 		l.Close()
 	}
@@ -359,7 +367,7 @@ func (p *peer) burst(m []byte) bool {
 			more = false
 		}
 	}
-	if err := p.c.Flush(time.Now().Add(p.s.opts.WriteTimeout)); err != nil {
+	if err := p.flush(time.Now().Add(p.s.opts.WriteTimeout)); err != nil {
 		if !errors.Is(err, net.ErrClosed) {
 			p.s.log.Warn("subscriber too slow or gone; disconnecting", "remote", p.c.NetConn().RemoteAddr(), "err", err)
 		}
@@ -368,8 +376,23 @@ func (p *peer) burst(m []byte) bool {
 	return true
 }
 
+// flush sends what is buffered by deadline, or by Close's linger deadline
+// if the socket is closing. Close sets the closing state, then the deadline
+// on every connection; flush sets its deadline, then checks the state, so
+// whichever comes last, a closing socket's deadline wins.
+func (p *peer) flush(deadline time.Time) error {
+	if err := p.c.NetConn().SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	if until := p.s.lingerUntil.Load(); until != 0 {
+		if err := p.c.NetConn().SetWriteDeadline(time.Unix(0, until)); err != nil {
+			return err
+		}
+	}
+	return p.c.FlushAsIs()
+}
+
 func (p *peer) linger() {
-	deadline := time.Now().Add(p.s.opts.Linger)
 	for {
 		select {
 		case m := <-p.q:
@@ -379,7 +402,7 @@ func (p *peer) linger() {
 			continue
 		default:
 		}
-		p.c.Flush(deadline)
+		p.flush(time.Unix(0, p.s.lingerUntil.Load()))
 		return
 	}
 }

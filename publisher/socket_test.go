@@ -495,3 +495,24 @@ func pipeConn(t *testing.T, msg []byte) *zmtp.Conn {
 	})
 	return c
 }
+
+// TestCloseWithStalledSubscriber: Close ends within Linger even when a
+// subscriber's writer is stuck in a write that its peer never reads.
+func TestCloseWithStalledSubscriber(t *testing.T) {
+	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{HWM: 4, Linger: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawSub(t, sock.Endpoints()[0], "")
+	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	msg := zmtp.AppendMsg(nil, []byte("x"), make([]byte, 1<<20))
+	waitFor(t, 10*time.Second, "the subscriber's buffers to fill", func() bool {
+		sock.Send("x", msg)
+		return sock.Stats().Dropped > 0
+	})
+	start := time.Now()
+	sock.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %v with a stalled subscriber, want about Linger (200ms)", d)
+	}
+}

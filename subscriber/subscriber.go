@@ -115,6 +115,7 @@ type link struct {
 	skipped   int       // foreign messages since the last warning
 	lastWarn  time.Time // rate-limits warnings about foreign messages
 	connected bool      // had a session before (for the log)
+	waiting   bool      // said it is waiting for a publisher (for the log)
 }
 
 func (l *link) run(ctx context.Context) {
@@ -128,10 +129,14 @@ func (l *link) run(ctx context.Context) {
 		if time.Since(start) > 2*l.opts.ReconnectMax {
 			wait = l.opts.ReconnectMin // it worked for a while: start over
 		}
-		if l.connected {
+		switch {
+		case l.connected:
 			l.log.Info("publisher gone; reconnecting", "err", err)
 			l.connected = false
-		} else {
+		case !l.waiting:
+			l.log.Info("waiting for the publisher", "err", err, "retry", "every ≤ "+l.opts.ReconnectMax.String())
+			l.waiting = true
+		default:
 			l.log.Debug("cannot connect yet; retrying", "err", err, "in", wait)
 		}
 		// ±20% jitter so many subscribers do not return in step.
@@ -167,8 +172,8 @@ func (l *link) session(ctx context.Context) error {
 		return err
 	}
 	if !l.connected {
-		l.log.Info("connected", "prefixes", l.opts.Prefixes)
-		l.connected = true
+		l.log.Info("connected", "prefixes", fmt.Sprintf("%q", l.opts.Prefixes))
+		l.connected, l.waiting = true, false
 	}
 	return l.receive(ctx, c)
 }

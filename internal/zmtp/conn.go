@@ -201,6 +201,9 @@ func (c *Conn) Flush(deadline time.Time) error {
 	return c.w.Flush()
 }
 
+// FlushAsIs is Flush under whatever write deadline the connection has.
+func (c *Conn) FlushAsIs() error { return c.w.Flush() }
+
 // Buffered is the number of bytes Write queued and Flush has not sent.
 func (c *Conn) Buffered() int { return c.w.Buffered() }
 
