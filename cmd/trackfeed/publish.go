@@ -5,10 +5,12 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
 )
 
@@ -99,30 +101,49 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	defer sock.Close()
 
-	lib, err := scanMusic(ctx, fsys, dir, c.workers, log)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
 	seed := c.seed.v
 	if !c.seed.set {
 		seed = rand.Uint64()
 	}
 	list := publisher.NewPlaylist(order, seed)
-	list.Add(lib.Tracks...)
-
 	for i, ep := range sock.Endpoints() {
 		log.Info("listening", "bind", c.binds[i], "connect", ep)
 	}
-	attrs := []any{"tracks", list.Len(), "interval", c.interval.String(), "order", order.String()}
+
+	// Broadcast from the first track found while the scan goes on: a large
+	// library is on the air in well under a second, and the shuffle takes
+	// in the rest as it arrives.
+	first := make(chan struct{})
+	var firstOnce sync.Once
+	scanned := make(chan error, 1)
+	go func() {
+		_, err := scanMusic(ctx, fsys, dir, c.workers, log, func(t library.Track) {
+			list.Add(t)
+			firstOnce.Do(func() { close(first) })
+		})
+		scanned <- err
+	}()
+	select {
+	case <-first:
+	case err := <-scanned:
+		if err != nil || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+	attrs := []any{"interval", c.interval.String(), "order", order.String()}
 	if order == publisher.Shuffle {
 		attrs = append(attrs, "seed", seed)
 	}
 	log.Info("publishing", attrs...)
 
-	if err := publisher.New(sock, list, c.interval).Run(ctx); err != nil {
+	err = publisher.New(sock, list, c.interval).Run(ctx)
+	if scanErr := <-scanned; err == nil && ctx.Err() == nil {
+		err = scanErr
+	}
+	if err != nil {
 		return err
 	}
 	sock.Close()
