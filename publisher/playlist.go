@@ -16,7 +16,7 @@ const (
 	// Shuffle plays every track once in random order, then reshuffles.
 	Shuffle Order = iota
 	// Sequential plays the tracks by path, then starts over. (Tracks
-	// added during the first round play in the order they were added.)
+	// added during a round play in the order they were added.)
 	Sequential
 )
 
@@ -40,35 +40,113 @@ func (o Order) String() string {
 
 // Playlist hands out tracks in play order: each round plays every track
 // once. Tracks added during a round join it (at a random place when
-// shuffling), so a publisher can start before its scan ends. It is safe for
+// shuffling), so a publisher can start before its scan ends; tracks removed
+// leave it at once. A path is in the playlist at most once. It is safe for
 // concurrent use.
 type Playlist struct {
 	mu     sync.Mutex
 	order  Order
 	rng    *rand.Rand
 	tracks []library.Track
-	round  []int // indexes into tracks, in play order
-	next   int   // position in round
+	byPath map[string]int // path → index in tracks
+	round  []int          // indexes into tracks, in play order
+	pos    []int          // index in tracks → position in round
+	next   int            // position in round of the next track to play
+
+	artists map[string]int   // artist → tracks
+	albums  map[[2]string]int // album artist (or artist), album → tracks
 }
 
 // NewPlaylist makes an empty playlist; seed makes the shuffle reproducible.
 func NewPlaylist(order Order, seed uint64) *Playlist {
-	return &Playlist{order: order, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &Playlist{
+		order:   order,
+		rng:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		byPath:  make(map[string]int),
+		artists: make(map[string]int),
+		albums:  make(map[[2]string]int),
+	}
 }
 
-// Add appends tracks to the library and to the current round.
+// Add puts tracks in the library and in the current round; a track whose
+// path is already there replaces it in place.
 func (p *Playlist) Add(tracks ...library.Track) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, t := range tracks {
+		if i, ok := p.byPath[t.Path]; ok {
+			p.count(p.tracks[i], -1)
+			p.tracks[i] = t
+			p.count(t, +1)
+			continue
+		}
+		i := len(p.tracks)
 		p.tracks = append(p.tracks, t)
-		p.round = append(p.round, len(p.tracks)-1)
+		p.byPath[t.Path] = i
+		p.count(t, +1)
+		p.round = append(p.round, i)
+		p.pos = append(p.pos, len(p.round)-1)
 		if p.order == Shuffle {
 			// Swap the new track to a random place among those not yet played.
 			last := len(p.round) - 1
-			j := p.next + p.rng.IntN(last-p.next+1)
-			p.round[last], p.round[j] = p.round[j], p.round[last]
+			p.swap(last, p.next+p.rng.IntN(last-p.next+1))
 		}
+	}
+}
+
+// Remove takes the track at path out of the library and the round; it
+// reports whether it was there.
+func (p *Playlist) Remove(path string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i, ok := p.byPath[path]
+	if !ok {
+		return false
+	}
+	p.count(p.tracks[i], -1)
+	// Out of the round: a played track leaves the played part, keeping the
+	// unplayed part as it is, and the last position is freed.
+	r, last := p.pos[i], len(p.round)-1
+	if r < p.next {
+		p.swap(r, p.next-1)
+		r = p.next - 1
+		p.next--
+	}
+	p.swap(r, last)
+	p.round = p.round[:last]
+	// Out of tracks: the last track moves into its slot.
+	lt := len(p.tracks) - 1
+	if i != lt {
+		p.tracks[i] = p.tracks[lt]
+		p.byPath[p.tracks[i].Path] = i
+		p.pos[i] = p.pos[lt]
+		p.round[p.pos[i]] = i
+	}
+	p.tracks[lt] = library.Track{}
+	p.tracks, p.pos = p.tracks[:lt], p.pos[:lt]
+	delete(p.byPath, path)
+	return true
+}
+
+// swap exchanges two positions of the round.
+func (p *Playlist) swap(a, b int) {
+	p.round[a], p.round[b] = p.round[b], p.round[a]
+	p.pos[p.round[a]], p.pos[p.round[b]] = a, b
+}
+
+// count adds d to t's artist and album counts.
+func (p *Playlist) count(t library.Track, d int) {
+	add(p.artists, t.Artist, d)
+	k := [2]string{t.AlbumArtist, t.Album}
+	if k[0] == "" {
+		k[0] = t.Artist
+	}
+	add(p.albums, k, d)
+}
+
+func add[K comparable](m map[K]int, k K, d int) {
+	if m[k] += d; m[k] <= 0 {
+		delete(m, k)
 	}
 }
 
@@ -77,6 +155,24 @@ func (p *Playlist) Len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.tracks)
+}
+
+// Counts returns the number of tracks, distinct artists and albums.
+func (p *Playlist) Counts() (tracks, artists, albums int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.tracks), len(p.artists), len(p.albums)
+}
+
+// Artists returns every artist with its number of tracks.
+func (p *Playlist) Artists() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := make(map[string]int, len(p.artists))
+	for a, n := range p.artists {
+		m[a] = n
+	}
+	return m
 }
 
 // Next returns the next track; false when the playlist is empty.
@@ -93,6 +189,9 @@ func (p *Playlist) Next() (library.Track, bool) {
 			slices.SortFunc(p.round, func(a, b int) int { return strings.Compare(p.tracks[a].Path, p.tracks[b].Path) })
 		} else {
 			p.rng.Shuffle(len(p.round), func(i, j int) { p.round[i], p.round[j] = p.round[j], p.round[i] })
+		}
+		for r, i := range p.round {
+			p.pos[i] = r
 		}
 	}
 	t := p.tracks[p.round[p.next]]
