@@ -53,7 +53,7 @@ type Playlist struct {
 	pos    []int          // index in tracks → position in round
 	next   int            // position in round of the next track to play
 
-	artists map[string]int   // artist → tracks
+	artists map[string]int    // artist → tracks
 	albums  map[[2]string]int // album artist (or artist), album → tracks
 }
 
