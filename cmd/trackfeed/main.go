@@ -110,6 +110,7 @@ func commands() []command {
 		demoCommand,
 		publishCommand,
 		subscribeCommand,
+		webCommand,
 		scanCommand,
 		versionCommand,
 		helpCommand,

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/web"
+)
+
+var webCommand = command{
+	name:     "web",
+	synopsis: "[flags]",
+	summary:  "serve a live now-playing page of a feed to browsers",
+	about: `Web subscribes to a feed and serves a page at --http that shows the track
+playing now, large, and the 20 before it, updated live. The page's prefix
+box picks artists by topic prefix, as 'trackfeed subscribe' does ('the_'
+for every "The ..." band); the server does the filtering. The page loads
+nothing from the internet, and reconnects by itself when the server
+restarts.
+
+/healthz answers "ok" while the server is up, whether or not the feed is.
+/metrics has Prometheus metrics: tracks received, pages connected,
+reconnects, and slow pages dropped.
+
+It waits for a publisher that is not up yet and reconnects when one
+restarts, until Ctrl-C or SIGTERM.`,
+	examples: `trackfeed web
+trackfeed web --http :8080 -c tcp://music.local:10001
+curl -s localhost:8080/metrics | grep ^trackfeed_web`,
+	new: func() commandRunner { return new(webCmd) },
+}
+
+type webCmd struct {
+	connect []string
+	http    string
+	log     logFlags
+}
+
+func (c *webCmd) flags(fs *pflag.FlagSet) {
+	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
+		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
+	fs.StringVar(&c.http, "http", "127.0.0.1:8080",
+		"serve the page on `ADDRESS`, HOST:PORT; :8080 lets\nother machines in, port 0 picks a free port")
+	c.log.define(fs)
+}
+
+func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("takes no arguments; give the feed with --connect (see 'trackfeed web --help')")
+	}
+	log, err := c.log.logger(st.stderr)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", c.http)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("--http %s: address already in use (is another trackfeed web running? choose another address with --http)", c.http)
+	}
+	if err != nil {
+		return fmt.Errorf("--http %s: %w", c.http, err)
+	}
+	defer l.Close()
+	log.Info("serving", "url", "http://"+l.Addr().String()+"/", "connect", c.connect)
+	return web.New(web.Options{Logger: log}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log})
+}

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own
+// so that two servers in one process (as in tests) do not collide.
+type metrics struct {
+	reg *prometheus.Registry
+
+	received      prometheus.Counter
+	lastReceived  prometheus.Gauge
+	clients       prometheus.Gauge
+	connections   prometheus.Counter
+	reconnects    prometheus.Counter
+	clientsDrop   prometheus.Counter
+	tracksDropped prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		received: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trackfeed_web_messages_received_total",
+			Help: "Tracks received from the feed.",
+		}),
+		lastReceived: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trackfeed_web_last_message_received_timestamp_seconds",
+			Help: "When the last track arrived from the feed, in seconds since the Unix epoch; 0 before the first. Alert on its age to learn that the feed is down.",
+		}),
+		clients: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trackfeed_web_sse_clients",
+			Help: "Pages connected to the event stream (/events) now.",
+		}),
+		connections: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trackfeed_web_sse_connections_total",
+			Help: "Event streams opened, reconnects included.",
+		}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trackfeed_web_sse_reconnects_total",
+			Help: "Event streams opened by a browser reconnecting (it sent Last-Event-ID): after a network error, a server restart, or being dropped for falling behind.",
+		}),
+		clientsDrop: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trackfeed_web_sse_clients_dropped_total",
+			Help: "Event streams ended because the page fell too far behind (its buffer was full).",
+		}),
+		tracksDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trackfeed_web_sse_tracks_dropped_total",
+			Help: "Tracks that a slow page did not get: the one that found its buffer full, and those still waiting when its stream failed to write.",
+		}),
+	}
+	m.reg.MustRegister(m.received, m.lastReceived, m.clients, m.connections, m.reconnects, m.clientsDrop, m.tracksDropped,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}

@@ -1,0 +1,422 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/trackfeed/trackfeed/subscriber"
+)
+
+// Options configure a Server. Zero values take the defaults.
+type Options struct {
+	// History is how many tracks the page lists below the current one
+	// (default 20).
+	History int
+	// Backlog is how many recent tracks the server keeps to fill the list
+	// of a page that connects (default 1000, at least History+1), so that
+	// a page filtered to one artist finds that artist's recent tracks too.
+	Backlog int
+	// ClientBuffer is how many tracks may wait to be written to one page
+	// (default 64). A page that falls further behind is dropped; its
+	// browser reconnects and starts afresh.
+	ClientBuffer int
+	// Retry is how long a browser waits before reconnecting to a stream
+	// that ended (default 2s).
+	Retry time.Duration
+	// KeepAlive is how often a comment is sent on the event stream, so
+	// that proxies keep a quiet stream open (default 15s).
+	KeepAlive time.Duration
+	// WriteTimeout ends a stream whose write takes longer (default 10s):
+	// a page that stopped reading lets go of its connection.
+	WriteTimeout time.Duration
+	// ShutdownTimeout bounds how long Serve waits for requests to finish
+	// once its context ends (default 5s).
+	ShutdownTimeout time.Duration
+	// Logger receives the server's events (default: discard).
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.History <= 0 {
+		o.History = 20
+	}
+	if o.Backlog <= 0 {
+		o.Backlog = 1000
+	}
+	o.Backlog = max(o.Backlog, o.History+1) // room for a full page
+	if o.ClientBuffer <= 0 {
+		o.ClientBuffer = 64
+	}
+	if o.Retry <= 0 {
+		o.Retry = 2 * time.Second
+	}
+	if o.KeepAlive <= 0 {
+		o.KeepAlive = 15 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// maxPrefix bounds the prefix a page may ask for, in bytes; topics are
+// artist slugs. The page's box takes 256 characters, at most 768 bytes.
+const maxPrefix = 1024
+
+//go:embed page.html
+var pageHTML string
+
+//go:embed static
+var staticFiles embed.FS
+
+var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
+
+// Server is the web page of a feed. Tracks come in through Publish and go
+// out to every page that is open. Its methods are safe for concurrent use.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	hub     *hub
+	metrics *metrics
+	handler http.Handler
+}
+
+// New makes a Server.
+func New(opts Options) *Server {
+	opts.setDefaults()
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		hub:     newHub(opts.Backlog, opts.ClientBuffer),
+		metrics: newMetrics(),
+	}
+	static, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.servePage)
+	mux.HandleFunc("GET /events", s.serveEvents)
+	mux.HandleFunc("GET /healthz", serveHealth)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", serveStatic(static)))
+	s.handler = secureHeaders(mux)
+	return s
+}
+
+// Handler serves the page and its endpoints (listed in the package
+// documentation). /healthz answers 200 "ok" whenever the HTTP server is
+// up, whether or not the feed is: it is a liveness check, and with its
+// feed down the server still serves the tracks it last received. Watch
+// the feed with the metric
+// trackfeed_web_last_message_received_timestamp_seconds.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Publish sends t to every open page whose prefix matches its topic, and
+// keeps it for pages that open later. It never blocks on a page.
+func (s *Server) Publish(t subscriber.Track) {
+	data, err := json.Marshal(t)
+	if err != nil {
+		// Only a time past year 9999 can do this.
+		s.log.Warn("skipping track that does not encode as JSON", "topic", t.Topic, "err", err)
+		return
+	}
+	s.metrics.received.Inc()
+	s.metrics.lastReceived.SetToCurrentTime()
+	if n := s.hub.publish(&event{track: t, data: data}); n > 0 {
+		s.metrics.clientsDrop.Add(float64(n))
+		s.metrics.tracksDropped.Add(float64(n))
+		s.log.Info("dropped pages that fell behind; they reconnect by themselves", "pages", n)
+	}
+}
+
+// Close ends every event stream and refuses new ones; the browsers retry
+// until a server is back. It does not stop an http.Server that serves
+// Handler: Serve does both. Close is idempotent.
+func (s *Server) Close() error {
+	s.hub.close()
+	return nil
+}
+
+// Follow subscribes to the feed described by feed and publishes every
+// track it receives, until ctx ends (then it returns nil). It reconnects
+// to a publisher that restarts.
+func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
+	return subscriber.Run(ctx, feed, func(t subscriber.Track) error {
+		s.Publish(t)
+		return nil
+	})
+}
+
+// Serve serves Handler on l until ctx ends. Then it closes the event
+// streams, shuts the HTTP server down (waiting up to
+// Options.ShutdownTimeout for requests to finish, then cutting them) and
+// returns nil.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	// Shutdown waits for requests to end, and an event stream ends only
+	// when told to.
+	srv.RegisterOnShutdown(func() { s.Close() })
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		s.Close()
+		return fmt.Errorf("serve http on %s: %w", l.Addr(), err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		s.log.Warn("requests still running at shutdown; cutting them", "err", err)
+		srv.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http on %s: %w", l.Addr(), err)
+	}
+	return nil
+}
+
+// Run follows the feed and serves the page on l until ctx ends or either
+// fails.
+func (s *Server) Run(ctx context.Context, l net.Listener, feed subscriber.Options) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.Serve(ctx, l) })
+	g.Go(func() error { return s.Follow(ctx, feed) })
+	return g.Wait()
+}
+
+// readPrefix reads the prefix parameter of r, answering 400 if it is too long.
+func readPrefix(w http.ResponseWriter, r *http.Request) (string, bool) {
+	p := r.URL.Query().Get("prefix")
+	if len(p) > maxPrefix {
+		http.Error(w, fmt.Sprintf("prefix: %d bytes is too long (at most %d)", len(p), maxPrefix), http.StatusBadRequest)
+		return "", false
+	}
+	return p, true
+}
+
+// serveEvents streams the tracks that match the request's prefix, history
+// first (see sse.go for the format).
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	prefix, ok := readPrefix(w, r)
+	if !ok {
+		return
+	}
+	c, lastID, history, ok := s.hub.subscribe(prefix, s.opts.History+1)
+	if !ok {
+		http.Error(w, "shutting down; the page reconnects by itself", http.StatusServiceUnavailable)
+		return
+	}
+	s.metrics.connections.Inc()
+	if r.Header.Get("Last-Event-ID") != "" {
+		s.metrics.reconnects.Inc()
+	}
+	s.metrics.clients.Inc()
+	defer s.metrics.clients.Dec()
+	log := s.log.With("remote", r.RemoteAddr, "prefix", prefix)
+	log.Debug("page connected")
+
+	rc := http.NewResponseController(w)
+	// A dropped page's handler may be blocked in a write: the deadline
+	// ends it. Cleared at the end, for the connection's next request.
+	defer rc.SetWriteDeadline(time.Time{})
+	write := func(b []byte) error {
+		rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout)) // not supported by some test writers; then writes just block
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	unsent := -1 // tracks lost to a failed write; -1 while none failed
+	defer func() {
+		s.hub.unsubscribe(c)
+		if unsent < 0 {
+			return
+		}
+		for range c.events {
+			unsent++
+		}
+		s.metrics.tracksDropped.Add(float64(unsent))
+	}()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // tell nginx not to buffer the stream
+	w.WriteHeader(http.StatusOK)
+	buf := appendRetry(nil, s.opts.Retry)
+	buf = appendHistory(buf, lastID, history)
+	if err := write(buf); err != nil {
+		log.Debug("page gone", "err", err)
+		return
+	}
+
+	tick := time.NewTicker(s.opts.KeepAlive)
+	defer tick.Stop()
+	for {
+		buf = buf[:0]
+		n := 0
+		select {
+		case e, ok := <-c.events:
+			if !ok {
+				log.Debug("stream ended by the server")
+				return
+			}
+			buf = appendEvent(buf, e.id, "track", e.data)
+			n++
+			// Write what else is waiting in the same go.
+		more:
+			for len(buf) < 32<<10 {
+				select {
+				case e, ok := <-c.events:
+					if !ok {
+						break more // written below; the next receive returns
+					}
+					buf = appendEvent(buf, e.id, "track", e.data)
+					n++
+				default:
+					break more
+				}
+			}
+		case <-tick.C:
+			buf = append(buf, keepAlive...)
+		case <-r.Context().Done():
+			log.Debug("page gone")
+			return
+		}
+		if err := write(buf); err != nil {
+			log.Debug("page gone", "err", err)
+			unsent = n
+			return
+		}
+	}
+}
+
+// pageData fills page.html.
+type pageData struct {
+	Prefix  string
+	History int
+	Now     *trackView  // nil before the first track
+	Before  []trackView // newest first
+}
+
+// trackView is a track as the page shows it.
+type trackView struct {
+	subscriber.Track
+}
+
+// Details is the line under the album: year, genre, track number, each
+// when known. app.js builds the same line.
+func (t trackView) Details() string {
+	var parts []string
+	if t.Year > 0 {
+		parts = append(parts, fmt.Sprint(t.Year))
+	}
+	if t.Genre != "" {
+		parts = append(parts, t.Genre)
+	}
+	if t.TrackNo > 0 {
+		parts = append(parts, fmt.Sprintf("track %d", t.TrackNo))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Clock is when the track was sent, as hh:mm:ss in the server's time
+// zone, or "" if unknown; app.js shows it in the browser's.
+func (t trackView) Clock() string {
+	if t.Sent.IsZero() {
+		return ""
+	}
+	return t.Sent.Local().Format("15:04:05")
+}
+
+// SentAt is when the track was sent, for a <time datetime>, or "".
+func (t trackView) SentAt() string {
+	if t.Sent.IsZero() {
+		return ""
+	}
+	return t.Sent.Format(time.RFC3339)
+}
+
+// servePage renders the page as it stands, filtered by the prefix
+// parameter, so that it shows tracks before its script connects, or
+// without one.
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
+	prefix, ok := readPrefix(w, r)
+	if !ok {
+		return
+	}
+	recent := s.hub.recentMatching(prefix, s.opts.History+1)
+	d := pageData{Prefix: prefix, History: s.opts.History}
+	for i := len(recent) - 1; i >= 0; i-- {
+		v := trackView{recent[i].track}
+		if d.Now == nil {
+			d.Now = &v
+			continue
+		}
+		d.Before = append(d.Before, v)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	if err := pageTemplate.Execute(w, d); err != nil {
+		s.log.Debug("writing the page", "err", err)
+	}
+}
+
+func serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+// serveStatic serves the files of fsys, without directory listings.
+// no-cache makes browsers check for a newer file, so an upgraded server
+// never runs with an old script.
+func serveStatic(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// secureHeaders sets the headers every response should carry.
+func secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}

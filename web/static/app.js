@@ -1,0 +1,153 @@
+// trackfeed's now-playing page: one EventSource on /events?prefix=P. The
+// server filters by prefix; the stream starts with a "history" event (the
+// current track and those before it, oldest first), then one "track"
+// event a track. Every (re)connection starts with history, so the page
+// rebuilds its list from it after a reconnect or a change of prefix.
+"use strict";
+
+(function () {
+  const body = document.body;
+  const historySize = Number(body.dataset.history) || 20;
+  const statusEl = document.getElementById("status");
+  const nowEl = document.getElementById("now");
+  const recentEl = document.getElementById("recent");
+  const recentEmpty = document.getElementById("recent-empty");
+  const form = document.getElementById("filter");
+  const input = document.getElementById("prefix");
+
+  const labels = {
+    connecting: "Connecting…",
+    live: "Live",
+    reconnecting: "Reconnecting…",
+  };
+
+  let source = null; // the current EventSource
+  let prefix = input.value;
+  let tracks = []; // newest first; tracks[0] is playing
+  let retryTimer = 0;
+  let typingTimer = 0;
+
+  function setState(state) {
+    if (statusEl.dataset.state === state) return;
+    statusEl.dataset.state = state;
+    statusEl.textContent = labels[state];
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  // details is the line under the album, as the server renders it.
+  function details(t) {
+    const parts = [];
+    if (t.year > 0) parts.push(String(t.year));
+    if (t.genre) parts.push(t.genre);
+    if (t.track > 0) parts.push("track " + t.track);
+    return parts.join(" · ");
+  }
+
+  function timeOf(t) {
+    const time = el("time");
+    const d = new Date(t.sent);
+    if (!isNaN(d) && d.getFullYear() > 1) {
+      time.dateTime = d.toISOString();
+      time.textContent = d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit", second: "2-digit" });
+    }
+    return time;
+  }
+
+  function renderNow(fresh) {
+    const t = tracks[0];
+    if (!t) {
+      nowEl.replaceChildren(el("p", "empty", prefix
+        ? "Waiting for a track by an artist starting with “" + prefix + "”…"
+        : "Waiting for the first track…"));
+      return;
+    }
+    nowEl.replaceChildren(
+      el("p", "now-title", t.title),
+      el("p", "now-artist", t.artist),
+      el("p", "now-album", t.album),
+      el("p", "now-details", details(t)),
+    );
+    if (fresh) {
+      nowEl.classList.remove("fresh");
+      void nowEl.offsetWidth; // restart the animation
+      nowEl.classList.add("fresh");
+    }
+  }
+
+  function renderRecent() {
+    const items = tracks.slice(1).map((t) => {
+      const li = el("li");
+      li.append(
+        el("span", "r-title", t.title), " ",
+        el("span", "r-by", t.artist + " — " + t.album), " ",
+        timeOf(t),
+      );
+      return li;
+    });
+    recentEl.replaceChildren(...items);
+    recentEmpty.hidden = items.length > 0;
+  }
+
+  function connect() {
+    if (source) source.close();
+    clearTimeout(retryTimer);
+    setState("connecting");
+    const es = new EventSource("/events" + (prefix ? "?prefix=" + encodeURIComponent(prefix) : ""));
+    source = es;
+    const current = () => es === source;
+
+    es.addEventListener("history", (e) => {
+      if (!current()) return;
+      tracks = JSON.parse(e.data).reverse().slice(0, historySize + 1);
+      body.dataset.prefix = prefix;
+      renderNow(false);
+      renderRecent();
+      setState("live");
+    });
+    es.addEventListener("track", (e) => {
+      if (!current()) return;
+      tracks.unshift(JSON.parse(e.data));
+      tracks.length = Math.min(tracks.length, historySize + 1);
+      renderNow(true);
+      renderRecent();
+    });
+    es.addEventListener("error", () => {
+      if (!current()) return;
+      setState("reconnecting");
+      // The browser retries a dropped connection by itself, but gives up
+      // on an HTTP error (such as 503 while the server shuts down).
+      if (es.readyState === EventSource.CLOSED) {
+        retryTimer = setTimeout(connect, 2000);
+      }
+    });
+  }
+
+  function apply(value) {
+    clearTimeout(typingTimer);
+    if (value === prefix && source) return;
+    prefix = value;
+    const url = new URL(location.href);
+    if (prefix) url.searchParams.set("prefix", prefix);
+    else url.searchParams.delete("prefix");
+    history.replaceState(null, "", url);
+    connect();
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    apply(input.value);
+  });
+  input.addEventListener("input", () => {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => apply(input.value), 300);
+  });
+
+  // What the server rendered stays until the stream's history replaces it.
+  connect();
+})();
