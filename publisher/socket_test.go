@@ -102,6 +102,7 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 type collected struct {
 	mu      sync.Mutex
 	seqs    []uint64
+	nos     []int // track numbers
 	latency []time.Duration
 }
 
@@ -110,6 +111,7 @@ func (c *collected) run(ctx context.Context, ep string, prefixes ...string) erro
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.seqs = append(c.seqs, tr.Seq)
+		c.nos = append(c.nos, tr.TrackNo)
 		c.latency = append(c.latency, time.Since(tr.Sent))
 		return nil
 	})
@@ -132,6 +134,18 @@ func (c *collected) gaps() int {
 	return n
 }
 
+// missedTrackNos counts tracks missing from a feed of track numbers that
+// should run 0, 1, … n-1, 0, 1, … without a break.
+func (c *collected) missedTrackNos(n int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	missed := 0
+	for i := 1; i < len(c.nos); i++ {
+		missed += (c.nos[i] - c.nos[i-1] - 1 + n) % n
+	}
+	return missed
+}
+
 func (c *collected) p99() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -147,11 +161,19 @@ func (c *collected) p99() time.Duration {
 // every track, promptly, and the stalled one loses messages (libzmq's
 // high-water-mark rule) instead of holding up the feed.
 func TestStalledSubscriber(t *testing.T) {
-	// 16 KB messages every 2 ms fill the stalled peer's socket buffers
-	// within a second or two.
-	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{HWM: 100}, 2*time.Millisecond, tracks(50, 16<<10)...)
-	stalled := rawSub(t, f.ep, "")
-	_ = stalled
+	// The stalled peer subscribes to everything, including 64 KB messages
+	// that fill its socket buffers within a second or two; the others take
+	// only the small messages of the_streets, so the test measures the
+	// publisher, not the cost of moving big messages under -race.
+	const n = 50
+	var list []library.Track
+	big := tracks(n, 64<<10)
+	for i, small := range tracks(n, 10) {
+		big[i].Artist, big[i].Path = "Big Band", "Big Band/"+big[i].Path
+		list = append(list, big[i], small)
+	}
+	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{HWM: 100}, 2*time.Millisecond, list...)
+	rawSub(t, f.ep, "")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
@@ -162,7 +184,7 @@ func TestStalledSubscriber(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			good[i].run(ctx, f.ep, "the_")
+			good[i].run(ctx, f.ep, "the_streets")
 		}()
 	}
 	wg.Wait()
@@ -172,12 +194,13 @@ func TestStalledSubscriber(t *testing.T) {
 		t.Errorf("stalled subscriber lost nothing (stats %+v): its buffers never filled, the test proves nothing", st)
 	}
 	for i, g := range good {
-		t.Logf("subscriber %d: %d tracks, %d gaps, p99 latency %v", i, g.len(), g.gaps(), g.p99())
-		if g.len() < 500 {
-			t.Errorf("subscriber %d got only %d tracks in 4 s at 500/s", i, g.len())
+		missed := g.missedTrackNos(n)
+		t.Logf("subscriber %d: %d tracks, %d missed, p99 latency %v", i, g.len(), missed, g.p99())
+		if g.len() < 250 {
+			t.Errorf("subscriber %d got only %d tracks in 4 s at 250/s", i, g.len())
 		}
-		if g.gaps() != 0 {
-			t.Errorf("subscriber %d missed %d tracks", i, g.gaps())
+		if missed != 0 {
+			t.Errorf("subscriber %d missed %d tracks", i, missed)
 		}
 		if p := g.p99(); p > 50*time.Millisecond {
 			t.Errorf("subscriber %d p99 latency %v, want ≤ 50ms", i, p)
