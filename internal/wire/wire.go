@@ -135,8 +135,12 @@ func Decode(frames [][]byte) (Track, error) {
 	if err := json.Unmarshal(frames[4], &m); err != nil {
 		return Track{}, fmt.Errorf("%w: frame 4: %v", ErrForeign, err)
 	}
-	if m.Version < 1 {
+	switch {
+	case m.Version == 0:
 		return Track{}, fmt.Errorf("%w: frame 4 has no version field \"v\"", ErrForeign)
+	case m.Version != Version:
+		// A new version is a breaking change: skip what we cannot read.
+		return Track{}, fmt.Errorf("%w: version %d, this client reads version %d", ErrForeign, m.Version, Version)
 	}
 	return Track{
 		Topic:       string(frames[0]),

@@ -42,6 +42,10 @@ type Limits struct {
 	MaxFrames int
 	// HandshakeTimeout bounds the greeting and READY exchange.
 	HandshakeTimeout time.Duration
+	// SkipOversized makes ReadMsg skip what is over the limits instead of
+	// failing (see ReadMsg). A publisher's own feed is trusted this far; a
+	// peer of a publisher is not.
+	SkipOversized bool
 }
 
 // DefaultLimits suit trackfeed's small messages.
@@ -62,8 +66,10 @@ type Conn struct {
 	lim      Limits
 	peerType string
 
-	buf    []byte   // reused body storage of the last message read
-	frames [][]byte // reused frame slices of the last message read
+	buf     []byte    // reused body storage of the last message read
+	frames  [][]byte  // reused frame slices of the last message read
+	rs      readState // where ReadMsg stopped
+	scratch []byte    // where dropped frame bodies are read
 }
 
 // PeerType is the socket type the peer announced in its READY command.
@@ -116,50 +122,117 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 
 // ReadMsg reads the next message or command. The frames alias a buffer
 // that the next ReadMsg reuses: copy what you keep.
+//
+// ReadMsg can be resumed: if it fails with a timeout (a read deadline on
+// NetConn), the next call goes on where it stopped, even in the middle of
+// a frame, so a read deadline can serve as a heartbeat timer.
+//
+// With Limits.SkipOversized, frames past MaxFrames are read and dropped
+// (the message keeps its first MaxFrames frames), and a message with a
+// frame over MaxFrame is read to its end, dropped, and reported as
+// ErrTooLarge; the connection stays usable. Otherwise either is an
+// ErrTooLarge that leaves the stream where it was: close the connection.
 func (c *Conn) ReadMsg() (frames [][]byte, command bool, err error) {
-	c.buf = c.buf[:0]
-	ends := c.frames[:0] // first collect end offsets, then slice buf
-	var hdr [9]byte
+	st := &c.rs
+	if !st.active {
+		*st = readState{active: true, ends: st.ends[:0]}
+		c.buf = c.buf[:0]
+	}
 	for {
-		if len(ends) >= c.lim.MaxFrames {
-			return nil, false, fmt.Errorf("%w: more than %d frames", ErrTooLarge, c.lim.MaxFrames)
-		}
-		if _, err := readFull(c.r, hdr[:2]); err != nil {
-			return nil, false, err
-		}
-		flags := hdr[0]
-		if flags&^(flagMore|flagLong|flagCommand) != 0 {
-			return nil, false, fmt.Errorf("%w: flags %#02x", ErrBadFrame, flags)
-		}
-		size := uint64(hdr[1])
-		if flags&flagLong != 0 {
-			if _, err := readFull(c.r, hdr[2:9]); err != nil {
+		if !st.inBody {
+			if err := c.readHeader(); err != nil {
 				return nil, false, err
 			}
-			size = binary.BigEndian.Uint64(hdr[1:9])
 		}
-		if size > uint64(c.lim.MaxFrame) || uint64(len(c.buf))+size > uint64(c.lim.MaxFrame*c.lim.MaxFrames) {
-			return nil, false, fmt.Errorf("%w: frame of %d bytes (limit %d)", ErrTooLarge, size, c.lim.MaxFrame)
+		for st.left > 0 {
+			var p []byte
+			if st.drop {
+				p = c.scratch[:min(uint64(len(c.scratch)), st.left)]
+			} else {
+				p = c.buf[len(c.buf)-int(st.left):]
+			}
+			n, err := c.r.Read(p)
+			st.left -= uint64(n)
+			if err != nil {
+				return nil, false, err
+			}
 		}
-		start := len(c.buf)
-		c.buf = grow(c.buf, int(size))
-		if _, err := readFull(c.r, c.buf[start:]); err != nil {
-			return nil, false, err
+		st.inBody = false
+		if !st.drop {
+			st.ends = append(st.ends, len(c.buf))
 		}
-		ends = append(ends, c.buf[start:])
-		command = flags&flagCommand != 0
-		if command || flags&flagMore == 0 {
+		if st.flags&flagCommand != 0 || st.flags&flagMore == 0 {
 			break
 		}
 	}
-	// buf may have moved while growing: re-slice every frame from it.
-	off := 0
-	for i, f := range ends {
-		ends[i] = c.buf[off : off+len(f) : off+len(f)]
-		off += len(f)
+	st.active = false
+	if st.tooLarge {
+		return nil, false, fmt.Errorf("%w: frame over %d bytes (message skipped)", ErrTooLarge, c.lim.MaxFrame)
 	}
-	c.frames = ends
-	return ends, command, nil
+	frames = c.frames[:0]
+	off := 0
+	for _, end := range st.ends {
+		frames = append(frames, c.buf[off:end:end])
+		off = end
+	}
+	c.frames = frames
+	return frames, st.flags&flagCommand != 0, nil
+}
+
+// readState is where ReadMsg stopped.
+type readState struct {
+	active   bool    // a message has begun
+	hdr      [9]byte // the frame header being read
+	hdrN     int     // bytes of hdr read
+	inBody   bool    // the header is read, left bytes of body to go
+	flags    byte
+	left     uint64
+	drop     bool  // the body is read into scratch and dropped
+	tooLarge bool  // a frame of this message was over MaxFrame
+	ends     []int // end offsets in buf of the frames kept
+}
+
+// readHeader reads (or goes on reading) a frame header and makes room for
+// its body.
+func (c *Conn) readHeader() error {
+	st := &c.rs
+	for need := 2; st.hdrN < need; {
+		n, err := c.r.Read(st.hdr[st.hdrN:need])
+		st.hdrN += n
+		if st.hdrN > 0 {
+			if f := st.hdr[0]; f&^(flagMore|flagLong|flagCommand) != 0 {
+				return fmt.Errorf("%w: flags %#02x", ErrBadFrame, f)
+			} else if f&flagLong != 0 {
+				need = 9
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	st.flags = st.hdr[0]
+	size := uint64(st.hdr[1])
+	if st.flags&flagLong != 0 {
+		size = binary.BigEndian.Uint64(st.hdr[1:9])
+	}
+	st.hdrN, st.inBody, st.left, st.drop = 0, true, size, false
+	frames := len(st.ends)
+	switch {
+	case size > uint64(c.lim.MaxFrame) || frames >= c.lim.MaxFrames:
+		if !c.lim.SkipOversized {
+			return fmt.Errorf("%w: frame %d of %d bytes (limits: %d frames of %d bytes)", ErrTooLarge, frames+1, size, c.lim.MaxFrames, c.lim.MaxFrame)
+		}
+		st.drop = true
+		st.tooLarge = st.tooLarge || size > uint64(c.lim.MaxFrame)
+		if c.scratch == nil {
+			c.scratch = make([]byte, 32<<10)
+		}
+	case st.tooLarge:
+		st.drop = true // the message is dropped anyway
+	default:
+		c.buf = grow(c.buf, int(size))
+	}
+	return nil
 }
 
 func grow(b []byte, n int) []byte {
@@ -169,18 +242,6 @@ func grow(b []byte, n int) []byte {
 	nb := make([]byte, len(b)+n, 2*cap(b)+n)
 	copy(nb, b)
 	return nb
-}
-
-func readFull(r *bufio.Reader, p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		m, err := r.Read(p[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // Write queues raw wire bytes (from AppendMsg or AppendCommand).
@@ -215,6 +276,16 @@ func AppendMsg(dst []byte, frames ...[]byte) []byte {
 			flags |= flagMore
 		}
 		dst = appendFrame(dst, flags, f)
+	}
+	return dst
+}
+
+// AppendMore appends frames that all have the MORE flag, so that the
+// frames appended next (with AppendMsg) continue the same message: a REP
+// socket's reply envelope goes before its reply this way.
+func AppendMore(dst []byte, frames ...[]byte) []byte {
+	for _, f := range frames {
+		dst = appendFrame(dst, flagMore, f)
 	}
 	return dst
 }

@@ -1,0 +1,12 @@
+// Package interop holds tests, and only tests, that run trackfeed against
+// other ZeroMQ implementations: libzmq through pyzmq (Debian's python3-zmq)
+// and through the C example in examples/subscribe.c. They check the
+// contract in docs/PROTOCOL.md from the outside: frames and JSON as a
+// non-Go client sees them, prefixes, subscriptions made before and after a
+// bind, heartbeats, foreign messages, and filtering on the publisher's side.
+//
+// Every test runs with the rest under 'go test ./...', over loopback TCP or
+// ipc:// in a temporary directory, on ports the kernel picks. A test whose
+// outside dependency is missing is skipped with the package to install,
+// except when CI=true, where it fails.
+package interop
