@@ -79,11 +79,28 @@ func AppendMeta(dst []byte, t *Track) []byte {
 
 const hex = "0123456789abcdef"
 
+// safeASCII marks the bytes appendString copies as they are.
+var safeASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD,
 // as with encoding/json.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
+		// Copy the run of bytes that need no escaping in one go.
+		j := i
+		for j < len(s) && safeASCII[s[j]] {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
