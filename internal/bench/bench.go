@@ -1,0 +1,406 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed zmqpeer/zmqpeer.c
+var zmqpeerSource []byte
+
+// bench is one invocation: its tools and every run so far.
+type bench struct {
+	cfg      *config
+	stderr   io.Writer
+	peer     string // zmqpeer binary
+	tracks   string // tracks file
+	runs     map[spec][]result
+	order    []spec // specs in the order first run
+	profiles []string
+}
+
+// figure is one row of the report: a value of trackfeed's run (tf) beside
+// the same value of the reference run (ref).
+type figure struct {
+	section string
+	name    string
+	tf, ref spec
+	reps    int
+	value   func(result) float64
+	format  func(float64) string
+	goal    string
+	met     func(tf, ratio float64) bool // nil: no goal
+	// rate, if not 0, is the rate the goal is for: a trackfeed run that
+	// sent less than 95% of it does not meet the goal, whatever its value.
+	rate int
+}
+
+// figures lists what modes ask for, in report order.
+func figures(cfg *config, modes []string) []figure {
+	reps := func(def int) int {
+		if cfg.count > 0 {
+			return cfg.count
+		}
+		return def
+	}
+	pair := func(s spec) (spec, spec) {
+		ref := s
+		ref.pub, ref.sub = zmqPub, zmqSub
+		if s.sub == rawSub {
+			ref.sub = rawSub
+		}
+		return s, ref
+	}
+	var out []figure
+	add := func(f figure) { out = append(out, f) }
+	for _, mode := range modes {
+		switch mode {
+		case "broadcast":
+			for _, n := range slices.Compact([]int{1, cfg.subs}) {
+				tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: n, procs: n, duration: cfg.broadcastDuration})
+				add(figure{section: "Broadcast", name: fmt.Sprintf("msg/s per subscriber, %s, as fast as possible", subscribers(n)),
+					tf: tf, ref: ref, reps: reps(3), value: result.perSub, format: formatRate,
+					goal: "≥ 0.5×", met: func(_, ratio float64) bool { return ratio >= 0.5 }})
+			}
+			for _, n := range slices.Compact([]int{1, cfg.subs}) {
+				tf := spec{pub: tfPub, sub: tfSub, conns: n, procs: n, duration: cfg.broadcastDuration}
+				_, ref := pair(tf)
+				add(figure{section: "Broadcast", name: fmt.Sprintf("end to end: trackfeed subscriber vs libzmq SUB, %s", subscribers(n)),
+					tf: tf, ref: ref, reps: reps(3), value: result.perSub, format: formatRate})
+			}
+		case "latency":
+			for _, r := range []struct {
+				rate int
+				d    time.Duration
+				reps int
+			}{{cfg.slowRate, cfg.slowDuration, 2}, {cfg.fastRate, cfg.fastDuration, 3}} {
+				tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: r.rate, duration: r.d})
+				at := fmt.Sprintf("at %s msg/s, %s", formatCount(r.rate), subscribers(cfg.subs))
+				add(figure{section: "Latency", name: "p50 " + at, tf: tf, ref: ref, reps: reps(r.reps),
+					value: quantile(0.5), format: formatMicros})
+				add(figure{section: "Latency", name: "p99 " + at, tf: tf, ref: ref, reps: reps(r.reps),
+					value: quantile(0.99), format: formatMicros, rate: r.rate,
+					goal: "≤ 1.5×", met: func(_, ratio float64) bool { return ratio <= 1.5 }})
+				add(figure{section: "Latency", name: "rate sent " + at, tf: tf, ref: ref, reps: reps(r.reps),
+					value: result.sendRate, format: formatRate})
+			}
+		case "fanout":
+			sub := rawSub
+			if cfg.fanoutReceiver == "libzmq" {
+				sub = zmqSub
+			}
+			tf, ref := pair(spec{pub: tfPub, sub: sub, conns: cfg.fanoutSubs, procs: 1, rate: cfg.fanoutRate, duration: cfg.fanoutDuration})
+			at := fmt.Sprintf("%s at %s msg/s", subscribers(cfg.fanoutSubs), formatCount(cfg.fanoutRate))
+			add(figure{section: "Fanout", name: "p50, " + at, tf: tf, ref: ref, reps: reps(2),
+				value: quantile(0.5), format: formatMicros})
+			add(figure{section: "Fanout", name: "p99, " + at, tf: tf, ref: ref, reps: reps(2),
+				value: quantile(0.99), format: formatMicros, rate: cfg.fanoutRate,
+				goal: "≤ 20 ms", met: func(tf, _ float64) bool { return tf <= 20_000 }})
+			add(figure{section: "Fanout", name: "publisher CPU (% of one core), " + at, tf: tf, ref: ref, reps: reps(2),
+				value: result.cpuPercent, format: formatPercent, rate: cfg.fanoutRate,
+				goal: "< 25%", met: func(tf, _ float64) bool { return tf < 25 }})
+			add(figure{section: "Fanout", name: "messages delivered, " + at, tf: tf, ref: ref, reps: reps(2),
+				value: result.delivered, format: formatPercent})
+		case "idle":
+			tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: cfg.slowRate, duration: cfg.idleDuration})
+			add(figure{section: "Idle", name: fmt.Sprintf("publisher CPU (%% of one core) at %s msg/s, %s", formatCount(cfg.slowRate), subscribers(cfg.subs)),
+				tf: tf, ref: ref, reps: reps(2), value: result.cpuPercent, format: formatPercent, rate: cfg.slowRate,
+				goal: "≤ 0.3%", met: func(tf, _ float64) bool { return tf <= 0.3 }})
+		}
+	}
+	return out
+}
+
+func subscribers(n int) string {
+	if n == 1 {
+		return "1 subscriber"
+	}
+	return formatCount(n) + " subscribers"
+}
+
+func quantile(q float64) func(result) float64 {
+	return func(r result) float64 { return float64(r.lat.quantile(q)) }
+}
+
+// benchmark runs the figures of modes and prints the report on stdout.
+func benchmark(ctx context.Context, cfg *config, modes []string, stdout, stderr io.Writer) error {
+	dir, err := os.MkdirTemp("", "trackfeed-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	b := &bench{cfg: cfg, stderr: childStderr(stderr), runs: map[spec][]result{}, tracks: filepath.Join(dir, "tracks.tsv")}
+	if b.peer, err = buildPeer(ctx, dir); err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, b.peer, "version").Output()
+	if err != nil {
+		return fmt.Errorf("zmqpeer version: %w", err)
+	}
+	tracks := sampleTracks()
+	if err := writeTracks(b.tracks, tracks); err != nil {
+		return err
+	}
+	if cfg.cpuprofile != "" {
+		if cfg.cpuprofile, err = filepath.Abs(cfg.cpuprofile); err != nil {
+			return err
+		}
+	}
+	m := readMachine(strings.TrimSpace(string(out)))
+	m.messageBytes = meanWireBytes(tracks)
+	m.tracks = len(tracks)
+
+	figs := figures(cfg, modes)
+	for _, f := range figs {
+		if err := b.compare(ctx, f); err != nil {
+			return err
+		}
+	}
+	m.loadEnd, m.took = loadAverage(), time.Since(m.start)
+	b.report(stdout, m, figs)
+	for _, p := range b.profiles {
+		fmt.Fprintf(stderr, "bench: CPU profile of the trackfeed publisher: %s (go tool pprof -top %s)\n", p, p)
+	}
+	return nil
+}
+
+// compare runs f's two specs until each has f.reps runs, alternating which
+// goes first so that a drift in the machine's load falls on both.
+func (b *bench) compare(ctx context.Context, f figure) error {
+	for i := range f.reps {
+		order := []spec{f.tf, f.ref}
+		if i%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+		}
+		for _, s := range order {
+			if len(b.runs[s]) > i {
+				continue // run for an earlier figure
+			}
+			fmt.Fprintf(b.stderr, "bench: %s PUB → %d × %s (%d process(es)), %s, %v, run %d of %d\n",
+				s.pub, s.conns, s.sub, s.procs, s.rateString(), s.duration, i+1, f.reps)
+			r, err := b.measure(ctx, s, len(b.runs[s]))
+			if err != nil {
+				return fmt.Errorf("%s publisher, %d × %s, %s: %w", s.pub, s.conns, s.sub, s.rateString(), err)
+			}
+			if len(b.runs[s]) == 0 {
+				b.order = append(b.order, s)
+			}
+			b.runs[s] = append(b.runs[s], r)
+		}
+	}
+	return nil
+}
+
+// summary is the median of a figure's values over its runs, with the range.
+type summary struct{ median, lo, hi float64 }
+
+func summarize(vs []float64) summary {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	n := len(s)
+	med := s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return summary{med, s[0], s[n-1]}
+}
+
+func (s summary) format(f func(float64) string, n int) string {
+	if n < 2 {
+		return f(s.median)
+	}
+	return fmt.Sprintf("%s (%s–%s)", f(s.median), f(s.lo), f(s.hi))
+}
+
+func (b *bench) values(s spec, reps int, value func(result) float64) []float64 {
+	var vs []float64
+	for _, r := range b.runs[s][:reps] {
+		vs = append(vs, value(r))
+	}
+	return vs
+}
+
+// report prints the tables: one per section, then every run.
+func (b *bench) report(w io.Writer, m machine, figs []figure) {
+	args := "all"
+	if len(b.cfg.args) > 0 {
+		args = strings.Join(b.cfg.args, " ")
+	}
+	fmt.Fprintf(w, "Command: `go run ./internal/bench %s`\n\n", args)
+	m.write(w)
+	section := ""
+	for _, f := range figs {
+		if f.section != section {
+			section = f.section
+			fmt.Fprintf(w, "\n#### %s\n\n", section)
+			fmt.Fprintln(w, "| Figure | trackfeed | libzmq (reference) | ratio | goal | met |")
+			fmt.Fprintln(w, "|---|--:|--:|--:|---|---|")
+		}
+		tf := summarize(b.values(f.tf, f.reps, f.value))
+		ref := summarize(b.values(f.ref, f.reps, f.value))
+		ratio := tf.median / ref.median
+		goal, met := "—", "—"
+		if f.met != nil {
+			goal, met = f.goal, "no"
+			if f.met(tf.median, ratio) {
+				met = "yes"
+			}
+			if sent := slices.Min(b.values(f.tf, f.reps, result.sendRate)); f.rate > 0 && sent < 0.95*float64(f.rate) {
+				met = fmt.Sprintf("no: trackfeed sent %s msg/s, not %s", formatRate(sent), formatCount(f.rate))
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", f.name, tf.format(f.format, f.reps), ref.format(f.format, f.reps), formatRatio(ratio), goal, met)
+	}
+	fmt.Fprintln(w, "\nValues are medians over the runs (range in brackets); ratio = trackfeed / libzmq.")
+
+	fmt.Fprint(w, "\n#### Runs\n\n")
+	fmt.Fprintln(w, "| publisher | subscribers | rate | duration | sent/s | publisher CPU | delivered | msg/s per subscriber | p50 | p99 | max | load (1 min) |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for _, s := range b.order {
+		for _, r := range b.runs[s] {
+			fmt.Fprintf(w, "| %s | %d × %s | %s | %v | %s | %s | %s | %s | %s | %s | %s | %.2f |\n",
+				s.pub, s.conns, s.sub, s.rateString(), s.duration, formatRate(r.sendRate()), formatPercent(r.cpuPercent()),
+				formatPercent(r.delivered()), formatRate(r.perSub()), formatMicros(float64(r.lat.quantile(0.5))),
+				formatMicros(float64(r.lat.quantile(0.99))), formatMicros(float64(r.lat.quantile(1))), r.load)
+		}
+	}
+}
+
+func formatCount(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func formatRate(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2f M", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.0f k", v/1e3)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1f k", v/1e3)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func formatMicros(v float64) string {
+	switch {
+	case v < 0:
+		return "—"
+	case v >= 10_000:
+		return fmt.Sprintf("%.1f ms", v/1000)
+	}
+	return fmt.Sprintf("%.0f µs", v)
+}
+
+func formatPercent(v float64) string {
+	if v < 1 {
+		return fmt.Sprintf("%.3f%%", v)
+	}
+	return fmt.Sprintf("%.1f%%", v)
+}
+
+func formatRatio(r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", r)
+}
+
+// buildPeer compiles zmqpeer.c into dir.
+func buildPeer(ctx context.Context, dir string) (string, error) {
+	src, bin := filepath.Join(dir, "zmqpeer.c"), filepath.Join(dir, "zmqpeer")
+	if err := os.WriteFile(src, zmqpeerSource, 0o644); err != nil {
+		return "", err
+	}
+	out, err := exec.CommandContext(ctx, "cc", "-O2", "-Wall", "-o", bin, src, "-lzmq").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build the libzmq reference (cc -O2 zmqpeer.c -lzmq): %v\n%s(it needs a C compiler and libzmq's headers: apt-get install gcc libzmq3-dev)", err, out)
+	}
+	return bin, nil
+}
+
+// machine describes where the benchmark ran.
+type machine struct {
+	cpu, kernel, zmq string
+	cores            int
+	start            time.Time
+	took             time.Duration
+	loadStart        float64
+	loadEnd          float64
+	messageBytes     float64
+	tracks           int
+}
+
+func readMachine(zmqVersion string) machine {
+	m := machine{cpu: "unknown CPU", kernel: "unknown", zmq: zmqVersion, cores: runtime.NumCPU(), start: time.Now(), loadStart: loadAverage()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+func (m machine) write(w io.Writer) {
+	fmt.Fprintf(w, "- Machine: %s, %d cores, Linux %s, %s %s/%s, libzmq %s\n", m.cpu, m.cores, m.kernel, runtime.Version(), runtime.GOOS, runtime.GOARCH, m.zmq)
+	fmt.Fprintf(w, "- Date: %s (took %v)\n", m.start.UTC().Format("2006-01-02 15:04 MST"), m.took.Round(time.Second))
+	fmt.Fprintf(w, "- Load average (1 min): %.2f at the start, %.2f at the end (per run in the last column below)\n", m.loadStart, m.loadEnd)
+	fmt.Fprintf(w, "- Messages: five frames, %.0f bytes on the wire on average (the %d tracks of sample-music, in a loop), tcp://127.0.0.1\n", m.messageBytes, m.tracks)
+}
+
+// childStderr is where the children's stderr goes: w itself if it is a
+// file, which they then write to directly, or else w behind a lock, since
+// os/exec copies each child's stderr to it from a goroutine of its own.
+func childStderr(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return &syncWriter{w: w}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// loadAverage is the 1-minute load average, or -1.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f, _, _ := strings.Cut(string(b), " ")
+	v, err := strconv.ParseFloat(f, 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}

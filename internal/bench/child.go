@@ -1,0 +1,402 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/subscriber"
+)
+
+// The hidden modes this program runs in as a child of the benchmark.
+const (
+	childPub    = "_pub"    // trackfeed's publisher
+	childSub    = "_sub"    // trackfeed's subscriber (subscriber.Run)
+	childRawSub = "_rawsub" // N raw zmtp readers in one process
+)
+
+// pubResult is the line a publisher prints after its timed run.
+type pubResult struct {
+	Sent       uint64  `json:"sent"`
+	Seconds    float64 `json:"seconds"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+}
+
+// subResult is the line a subscriber process prints at the end.
+type subResult struct {
+	Count   uint64     `json:"count"`   // messages counted, all connections
+	Sockets int        `json:"sockets"` // connections
+	Ended   int        `json:"ended"`   // connections that saw the end
+	Seconds float64    `json:"seconds"` // first to last message counted
+	Rate    float64    `json:"rate"`    // messages/s per connection
+	P50     int64      `json:"p50_us"`
+	P99     int64      `json:"p99_us"`
+	Max     int64      `json:"max_us"`
+	Hist    [][2]int64 `json:"hist"`
+}
+
+func writeSubResult(w io.Writer, count uint64, sockets, ended int, first, last time.Time, h histogram) error {
+	r := subResult{Count: count, Sockets: sockets, Ended: ended, Hist: h.sparse()}
+	if count > 0 {
+		r.Seconds = last.Sub(first).Seconds()
+	}
+	if r.Seconds > 0 {
+		r.Rate = float64(count) / float64(sockets) / r.Seconds
+	}
+	l := latencies{}
+	l.merge(r.Hist)
+	r.P50, r.P99, r.Max = l.quantile(0.5), l.quantile(0.99), l.quantile(1)
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// stdinLines sends the lines of r on the channel it returns, which it
+// closes at the end of r. Its goroutine lives as long as r stays open: in a
+// child, as long as the benchmark holds its stdin.
+func stdinLines(r io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+	}()
+	return ch
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// runPubChild is trackfeed's side of zmqpeer's pub mode: publisher.Listen
+// and publisher.New(...).Run, as cmd/trackfeed uses them.
+func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet(childPub, flag.ContinueOnError)
+	rate := fs.Int("rate", 0, "msg/s, 0: as fast as possible")
+	duration := fs.Duration("duration", 5*time.Second, "timed run")
+	tracksFile := fs.String("tracks", "", "tracks file")
+	maxSubs := fs.Int("max-subscribers", 0, "SocketOptions.MaxSubscribers")
+	profile := fs.String("cpuprofile", "", "CPU profile of the timed run")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tracks, err := readTracks(*tracksFile)
+	if err != nil {
+		return err
+	}
+	list := publisher.NewPlaylist(publisher.Sequential, 1)
+	list.Add(tracks...)
+	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{MaxSubscribers: *maxSubs})
+	if err != nil {
+		return err
+	}
+	defer sock.Close()
+	fmt.Fprintf(stdout, "endpoint %s\n", sock.Endpoints()[0])
+
+	lines := stdinLines(stdin)
+	marker := func(topic string) { sock.Send(topic, publisher.Encode(wireTrack(topic, tracks[0], 0))) }
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for started := false; !started; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return nil
+			}
+			started = l == "go"
+		case <-tick.C:
+			marker(warmupTopic)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+
+	var interval time.Duration
+	if *rate > 0 {
+		interval = time.Second / time.Duration(*rate)
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	cpu0, start := cpuSeconds(), time.Now()
+	runCtx, cancel := context.WithTimeout(ctx, *duration)
+	pub := publisher.New(sock, list, interval)
+	err = pub.Run(runCtx)
+	cancel()
+	elapsed, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
+	if *profile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+	last, _ := pub.Last()
+	b, _ := json.Marshal(pubResult{Sent: last.Seq, Seconds: elapsed, CPUSeconds: cpu})
+	fmt.Fprintf(stdout, "%s\n", b)
+
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok || l == "quit" {
+				return nil
+			}
+		case <-tick.C:
+			marker(endTopic)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// errEnd stops subscriber.Run at the end marker.
+var errEnd = errors.New("end of the run")
+
+// runSubChild is trackfeed's subscriber (subscriber.Run, which decodes
+// every message) as one process with one connection.
+func runSubChild(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(childSub, flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "publisher")
+	timeout := fs.Duration("timeout", time.Minute, "give up after")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	h := newHistogram()
+	var (
+		count       uint64
+		first, last time.Time
+		warm        bool
+		ready       = make(chan struct{})
+	)
+	handle := func(t subscriber.Track) error {
+		switch t.Topic {
+		case warmupTopic:
+			if !warm {
+				warm = true
+				close(ready)
+			}
+			return nil
+		case endTopic:
+			return errEnd
+		}
+		now := time.Now()
+		if count == 0 {
+			first = now
+		}
+		last = now
+		count++
+		h.add(now.Sub(t.Sent))
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- subscriber.Run(ctx, subscriber.Options{Endpoints: []string{*endpoint}}, handle) }()
+	var err error
+	select {
+	case <-ready:
+		fmt.Fprintln(stdout, "ready")
+		err = <-done
+	case err = <-done:
+	}
+	ended := 0
+	switch {
+	case errors.Is(err, errEnd):
+		ended = 1
+	case err != nil:
+		return err
+	}
+	return writeSubResult(stdout, count, 1, ended, first, last, h)
+}
+
+// rawStats is one raw reader's count, kept by its goroutine alone.
+type rawStats struct {
+	count       uint64
+	first, last time.Time
+	ended       bool
+}
+
+// runRawSubChild runs N subscriber connections in one process, each a
+// goroutine that reads with internal/zmtp and takes "sent" from frame 4
+// without decoding the rest: the lightest receiver Go offers, so that a
+// thousand of them measure the publisher rather than themselves.
+func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(childRawSub, flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "publisher")
+	timeout := fs.Duration("timeout", time.Minute, "give up after")
+	n := fs.Int("n", 1, "connections")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	h := newHistogram()
+	stats := make([]rawStats, *n)
+	var (
+		warm, ended atomic.Int64
+		ready       = make(chan struct{})
+		allEnded    = make(chan struct{})
+		errOnce     sync.Once
+		firstErr    error
+		wg          sync.WaitGroup
+	)
+	for i := range stats {
+		wg.Go(func() {
+			err := rawRead(ctx, *endpoint, &stats[i], h,
+				func() {
+					if warm.Add(1) == int64(*n) {
+						close(ready)
+					}
+				},
+				func() {
+					if ended.Add(1) == int64(*n) {
+						close(allEnded)
+					}
+				})
+			if err != nil && ctx.Err() == nil {
+				errOnce.Do(func() { firstErr = fmt.Errorf("connection %d: %w", i, err) })
+				cancel()
+			}
+		})
+	}
+	select {
+	case <-ready:
+		fmt.Fprintln(stdout, "ready")
+		select {
+		case <-allEnded:
+		case <-ctx.Done():
+		}
+	case <-ctx.Done():
+	}
+	cancel()
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	var (
+		count       uint64
+		first, last time.Time
+		nEnded      int
+	)
+	for _, s := range stats {
+		if s.count > 0 {
+			if count == 0 || s.first.Before(first) {
+				first = s.first
+			}
+			if s.last.After(last) {
+				last = s.last
+			}
+		}
+		count += s.count
+		if s.ended {
+			nEnded++
+		}
+	}
+	return writeSubResult(stdout, count, *n, nEnded, first, last, h)
+}
+
+// rawRead is one raw reader: it connects, subscribes to everything and
+// counts messages until the end marker.
+func rawRead(ctx context.Context, endpoint string, st *rawStats, h histogram, warmed, ended func()) error {
+	nc, err := dialRetry(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	defer stop()
+	defer nc.Close()
+	c, err := zmtp.Handshake(nc, zmq4.Sub, false, zmtp.DefaultLimits)
+	if err != nil {
+		return err
+	}
+	c.Write(zmtp.AppendMsg(nil, []byte{1}))
+	if err := c.Flush(time.Now().Add(10 * time.Second)); err != nil {
+		return err
+	}
+	warm := false
+	for {
+		frames, command, err := c.ReadMsg()
+		if err != nil {
+			return err
+		}
+		if command || len(frames) == 0 {
+			continue
+		}
+		now := time.Now()
+		switch string(frames[0]) {
+		case warmupTopic:
+			if !warm {
+				warm = true
+				warmed()
+			}
+			continue
+		case endTopic:
+			st.ended = true
+			ended()
+			return nil
+		}
+		if st.count == 0 {
+			st.first = now
+		}
+		st.last = now
+		st.count++
+		if len(frames) >= 5 {
+			if t, ok := sentTime(frames[4]); ok {
+				h.add(now.Sub(t))
+			}
+		}
+	}
+}
+
+// dialRetry connects, trying again a few times: a thousand connections at
+// once can overflow a listen backlog.
+func dialRetry(ctx context.Context, endpoint string) (net.Conn, error) {
+	wait := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		c, err := zmtp.Dial(dctx, endpoint)
+		cancel()
+		if err == nil {
+			return c, nil
+		}
+		if attempt == 5 || ctx.Err() != nil {
+			return nil, err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		wait *= 2
+	}
+}

@@ -1,0 +1,73 @@
+// Command bench measures trackfeed's publisher against a libzmq PUB socket,
+// side by side in one run, and prints a Markdown table for BENCHMARKS.md:
+//
+//	go run ./internal/bench [broadcast|latency|fanout|idle|all] [flags]
+//
+// broadcast: messages/s each subscriber receives from a publisher sending
+// as fast as it can, with 1 and 10 subscribers. latency: p50 and p99 from
+// "sent" to receipt at 10 and 10,000 msg/s, 10 subscribers. fanout: p99 and
+// publisher CPU with 1,000 subscribers at 10 msg/s. idle: publisher CPU at
+// 10 msg/s with 10 subscribers. Everything runs on 127.0.0.1, on ports the
+// kernel picks.
+//
+// The reference is zmqpeer/zmqpeer.c, built at start with cc and -lzmq (Debian:
+// gcc and libzmq3-dev): a libzmq PUB that sends the same five frames as
+// trackfeed, JSON built per message, and a libzmq SUB that both publishers
+// are measured with. trackfeed's publisher runs in a child process, this
+// program re-executed in a hidden mode, so that its CPU time is its own.
+//
+// Every publisher and subscriber speaks one line protocol on stdin and
+// stdout. The publisher prints "endpoint ENDPOINT" and sends a "_warmup"
+// message every 10 ms; each subscriber prints "ready" once all of its
+// connections have had one; then the publisher is told "go", sends for the
+// run's duration, prints its count and CPU seconds (getrusage), and sends
+// "_end" every 10 ms until its stdin closes; each subscriber counts what it
+// got between the two, with latencies, and prints one JSON line.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	self, err := os.Executable()
+	if err == nil {
+		err = run(ctx, self, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run runs the benchmark command line args (without the program name).
+// self is this program, which the benchmark runs again in a hidden mode
+// (the first argument starting with "_") for trackfeed's side.
+func run(ctx context.Context, self string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case childPub:
+			return runPubChild(ctx, args[1:], stdin, stdout)
+		case childSub:
+			return runSubChild(ctx, args[1:], stdout)
+		case childRawSub:
+			return runRawSubChild(ctx, args[1:], stdout)
+		}
+	}
+	cfg, modes, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if modes == nil {
+		return nil // -h
+	}
+	cfg.self, cfg.args = self, args
+	return benchmark(ctx, cfg, modes, stdout, stderr)
+}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// pubKind is which publisher a run measures.
+type pubKind string
+
+const (
+	tfPub  pubKind = "trackfeed"
+	zmqPub pubKind = "libzmq"
+)
+
+// subKind is what receives: the same receiver for both publishers.
+type subKind string
+
+const (
+	zmqSub subKind = "libzmq SUB"           // zmqpeer sub
+	tfSub  subKind = "trackfeed subscriber" // subscriber.Run
+	rawSub subKind = "raw zmtp readers"     // Go, one goroutine per connection
+)
+
+// spec is one measured configuration. Runs with equal specs are
+// repetitions of each other.
+type spec struct {
+	pub      pubKind
+	sub      subKind
+	conns    int // subscriber connections
+	procs    int // processes they are spread over
+	rate     int // msg/s; 0: as fast as possible
+	duration time.Duration
+}
+
+func (s spec) rateString() string {
+	if s.rate == 0 {
+		return "max"
+	}
+	return fmt.Sprintf("%d/s", s.rate)
+}
+
+// fileName names the run in profile file names.
+func (s spec) fileName() string {
+	sub := map[subKind]string{zmqSub: "zmqsub", tfSub: "tfsub", rawSub: "rawsub"}[s.sub]
+	return fmt.Sprintf("%s-%dx%s-%s-%s", s.pub, s.conns, sub, strings.TrimSuffix(s.rateString(), "/s"), s.duration)
+}
+
+// result is one run.
+type result struct {
+	pub        pubResult
+	subs       []subResult
+	lat        latencies
+	load       float64 // 1-minute load average at the end of the run
+	conns      int
+	countTotal uint64
+}
+
+// perSub is the mean messages/s each connection received.
+func (r result) perSub() float64 {
+	var sum float64
+	for _, s := range r.subs {
+		sum += s.Rate * float64(s.Sockets)
+	}
+	return sum / float64(r.conns)
+}
+
+func (r result) sendRate() float64 { return float64(r.pub.Sent) / r.pub.Seconds }
+
+// cpuPercent is the publisher's CPU time over its timed run, in percent of
+// one core.
+func (r result) cpuPercent() float64 { return 100 * r.pub.CPUSeconds / r.pub.Seconds }
+
+// delivered is the share of sent messages that reached the subscribers.
+func (r result) delivered() float64 {
+	return 100 * float64(r.countTotal) / float64(r.pub.Sent) / float64(r.conns)
+}
+
+// proc is a child process that speaks the line protocol.
+type proc struct {
+	name   string
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string   // stdout, closed at its end
+	exited chan struct{} // closed once the process is waited for
+}
+
+// start starts path with args; its stderr goes to stderr.
+func start(name string, stderr io.Writer, path string, args ...string) (*proc, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Stderr = stderr
+	// A child outlives nothing: killed if the benchmark dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, stdin: stdin, lines: make(chan string, 64), exited: make(chan struct{})}
+	go func() {
+		defer close(p.exited)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(nil, 64<<20) // a histogram line can be long
+		for sc.Scan() {
+			select {
+			case p.lines <- sc.Text():
+			default: // a child that chatters loses lines rather than hangs
+			}
+		}
+		close(p.lines)
+		cmd.Wait()
+	}()
+	return p, nil
+}
+
+// next returns the next line the child prints, waiting at most d.
+func (p *proc) next(ctx context.Context, d time.Duration) (string, error) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case l, ok := <-p.lines:
+		if !ok {
+			return "", fmt.Errorf("%s exited early (its messages, if any, are above)", p.name)
+		}
+		return l, nil
+	case <-t.C:
+		return "", fmt.Errorf("%s: nothing on its stdout for %v", p.name, d)
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (p *proc) nextJSON(ctx context.Context, d time.Duration, v any) error {
+	l, err := p.next(ctx, d)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(l), v); err != nil {
+		return fmt.Errorf("%s printed %.80q: %w", p.name, l, err)
+	}
+	return nil
+}
+
+// finish closes the child's stdin, which ends it, and kills it if it is
+// still there after grace.
+func (p *proc) finish(grace time.Duration) {
+	p.stdin.Close()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-p.exited:
+		return
+	case <-t.C:
+	}
+	p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// measure runs s once: publisher, subscribers, warm-up, timed run, end.
+func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
+	var pub *proc
+	var err error
+	secs := strconv.FormatFloat(s.duration.Seconds(), 'f', -1, 64)
+	switch s.pub {
+	case tfPub:
+		args := []string{childPub, "-rate", strconv.Itoa(s.rate), "-duration", s.duration.String(),
+			"-tracks", b.tracks, "-max-subscribers", strconv.Itoa(s.conns + 64)}
+		if b.cfg.cpuprofile != "" {
+			ext := filepath.Ext(b.cfg.cpuprofile)
+			path := fmt.Sprintf("%s.%s-r%d%s", strings.TrimSuffix(b.cfg.cpuprofile, ext), s.fileName(), rep+1, ext)
+			args = append(args, "-cpuprofile", path)
+			b.profiles = append(b.profiles, path)
+		}
+		pub, err = start("trackfeed publisher", b.stderr, b.cfg.self, args...)
+	case zmqPub:
+		pub, err = start("libzmq publisher", b.stderr, b.peer, "pub", "tcp://127.0.0.1:*", strconv.Itoa(s.rate), secs, b.tracks)
+	}
+	if err != nil {
+		return result{}, err
+	}
+	procs := []*proc{pub}
+	defer func() {
+		for _, p := range procs {
+			p.finish(0)
+		}
+	}()
+	l, err := pub.next(ctx, 10*time.Second)
+	if err != nil {
+		return result{}, err
+	}
+	endpoint, ok := strings.CutPrefix(l, "endpoint ")
+	if !ok {
+		return result{}, fmt.Errorf("%s printed %q, want its endpoint", pub.name, l)
+	}
+
+	// Subscribers give up on their own a while after the run should end.
+	timeout := s.duration + 2*time.Minute
+	var subs []*proc
+	for i := range s.procs {
+		n := s.conns / s.procs
+		if i < s.conns%s.procs {
+			n++
+		}
+		var p *proc
+		name := fmt.Sprintf("%s %d", s.sub, i+1)
+		switch s.sub {
+		case zmqSub:
+			latency := "1"
+			if s.rate == 0 {
+				latency = "0" // count only: see zmqpeer.c
+			}
+			p, err = start(name, b.stderr, b.peer, "sub", endpoint, strconv.FormatFloat(timeout.Seconds(), 'f', 0, 64), strconv.Itoa(n), latency)
+		case tfSub:
+			if n != 1 {
+				return result{}, fmt.Errorf("trackfeed subscriber: one connection per process, not %d", n)
+			}
+			p, err = start(name, b.stderr, b.cfg.self, childSub, "-endpoint", endpoint, "-timeout", timeout.String())
+		case rawSub:
+			p, err = start(name, b.stderr, b.cfg.self, childRawSub, "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(n))
+		}
+		if err != nil {
+			return result{}, err
+		}
+		procs = append(procs, p)
+		subs = append(subs, p)
+	}
+	readyBy := 30*time.Second + time.Duration(s.conns)*20*time.Millisecond
+	for _, p := range subs {
+		if l, err := p.next(ctx, readyBy); err != nil {
+			return result{}, err
+		} else if l != "ready" {
+			return result{}, fmt.Errorf("%s printed %q, want ready", p.name, l)
+		}
+	}
+
+	if _, err := io.WriteString(pub.stdin, "go\n"); err != nil {
+		return result{}, fmt.Errorf("%s: %w", pub.name, err)
+	}
+	r := result{conns: s.conns, lat: latencies{}}
+	if err := pub.nextJSON(ctx, s.duration+time.Minute, &r.pub); err != nil {
+		return result{}, err
+	}
+	for _, p := range subs {
+		var sr subResult
+		if err := p.nextJSON(ctx, time.Minute, &sr); err != nil {
+			return result{}, err
+		}
+		if sr.Ended != sr.Sockets {
+			return result{}, fmt.Errorf("%s: %d of %d connections saw the end of the run", p.name, sr.Ended, sr.Sockets)
+		}
+		r.lat.merge(sr.Hist)
+		r.countTotal += sr.Count
+		sr.Hist = nil
+		r.subs = append(r.subs, sr)
+	}
+	r.load = loadAverage()
+	for _, p := range subs {
+		p.finish(10 * time.Second)
+	}
+	pub.finish(10 * time.Second)
+	return r, nil
+}
