@@ -23,6 +23,16 @@ type ioError struct{ err error }
 func (e *ioError) Error() string { return e.err.Error() }
 func (e *ioError) Unwrap() error { return e.err }
 
+// findIOError returns the *ioError that err is or wraps.
+func findIOError(err error) (*ioError, bool) {
+	if err == nil {
+		return nil, false
+	}
+	var ioe *ioError
+	ok := errors.As(err, &ioe)
+	return ioe, ok
+}
+
 // readerAt returns f as an io.ReaderAt. Files from os.DirFS and fstest.MapFS
 // are one already. Others are read through Seek, or failing that, strictly
 // forward, which is enough for the ID3 fast path and most other formats.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -30,6 +31,15 @@ type Options struct {
 	// Scan; a slow OnTrack slows the scan down. The tracks are the same
 	// values that end up in Library.Tracks.
 	OnTrack func(Track)
+
+	// Cache, if set, remembers every file's tags by path, size and
+	// modification time: a file that the cache holds and that has not
+	// changed is not opened. The scan updates the cache; Cache.Save
+	// writes it. A cache belongs to one library root. A file modified less
+	// than two seconds before the scan began is read but not remembered,
+	// as a second change within one tick of the file system's clock would
+	// not show in its modification time.
+	Cache *Cache
 }
 
 // errNoTitle is the Skip.Err of ReasonNoTitle.
@@ -42,7 +52,7 @@ var errNoTitle = errors.New("neither the tags nor the file name give a title")
 // .ogg, .oga, .opus and .dsf. Names that start with a dot, and folders so
 // named, are left out. Symbolic links to files are read; links to folders
 // are not followed, as fs.WalkDir does not follow them, so a link loop
-// cannot trap the scan.
+// cannot trap the scan. Folders are read with fs.ReadDir.
 //
 // A file that cannot be used is recorded in Library.Skipped with a Reason,
 // and the scan goes on; only an unreadable root fails it. If ctx is
@@ -58,9 +68,17 @@ func Scan(ctx context.Context, fsys fs.FS, opts Options) (*Library, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var (
+		known     *cacheView
+		racySince int64
+	)
+	if opts.Cache != nil {
+		known = opts.Cache.view()
+		racySince = time.Now().Add(-racyWindow).UnixNano()
+	}
 
-	jobs := make(chan job, 4*workers)
-	results := make(chan result, 4*workers)
+	jobs := make(chan jobBatch, workers)
+	results := make(chan resultBatch, workers)
 	var (
 		wg      sync.WaitGroup
 		walkErr error
@@ -70,7 +88,7 @@ func Scan(ctx context.Context, fsys fs.FS, opts Options) (*Library, error) {
 		walkErr = walk(ctx, fsys, jobs, results)
 	})
 	for range workers {
-		wg.Go(func() { work(ctx, fsys, jobs, results) })
+		wg.Go(func() { work(ctx, fsys, jobs, results, known, racySince) })
 	}
 	go func() {
 		wg.Wait()
@@ -83,25 +101,33 @@ func Scan(ctx context.Context, fsys fs.FS, opts Options) (*Library, error) {
 		}
 	}()
 
-	lib := collect(ctx, results, opts.OnTrack, log)
+	lib, seen := collect(ctx, results, opts.OnTrack, log, known)
 
 	if walkErr != nil {
 		if errors.Is(walkErr, ErrRoot) {
 			return nil, fmt.Errorf("library: %w", walkErr)
 		}
+		opts.Cache.update(known, seen, false)
 		return nil, fmt.Errorf("library: scan: %w", walkErr)
 	}
 	if err := ctx.Err(); err != nil {
+		opts.Cache.update(known, seen, false)
 		return nil, fmt.Errorf("library: scan: %w", err)
 	}
-	slices.SortStableFunc(lib.Tracks, func(a, b Track) int { return strings.Compare(a.Path, b.Path) })
-	slices.SortStableFunc(lib.Skipped, func(a, b Skip) int { return strings.Compare(a.Path, b.Path) })
+	opts.Cache.update(known, seen, true)
+	byPath := func(a, b Track) int { return strings.Compare(a.Path, b.Path) }
+	if !slices.IsSortedFunc(lib.Tracks, byPath) {
+		// Only if an fs.FS lists a folder out of order.
+		slices.SortFunc(lib.Tracks, byPath)
+	}
+	slices.SortFunc(lib.Skipped, func(a, b Skip) int { return strings.Compare(a.Path, b.Path) })
 	return lib, nil
 }
 
 // job is a file for a worker to read.
 type job struct {
 	path    string
+	entry   fs.DirEntry // the walk's entry, whose Info a cache check uses
 	symlink bool
 }
 
@@ -110,6 +136,13 @@ type result struct {
 	track   Track
 	skip    Skip
 	skipped bool
+
+	// entry, when a cache is in use, is what it should remember of the
+	// file; nil for what it should not (files that could not be read).
+	entry *cacheEntry
+	// cached says that entry came from the cache unchanged, so that its
+	// strings are shared already.
+	cached bool
 }
 
 func skipped(p string, reason Reason, err error) result {
@@ -120,55 +153,151 @@ func skipped(p string, reason Reason, err error) result {
 // system cannot be read or is not a folder.
 var ErrRoot = errors.New("cannot read the library root")
 
+// Jobs go to the workers in batches, so that the hand-off costs little
+// next to the reads: a batch is sent once it has minBatch files and a worker
+// can take it, or once it has maxBatch.
+const (
+	minBatch = 16
+	maxBatch = 64
+)
+
+// jobBatch is files for a worker to read; seq numbers the batches in walk
+// order.
+type jobBatch struct {
+	seq  int
+	jobs []job
+}
+
+// resultBatch is what a worker read from a jobBatch, in the same order and
+// with the same seq; the walker's own skips have seq -1.
+type resultBatch struct {
+	seq     int
+	results []result
+}
+
 // walk sends every audio file under fsys's root to jobs, and every folder or
 // entry it must skip to results.
-func walk(ctx context.Context, fsys fs.FS, jobs chan<- job, results chan<- result) error {
-	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err := ctx.Err(); err != nil {
+func walk(ctx context.Context, fsys fs.FS, jobs chan<- jobBatch, results chan<- resultBatch) error {
+	w := walker{ctx: ctx, fsys: fsys, jobs: jobs, results: results}
+	err := w.tree(".")
+	if err == nil && len(w.batch.jobs) > 0 {
+		err = send(ctx, jobs, w.batch)
+	}
+	return err
+}
+
+// walker walks a tree as fs.WalkDir does, reading each folder with
+// fs.ReadDir, but visits a folder's entries in the order of their paths: a
+// subfolder "a" comes where "a/" sorts among its siblings, after "a b" and
+// before "a0", as strings.Compare orders "a b/x", "a/x", "a0/x". So the
+// files come out sorted by path, and the scan's tracks need no sort. Links
+// to folders are not followed, so a link loop cannot trap the walk.
+type walker struct {
+	ctx     context.Context
+	fsys    fs.FS
+	jobs    chan<- jobBatch
+	results chan<- resultBatch
+	batch   jobBatch
+}
+
+// tree visits the entries of folder dir, then those of its subfolders.
+func (w *walker) tree(dir string) error {
+	entries, err := fs.ReadDir(w.fsys, dir)
+	if err != nil {
+		if dir == "." {
+			return fmt.Errorf("%w: %w", ErrRoot, err)
+		}
+		// Go on with the entries read before the error, as fs.WalkDir does.
+		if err := w.skip(dir, ReasonUnreadable, err); err != nil {
 			return err
 		}
-		if p == "." {
-			if err == nil && !d.IsDir() {
-				err = errors.New("not a folder")
-			}
-			if err != nil {
-				return fmt.Errorf("%w: %w", ErrRoot, err)
-			}
-			return nil
-		}
-		if err != nil {
-			// A folder that cannot be listed, or an entry that vanished.
-			return send(ctx, results, skipped(p, ReasonUnreadable, err))
+	}
+	slices.SortFunc(entries, pathOrder)
+	for _, d := range entries {
+		if err := w.ctx.Err(); err != nil {
+			return err
 		}
 		name := d.Name()
+		p := name
+		if dir != "." {
+			p = dir + "/" + name
+		}
 		if strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
+			continue // hidden, folders too
 		}
 		if !utf8.ValidString(name) {
-			if !d.IsDir() && !isAudio(name) {
-				return nil
+			if d.IsDir() || isAudio(name) {
+				if err := w.skip(p, ReasonBadName, fs.ErrInvalid); err != nil {
+					return err
+				}
 			}
-			err := send(ctx, results, skipped(p, ReasonBadName, fs.ErrInvalid))
-			if err == nil && d.IsDir() {
-				err = fs.SkipDir
-			}
-			return err
+			continue
 		}
-		if d.IsDir() || !isAudio(name) {
-			return nil
+		if d.IsDir() {
+			if err := w.tree(p); err != nil {
+				return err
+			}
+			continue
+		}
+		if !isAudio(name) {
+			continue
 		}
 		switch typ := d.Type(); {
 		case typ.IsRegular():
-			return send(ctx, jobs, job{path: p})
+			err = w.add(job{path: p, entry: d})
 		case typ&fs.ModeSymlink != 0:
-			return send(ctx, jobs, job{path: p, symlink: true})
+			err = w.add(job{path: p, entry: d, symlink: true})
 		default:
-			return send(ctx, results, skipped(p, ReasonNotRegular, nil))
+			err = w.skip(p, ReasonNotRegular, nil)
 		}
-	})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pathOrder orders a folder's entries as their paths sort: by name, a
+// folder's name followed by a slash.
+func pathOrder(a, b fs.DirEntry) int {
+	x, y := a.Name(), b.Name()
+	n := min(len(x), len(y))
+	if c := strings.Compare(x[:n], y[:n]); c != 0 {
+		return c
+	}
+	next := func(name string, dir bool) int {
+		switch {
+		case len(name) > n:
+			return int(name[n])
+		case dir:
+			return '/'
+		}
+		return -1
+	}
+	return next(x, a.IsDir()) - next(y, b.IsDir())
+}
+
+// add queues a file for the workers.
+func (w *walker) add(j job) error {
+	w.batch.jobs = append(w.batch.jobs, j)
+	if len(w.batch.jobs) >= maxBatch {
+		err := send(w.ctx, w.jobs, w.batch)
+		w.batch = jobBatch{seq: w.batch.seq + 1}
+		return err
+	}
+	if len(w.batch.jobs) >= minBatch {
+		select {
+		case w.jobs <- w.batch:
+			w.batch = jobBatch{seq: w.batch.seq + 1}
+		default:
+		}
+	}
+	return nil
+}
+
+// skip reports an entry that the scan leaves out.
+func (w *walker) skip(p string, reason Reason, err error) error {
+	return send(w.ctx, w.results, resultBatch{seq: -1, results: []result{skipped(p, reason, err)}})
 }
 
 // isAudio reports whether a file name has an extension that dhowden/tag
@@ -193,65 +322,109 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 	}
 }
 
-// work reads the files from jobs until jobs is closed or ctx is done.
-func work(ctx context.Context, fsys fs.FS, jobs <-chan job, results chan<- result) {
+// work reads the files from jobs until jobs is closed or ctx is done, and
+// sends a batch of results for each batch of jobs.
+func work(ctx context.Context, fsys fs.FS, jobs <-chan jobBatch, results chan<- resultBatch,
+	known *cacheView, racySince int64) {
 	var r tagReader
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case j, ok := <-jobs:
+		case batch, ok := <-jobs:
 			if !ok {
 				return
 			}
-			if send(ctx, results, readTrack(fsys, j, &r)) != nil {
+			out := resultBatch{seq: batch.seq, results: make([]result, 0, len(batch.jobs))}
+			for _, j := range batch.jobs {
+				if ctx.Err() != nil {
+					return
+				}
+				out.results = append(out.results, readFile(fsys, j, &r, known, racySince))
+			}
+			if send(ctx, results, out) != nil {
 				return
 			}
 		}
 	}
 }
 
+// racyWindow is how long before a scan a file must have last changed for
+// the cache to remember it. A file system stamps modification times with a
+// clock that ticks every few milliseconds (ext4), every second or two (FAT,
+// some network file systems): a file changed again, at the same size,
+// within the tick in which the scan read it would look unchanged. So, as
+// git does with its index, such a file is read again at the next scan.
+const racyWindow = 2 * time.Second
+
+// readFile reads one file, or takes it from the cache if the cache knows it
+// and its size and modification time have not changed. A file modified
+// after racySince is read but not remembered.
+func readFile(fsys fs.FS, j job, r *tagReader, known *cacheView, racySince int64) result {
+	if known == nil {
+		res, _, _ := readTrack(fsys, j, r)
+		return res
+	}
+	if e := known.lookup(j.path); e != nil {
+		var fi fs.FileInfo
+		var err error
+		if j.symlink {
+			fi, err = fs.Stat(fsys, j.path)
+		} else {
+			fi, err = j.entry.Info()
+		}
+		if err == nil && fi.Mode().IsRegular() && e.stamp == stampOf(fi) {
+			return e.result()
+		}
+	}
+	res, st, ok := readTrack(fsys, j, r)
+	if ok && st.mtime < racySince {
+		res.entry = newCacheEntry(res, st)
+	}
+	return res
+}
+
 // readTrack reads one file into a track: its tags first, then its path
-// for what they leave out.
-func readTrack(fsys fs.FS, j job, r *tagReader) result {
+// for what they leave out. It also returns the file's size and modification
+// time as it found them before reading, and whether the result is worth
+// remembering: false when the file could not be stat'd or read.
+func readTrack(fsys fs.FS, j job, r *tagReader) (result, stamp, bool) {
 	if j.symlink {
 		// Stat before Open: opening a link to a pipe would block.
 		fi, err := fs.Stat(fsys, j.path)
 		if err != nil {
-			return skipped(j.path, ReasonUnreadable, err)
+			return skipped(j.path, ReasonUnreadable, err), stamp{}, false
 		}
 		if !fi.Mode().IsRegular() {
-			return skipped(j.path, ReasonNotRegular, nil)
+			return skipped(j.path, ReasonNotRegular, nil), stamp{}, false
 		}
 	}
 	f, err := fsys.Open(j.path)
 	if err != nil {
-		return skipped(j.path, ReasonUnreadable, err)
+		return skipped(j.path, ReasonUnreadable, err), stamp{}, false
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	switch {
 	case err != nil:
-		return skipped(j.path, ReasonUnreadable, err)
+		return skipped(j.path, ReasonUnreadable, err), stamp{}, false
 	case !fi.Mode().IsRegular():
-		return skipped(j.path, ReasonNotRegular, nil)
-	case fi.Size() == 0:
-		return skipped(j.path, ReasonEmpty, nil)
+		return skipped(j.path, ReasonNotRegular, nil), stamp{}, false
+	}
+	st := stampOf(fi)
+	if fi.Size() == 0 {
+		return skipped(j.path, ReasonEmpty, nil), st, true
 	}
 
 	tg, err := r.read(readerAt(f), fi.Size())
-	var (
-		pe  *panicError
-		ioe *ioError
-	)
-	switch {
-	case err == nil || err == errNoTag:
-	case errors.As(err, &pe):
-		return skipped(j.path, ReasonPanic, err)
-	case errors.As(err, &ioe):
-		return skipped(j.path, ReasonUnreadable, ioe.err)
-	default:
-		return skipped(j.path, ReasonCorrupt, err)
+	if err != nil && err != errNoTag {
+		if isPanic(err) {
+			return skipped(j.path, ReasonPanic, err), st, true
+		}
+		if ioe, ok := findIOError(err); ok {
+			return skipped(j.path, ReasonUnreadable, ioe.err), stamp{}, false
+		}
+		return skipped(j.path, ReasonCorrupt, err), st, true
 	}
 
 	t := FromPath(j.path)
@@ -264,47 +437,116 @@ func readTrack(fsys fs.FS, j job, r *tagReader) result {
 	t.Disc = cmpOr(tg.disc, t.Disc)
 	t.Year = tg.year
 	if t.Title == "" {
-		return skipped(j.path, ReasonNoTitle, errNoTitle)
+		return skipped(j.path, ReasonNoTitle, errNoTitle), st, true
 	}
-	return result{track: t}
+	return result{track: t}, st, true
 }
 
 // collect gathers the results until the channel is closed, or only drains
 // it once ctx is done. It shares one copy of each artist, album artist,
-// album and genre among the tracks that name it.
-func collect(ctx context.Context, results <-chan result, onTrack func(Track), log *slog.Logger) *Library {
+// album and genre among the tracks that name it, and puts the tracks in walk
+// order. With a cache, it also returns what the cache should remember of
+// every file it was given.
+//
+// The result batches are kept until the end, and the tracks copied out of
+// them into a slice of the right size: growing a slice as tracks come would
+// allocate five times the tracks' size in all (slices grow by a quarter),
+// and that garbage made the collector the scan's largest cost on two cores.
+func collect(ctx context.Context, results <-chan resultBatch, onTrack func(Track), log *slog.Logger,
+	known *cacheView) (*Library, []*cacheEntry) {
 	lib := &Library{}
-	seen := make(map[string]string)
-	intern := func(s string) string {
-		if s == "" {
-			return ""
-		}
-		if v, ok := seen[s]; ok {
-			return v
-		}
-		// Clone: s may be a slice of a larger string, such as a path.
-		v := strings.Clone(s)
-		seen[v] = v
-		return v
+	var (
+		in      interner
+		seen    []*cacheEntry
+		byseq   [][]result // the workers' batches, by their seq
+		nTracks int
+	)
+	if known != nil {
+		seen = make([]*cacheEntry, 0, len(known.entries))
 	}
-	for res := range results {
+	for batch := range results {
 		if ctx.Err() != nil {
 			continue
 		}
-		if res.skipped {
-			lib.Skipped = append(lib.Skipped, res.skip)
-			log.Debug("skip", "path", res.skip.Path, "reason", string(res.skip.Reason), "err", res.skip.Err)
-			continue
+		if batch.seq >= 0 {
+			if batch.seq >= len(byseq) {
+				byseq = append(byseq, make([][]result, batch.seq+1-len(byseq))...)
+			}
+			byseq[batch.seq] = batch.results
 		}
-		t := res.track
-		t.Artist = intern(t.Artist)
-		t.AlbumArtist = intern(t.AlbumArtist)
-		t.Album = intern(t.Album)
-		t.Genre = intern(t.Genre)
-		lib.Tracks = append(lib.Tracks, t)
-		if onTrack != nil {
-			onTrack(t)
+		for i := range batch.results {
+			res := &batch.results[i]
+			if ctx.Err() != nil {
+				break
+			}
+			if res.skipped {
+				lib.Skipped = append(lib.Skipped, res.skip)
+				log.Debug("skip", "path", res.skip.Path, "reason", string(res.skip.Reason), "err", res.skip.Err)
+			} else {
+				if !res.cached {
+					if in.seen == nil && known != nil {
+						in.seed(known.sharedStrings())
+					}
+					in.track(&res.track)
+					if res.entry != nil {
+						res.entry.track = res.track
+					}
+				}
+				nTracks++
+				if onTrack != nil {
+					onTrack(res.track)
+				}
+			}
+			if res.entry != nil {
+				seen = append(seen, res.entry)
+			}
 		}
 	}
-	return lib
+	lib.Tracks = make([]Track, 0, nTracks)
+	for _, rs := range byseq {
+		for i := range rs {
+			if !rs[i].skipped {
+				lib.Tracks = append(lib.Tracks, rs[i].track)
+			}
+		}
+	}
+	return lib, seen
+}
+
+// interner shares one copy of each artist, album artist, album and genre
+// among the tracks that name it.
+type interner struct {
+	seen map[string]string
+}
+
+// seed makes the interner share strings that are shared already.
+func (in *interner) seed(strs []string) {
+	in.seen = make(map[string]string, len(strs))
+	for _, s := range strs {
+		in.seen[s] = s
+	}
+}
+
+func (in *interner) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if in.seen == nil {
+		in.seen = make(map[string]string)
+	}
+	if v, ok := in.seen[s]; ok {
+		return v
+	}
+	// Clone: s may be a slice of a larger string, such as a path.
+	v := strings.Clone(s)
+	in.seen[v] = v
+	return v
+}
+
+// track shares t's artist, album artist, album and genre.
+func (in *interner) track(t *Track) {
+	t.Artist = in.intern(t.Artist)
+	t.AlbumArtist = in.intern(t.AlbumArtist)
+	t.Album = in.intern(t.Album)
+	t.Genre = in.intern(t.Genre)
 }

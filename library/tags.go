@@ -43,10 +43,21 @@ var (
 	errNoTag = errors.New("no tag found")
 )
 
-// panicError is a panic inside dhowden/tag, recovered.
+// panicError is a panic inside a tag reader, recovered.
 type panicError struct{ value any }
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+// isPanic reports whether err is or wraps a *panicError. (The variable that
+// errors.As fills escapes to the heap; declared here, it costs an
+// allocation only when there is an error to look at.)
+func isPanic(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *panicError
+	return errors.As(err, &pe)
+}
 
 const (
 	// headSize is how much of a file the first read takes. Most ID3v2 tags
@@ -67,18 +78,30 @@ const (
 type tagReader struct {
 	buf  []byte // the start of the current file: buf[:have]
 	have int
-	tail [id3v1Size]byte
-	br   bytes.Reader
-	bufr bufReader
+	// win[:winLen] holds the file's bytes from winOff: the frames of an
+	// ID3v2 tag that lie past buf.
+	win    []byte
+	winOff int64
+	winLen int
+	text   []byte // decodeText's scratch
+	// shared holds the artists, album artists, albums and genres decoded
+	// so far, each once, so that a string seen before is not allocated
+	// again. It grows with the library, and goes with the tagReader.
+	shared map[string]string
+	tail   [id3v1Size]byte
+	br     bytes.Reader
+	bufr   bufReader
 }
 
 // read returns the tags of a file of the given size, read through ra. The
 // error is errNoTag, an *ioError, a *panicError or another error, which
 // means the tag is corrupt.
 //
-// MP3s take a fast path: the ID3v2 tag is read whole with one or two ReadAt
-// calls, no further than the tag header says, and the ID3v1 tag with one
-// more; dhowden/tag then parses those bytes in memory. Any other format is
+// MP3s take a fast path: the frames of the ID3v2 tag that this package uses
+// are read with one ReadAt (the first headSize bytes) when they are near the
+// start, a few more when a picture or padding stands in the way, and parsed
+// here (see id3v2.go); the ID3v1 tag takes one more, when the ID3v2 tag
+// leaves something to add, and is parsed by dhowden/tag. Any other format is
 // parsed by dhowden/tag through a buffered reader over the file.
 func (r *tagReader) read(ra io.ReaderAt, size int64) (tags, error) {
 	defer r.release()
@@ -112,33 +135,53 @@ func otherFormat(head []byte) bool {
 	return string(head[4:8]) == "ftyp"
 }
 
-// readID3 reads a file that starts with an ID3v2 tag.
+// readID3 reads a file that starts with an ID3v2 tag, and the ID3v1 tag at
+// its end unless the ID3v2 tag holds every field that one could add.
 func (r *tagReader) readID3(ra io.ReaderAt, size int64) (tags, error) {
-	if r.have < 10 {
+	if r.have < id3v2HeaderSize {
 		return tags{}, errors.New("ID3v2: truncated header")
 	}
-	h := r.buf[:10]
-	tagSize := 10 + syncsafe(h[6:10])
+	var h [id3v2HeaderSize]byte
+	copy(h[:], r.buf)
+	if h[3] < 2 || h[3] > 4 {
+		return tags{}, fmt.Errorf("ID3v2: version 2.%d, want 2.2, 2.3 or 2.4", h[3])
+	}
+	end := id3v2HeaderSize + syncsafe(h[6:10]) // where the frames and padding end
+	tagSize := end
 	if h[3] == 4 && h[5]&0x10 != 0 {
 		tagSize += 10 // footer
 	}
-	end := min(tagSize, size, maxTagSize)
-	if err := r.ensure(ra, end); err != nil {
-		return tags{}, err
+
+	src := tagBytes{r: r, ra: ra, size: size, end: end}
+	if h[3] < 4 && h[5]&0x80 != 0 {
+		// Versions 2.2 and 2.3 unsynchronise the whole tag, frame headers
+		// included: read all of it and undo that in place.
+		n := min(end, size, maxTagSize)
+		if err := r.ensure(ra, n); err != nil {
+			return tags{}, err
+		}
+		src.body = deunsync(r.buf[id3v2HeaderSize:n])
+		src.inMemory = true
+		if n == end {
+			end = id3v2HeaderSize + int64(len(src.body))
+		}
 	}
+
 	var v2 tags
 	err := protect(func() error {
-		r.br.Reset(r.buf[:end])
-		m, err := tag.ReadID3v2Tags(&r.br)
+		t, err := r.parseID3v2(h[:], end, &src)
 		if err != nil {
 			return err
 		}
-		v2 = fromMetadata(m)
+		v2 = fromID3v2(&t)
 		return nil
 	})
-	var pe *panicError
-	if errors.As(err, &pe) {
+	if isPanic(err) {
 		return tags{}, err
+	}
+	if err == nil && v2.artist != "" && v2.album != "" && v2.title != "" && v2.genre != "" &&
+		v2.track != 0 && v2.year != 0 {
+		return v2, nil // an ID3v1 tag could add nothing
 	}
 	v1, v1err := r.readID3v1(ra, size, tagSize)
 	if v1err != nil {
@@ -154,6 +197,63 @@ func (r *tagReader) readID3(ra io.ReaderAt, size int64) (tags, error) {
 		v2.fill(*v1)
 	}
 	return v2, nil
+}
+
+// tagBytes gives the bytes of an ID3v2 tag's frames.
+type tagBytes struct {
+	r         *tagReader
+	ra        io.ReaderAt
+	size, end int64 // the file's size, where the tag's frames end
+	// body is the whole tag after its header, unsynchronisation undone,
+	// when inMemory; otherwise get reads through r.at.
+	body     []byte
+	inMemory bool
+}
+
+// get returns n bytes at offset off from the start of the tag, valid until
+// the next call.
+func (b *tagBytes) get(off, n int64) ([]byte, error) {
+	if !b.inMemory {
+		return b.r.at(b.ra, b.size, b.end, off, n)
+	}
+	if off+n > id3v2HeaderSize+int64(len(b.body)) {
+		return nil, errFrameEnds
+	}
+	return b.body[off-id3v2HeaderSize : off-id3v2HeaderSize+n], nil
+}
+
+// at returns the n bytes of the file at offset off, which lie before the
+// tag's end, valid until the next call. Bytes past the start of the file
+// already read come from there; others are read into a window of at least
+// headSize bytes, so that the frame headers that follow need no read of
+// their own, but never past the tag's end.
+func (r *tagReader) at(ra io.ReaderAt, size, end, off, n int64) ([]byte, error) {
+	switch {
+	case off+n > size:
+		return nil, errFrameEnds
+	case off+n <= int64(r.have):
+		return r.buf[off : off+n], nil
+	case off >= r.winOff && off+n <= r.winOff+int64(r.winLen):
+		return r.win[off-r.winOff : off-r.winOff+n], nil
+	}
+	want := max(n, min(headSize, end-off, size-off))
+	if int64(cap(r.win)) < want {
+		r.win = make([]byte, max(want, headSize))
+	}
+	r.win = r.win[:cap(r.win)]
+	// Copy what the start of the file holds already, so that a file that
+	// can only be read forward is never read backward.
+	have := int64(0)
+	if off < int64(r.have) {
+		have = int64(copy(r.win[:want], r.buf[off:r.have]))
+	}
+	m, err := ra.ReadAt(r.win[have:want], off+have)
+	if have+int64(m) < want {
+		r.winLen = 0
+		return nil, asIOError(err)
+	}
+	r.winOff, r.winLen = off, int(want)
+	return r.win[:n], nil
 }
 
 // syncsafe decodes the 28-bit big-endian integers of ID3v2 headers, seven
@@ -196,9 +296,8 @@ func (r *tagReader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*tags, error)
 		v1 = fromMetadata(m)
 		return nil
 	})
-	var pe *panicError
 	switch {
-	case errors.As(err, &pe):
+	case isPanic(err):
 		return nil, err
 	case err != nil:
 		return nil, nil // a broken ID3v1 tag is as good as none
@@ -342,9 +441,12 @@ func (r *tagReader) ensure(ra io.ReaderAt, n int64) error {
 
 // release forgets the current file, and a buffer too large to keep.
 func (r *tagReader) release() {
-	r.have = 0
+	r.have, r.winLen = 0, 0
 	if cap(r.buf) > keepBufSize {
 		r.buf = nil
+	}
+	if cap(r.win) > keepBufSize {
+		r.win = nil
 	}
 }
 

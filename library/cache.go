@@ -1,0 +1,292 @@
+package library
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Cache remembers what a scan read from each file, keyed by the file's path,
+// size and modification time, so that the next scan of the same library
+// opens only the files that changed. Pass it in Options.Cache; Save writes
+// it to disk and OpenCache reads it back.
+//
+// A cache belongs to one library root. After a scan that ran to the end, it
+// holds exactly the files that scan found: entries for files that are gone
+// are dropped, and Save writes what is left. A scan that was cancelled adds
+// what it read and drops nothing.
+//
+// A Cache is safe for concurrent use: a Save may run during a Scan, and two
+// scans may share a cache, the last to end deciding what it holds.
+type Cache struct {
+	path   string
+	saveMu sync.Mutex // one Save at a time
+
+	mu    sync.Mutex
+	v     *cacheView
+	dirty bool // v differs from the file at path
+}
+
+// cacheView is one state of a cache. It is never changed once a Cache
+// holds it, so scans read it without locking; an update makes a new one.
+type cacheView struct {
+	entries map[string]*cacheEntry
+	// shared lists the artist, album artist, album and genre strings that
+	// the entries share, to seed a scan's interner; nil until needed.
+	sharedOnce sync.Once
+	shared     []string
+}
+
+// stamp is what tells a changed file from an unchanged one.
+type stamp struct {
+	size  int64
+	mtime int64 // nanoseconds since 1970
+}
+
+func stampOf(fi fs.FileInfo) stamp {
+	return stamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+}
+
+// cacheEntry is what a cache remembers of one file: the track it holds, or
+// why it was skipped. track.Path is the file's path either way.
+type cacheEntry struct {
+	stamp stamp
+	track Track
+	skip  *cachedSkip // nil for a track; a pointer, as skips are rare
+}
+
+// cachedSkip is why a file was skipped.
+type cachedSkip struct {
+	reason Reason
+	err    error
+}
+
+// newCacheEntry returns what a cache should remember of a file read into
+// res, or nil if it should not remember it.
+func newCacheEntry(res result, st stamp) *cacheEntry {
+	if !res.skipped {
+		return &cacheEntry{stamp: st, track: res.track}
+	}
+	switch res.skip.Reason {
+	case ReasonEmpty, ReasonCorrupt, ReasonNoTitle, ReasonPanic:
+		// What the file holds decides these; another read would find the
+		// same until the file changes.
+		return &cacheEntry{stamp: st, track: Track{Path: res.skip.Path},
+			skip: &cachedSkip{reason: res.skip.Reason, err: res.skip.Err}}
+	}
+	return nil
+}
+
+// result returns the entry as a scan result.
+func (e *cacheEntry) result() result {
+	if e.skip != nil {
+		return result{skip: Skip{Path: e.track.Path, Reason: e.skip.reason, Err: e.skip.err}, skipped: true,
+			entry: e, cached: true}
+	}
+	return result{track: e.track, entry: e, cached: true}
+}
+
+func (v *cacheView) lookup(p string) *cacheEntry { return v.entries[p] }
+
+// sharedStrings returns the distinct artist, album artist, album and genre
+// strings of the entries.
+func (v *cacheView) sharedStrings() []string {
+	v.sharedOnce.Do(func() {
+		if v.shared != nil {
+			return
+		}
+		set := make(map[string]struct{})
+		for _, e := range v.entries {
+			for _, s := range [...]string{e.track.Artist, e.track.AlbumArtist, e.track.Album, e.track.Genre} {
+				if s != "" {
+					set[s] = struct{}{}
+				}
+			}
+		}
+		v.shared = make([]string, 0, len(set))
+		for s := range set {
+			v.shared = append(v.shared, s)
+		}
+	})
+	return v.shared
+}
+
+// NewCache returns an empty cache that Save writes to path.
+func NewCache(path string) *Cache {
+	return &Cache{path: path, v: &cacheView{entries: map[string]*cacheEntry{}}}
+}
+
+// CacheWarning is the error OpenCache returns when it cannot use the file
+// at Path: it is missing something, damaged, of another version, or not a
+// cache at all. The cache returned with it is empty and ready to use, the
+// scan reads every file again, and Save replaces the file. Log it and go on.
+type CacheWarning struct {
+	Path string
+	Err  error
+}
+
+func (w *CacheWarning) Error() string {
+	return fmt.Sprintf("library: ignoring scan cache %s (every file will be read again): %v", w.Path, w.Err)
+}
+
+func (w *CacheWarning) Unwrap() error { return w.Err }
+
+// OpenCache reads the cache at path, which Save will write back. A missing
+// file gives an empty cache and no error. A file that cannot be used gives
+// an empty cache and a *CacheWarning; OpenCache returns no other error, so
+// a broken cache never stops a scan.
+func OpenCache(path string) (*Cache, error) {
+	c := NewCache(path)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err == nil {
+		var v *cacheView
+		if v, err = decodeCache(data); err == nil {
+			c.v = v
+			return c, nil
+		}
+	}
+	c.dirty = true // replace the bad file at the next Save
+	return c, &CacheWarning{Path: path, Err: err}
+}
+
+// DefaultCachePath returns where the cache of the library at root lives by
+// default: trackfeed/<hash of root's absolute path>.cache in the user's
+// cache folder (os.UserCacheDir).
+func DefaultCachePath(root string) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", fmt.Errorf("library: cache path for %s: %w", root, err)
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("library: cache path for %s: %w", root, err)
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(dir, "trackfeed", hex.EncodeToString(sum[:8])+".cache"), nil
+}
+
+// Path returns the file that Save writes.
+func (c *Cache) Path() string { return c.path }
+
+// Len returns how many files the cache knows.
+func (c *Cache) Len() int { return len(c.view().entries) }
+
+func (c *Cache) view() *cacheView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.v
+}
+
+// update records what a scan that started from view found: seen holds an
+// entry for every file it read or took from the cache. After a complete
+// scan the cache holds exactly seen; otherwise seen is added to it.
+func (c *Cache) update(from *cacheView, seen []*cacheEntry, complete bool) {
+	if c == nil {
+		return
+	}
+	unchanged := 0
+	for _, e := range seen {
+		if from.entries[e.track.Path] == e {
+			unchanged++
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.v == from && unchanged == len(seen) && (!complete || unchanged == len(from.entries)) {
+		return // nothing new, nothing gone
+	}
+	var entries map[string]*cacheEntry
+	if complete {
+		entries = make(map[string]*cacheEntry, len(seen))
+	} else {
+		entries = make(map[string]*cacheEntry, len(c.v.entries)+len(seen))
+		for p, e := range c.v.entries {
+			entries[p] = e
+		}
+	}
+	for _, e := range seen {
+		entries[e.track.Path] = e
+	}
+	c.v = &cacheView{entries: entries}
+	c.dirty = true
+}
+
+// Save writes the cache to its file, if it changed since it was read or
+// last saved. It writes a temporary file in the same folder, syncs it to
+// disk and renames it over the old one, so that a crash or a full disk
+// leaves the old cache whole; the folder is made if it is missing.
+func (c *Cache) Save() error {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	c.mu.Lock()
+	v, dirty := c.v, c.dirty
+	c.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	if err := writeAtomic(c.path, encodeCache(v)); err != nil {
+		return fmt.Errorf("library: save scan cache %s: %w (the previous cache file, if any, is unchanged)", c.path, err)
+	}
+	c.mu.Lock()
+	if c.v == v {
+		c.dirty = false
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// tempFile is the part of *os.File that writeAtomic uses; tests replace
+// createTemp to fail where a disk would.
+type tempFile interface {
+	Write([]byte) (int, error)
+	Sync() error
+	Close() error
+	Name() string
+}
+
+var createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+
+// writeAtomic replaces the file at path with data, or leaves it as it was.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := createTemp(dir, filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable. Some file systems cannot sync a
+	// folder; the data is safe either way, so that error is not reported.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
