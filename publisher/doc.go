@@ -4,5 +4,6 @@
 //
 // A Socket is the PUB endpoint (bind, accept, one bounded queue per
 // subscriber); a Playlist decides the order; a Publisher ties them together
-// on a ticker.
+// on a ticker. A QueryServer is the REP endpoint beside the feed, which
+// answers questions about it: the track playing now, the artists, counters.
 package publisher

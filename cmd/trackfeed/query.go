@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/topics"
+)
+
+var queryCommand = command{
+	name:     "query",
+	synopsis: "[flags] now | artists [PREFIX] | stats | hello NAME",
+	summary:  "ask a running publisher what it plays, its artists, its counters",
+	about: `Query asks a publisher's query socket (publish --query, port 10002 by
+default) one question, and prints the answer on stdout:
+
+  now               the track sent last, as subscribe prints it
+  artists [PREFIX]  the artists whose topic starts with PREFIX, one a line:
+                    topic, number of tracks and name, separated by tabs
+  stats             tracks, artists, albums, skipped files, subscribers,
+                    uptime and messages sent, one "key: value" a line
+  hello NAME        the classic ZeroMQ exchange: the answer is "Hello NAME"
+
+--json prints the answer as JSON instead (artists: one object a line). Any
+ZeroMQ REQ socket can ask the same questions (see docs/PROTOCOL.md).`,
+	examples: `trackfeed query now
+trackfeed query artists the_
+trackfeed query --json stats | jq .subscribers
+trackfeed query -c tcp://music.local:10002 hello world`,
+	new: func() commandRunner { return new(queryCmd) },
+}
+
+type queryCmd struct {
+	connect string
+	timeout time.Duration
+	json    bool
+}
+
+func (c *queryCmd) flags(fs *pflag.FlagSet) {
+	fs.StringVarP(&c.connect, "connect", "c", subscriber.DefaultQueryEndpoint,
+		"ask the publisher's query socket at `ENDPOINT`,\ntcp://HOST:PORT or ipc://PATH")
+	// The same variable as publish's and subscribe's --query: one setting
+	// for the query socket everywhere.
+	fs.SetAnnotation("connect", envAnnotation, []string{"TRACKFEED_QUERY"})
+	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "give up after `DURATION` without an answer")
+	fs.BoolVar(&c.json, "json", false, "print the answer as JSON")
+}
+
+// queryRequests lists the requests for usage errors.
+const queryRequests = "now, artists [PREFIX], stats or hello NAME"
+
+func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
+	if c.timeout <= 0 {
+		return usageErrorf("--timeout %v: want more than 0, such as 5s", c.timeout)
+	}
+	if len(args) == 0 {
+		return usageErrorf("want a request: %s (see 'trackfeed query --help')", queryRequests)
+	}
+	req, rest := args[0], args[1:]
+	switch {
+	case (req == "now" || req == "stats") && len(rest) > 0:
+		return usageErrorf("%s takes no argument (see 'trackfeed query --help')", req)
+	case req == "artists" && len(rest) > 1:
+		return usageErrorf("artists takes one PREFIX at most (see 'trackfeed query --help')")
+	case req == "hello" && len(rest) == 0:
+		return usageErrorf("hello wants a NAME, as in: trackfeed query hello world")
+	case req != "now" && req != "stats" && req != "artists" && req != "hello":
+		return usageErrorf("unknown request %q: want %s (see 'trackfeed query --help')", req, queryRequests)
+	}
+
+	qctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var out []byte
+	var err error
+	switch req {
+	case "now":
+		var t subscriber.Track
+		if t, err = subscriber.QueryNow(qctx, c.connect); err == nil {
+			out, err = c.appendNow(out, &t)
+		}
+	case "artists":
+		prefix := ""
+		if len(rest) == 1 {
+			prefix = rest[0]
+		}
+		var artists []subscriber.Artist
+		if artists, err = subscriber.QueryArtists(qctx, c.connect, prefix); err == nil {
+			out, err = c.appendArtists(out, artists)
+			if len(artists) == 0 && !isSlugPrefix(prefix) {
+				fmt.Fprintf(st.stderr, "trackfeed: query: no artist: topics are slugs; did you mean %q?\n", topics.Slug(prefix))
+			}
+		}
+	case "stats":
+		var s subscriber.Stats
+		if s, err = subscriber.QueryStats(qctx, c.connect); err == nil {
+			out, err = c.appendStats(out, &s)
+		}
+	case "hello":
+		// Unquoted names arrive as several words: hello Sigur Rós.
+		var reply [][]byte
+		if reply, err = subscriber.Query(qctx, c.connect, "hello", strings.Join(rest, " ")); err == nil {
+			out, err = c.appendHello(out, reply)
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // Ctrl-C
+		}
+		return c.explain(err)
+	}
+	if _, err := st.stdout.Write(out); err != nil {
+		return endOfOutput(&writeError{err})
+	}
+	return nil
+}
+
+// explain turns a failed query into one line that says what to check.
+func (c *queryCmd) explain(err error) error {
+	var na *subscriber.NoAnswerError
+	var qe *subscriber.QueryError
+	const hint = "(is 'trackfeed publish' running? is --query enabled?)"
+	switch {
+	case errors.As(err, &na) && errors.Is(na.Err, context.DeadlineExceeded):
+		return fmt.Errorf("no answer from %s within %v %s", c.connect, c.timeout, hint)
+	case errors.As(err, &na):
+		return fmt.Errorf("%v %s", err, hint)
+	case errors.As(err, &qe):
+		return fmt.Errorf("%s answered: %s", c.connect, qe.Message)
+	}
+	return err
+}
+
+func (c *queryCmd) appendNow(b []byte, t *subscriber.Track) ([]byte, error) {
+	if c.json {
+		return appendJSON(b, t)
+	}
+	return appendTrackLine(b, t), nil
+}
+
+// appendArtists appends one line per artist: topic, tracks and name,
+// separated by tabs, or a JSON object.
+func (c *queryCmd) appendArtists(b []byte, artists []subscriber.Artist) ([]byte, error) {
+	for _, a := range artists {
+		if c.json {
+			var err error
+			if b, err = appendJSON(b, &a); err != nil {
+				return b, err
+			}
+			continue
+		}
+		b = appendField(b, a.Slug)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, int64(a.Tracks), 10)
+		b = append(b, '\t')
+		b = appendField(b, a.Name)
+		b = append(b, '\n')
+	}
+	return b, nil
+}
+
+// appendStats appends "key: value" lines in the order of the JSON object.
+func (c *queryCmd) appendStats(b []byte, s *subscriber.Stats) ([]byte, error) {
+	if c.json {
+		return appendJSON(b, s)
+	}
+	uptime := time.Duration(s.UptimeSeconds * float64(time.Second)).Round(time.Second)
+	for _, kv := range []struct {
+		k string
+		v any
+	}{
+		{"tracks", s.Tracks}, {"artists", s.Artists}, {"albums", s.Albums}, {"skipped", s.Skipped},
+		{"subscribers", s.Subscribers}, {"uptime", uptime}, {"sent", s.Sent}, {"queued", s.Queued}, {"dropped", s.Dropped},
+	} {
+		b = fmt.Appendf(b, "%s: %v\n", kv.k, kv.v)
+	}
+	return b, nil
+}
+
+// appendHello appends the greeting, or {"reply": ...} with --json.
+func (c *queryCmd) appendHello(b []byte, reply [][]byte) ([]byte, error) {
+	if len(reply) != 1 {
+		return b, fmt.Errorf("reply to hello from %s: %d frames, want 1", c.connect, len(reply))
+	}
+	if c.json {
+		return appendJSON(b, map[string]string{"reply": string(reply[0])})
+	}
+	b = appendField(b, string(reply[0]))
+	return append(b, '\n'), nil
+}

@@ -1,0 +1,31 @@
+package wire
+
+// The replies of the publisher's query socket, as documented in
+// docs/PROTOCOL.md ("Query socket"). The publisher encodes them with
+// encoding/json; the subscriber decodes them.
+
+// ErrorReply is the first frame of an error reply; the second is a
+// one-line message. A reply is an error when it has exactly these two
+// frames: a "now" reply whose topic is "error" has five.
+const ErrorReply = "error"
+
+// Artist is one element of the JSON array in frame 1 of the reply to
+// "artists".
+type Artist struct {
+	Slug   string `json:"slug"`
+	Name   string `json:"name"`
+	Tracks int    `json:"tracks"`
+}
+
+// Stats is the JSON object in frame 1 of the reply to "stats".
+type Stats struct {
+	Tracks        int     `json:"tracks"`         // in the playlist now
+	Artists       int     `json:"artists"`        // distinct artists in the playlist
+	Albums        int     `json:"albums"`         // distinct (album artist, album) pairs
+	Skipped       int     `json:"skipped"`        // files the scan left out, known when it ends
+	Subscribers   int     `json:"subscribers"`    // connected to the feed now
+	UptimeSeconds float64 `json:"uptime_seconds"` // since the query socket was bound
+	Sent          uint64  `json:"sent"`           // feed messages sent: the last seq
+	Queued        uint64  `json:"queued"`         // copies queued for subscribers
+	Dropped       uint64  `json:"dropped"`        // copies dropped for a full queue
+}

@@ -1,0 +1,190 @@
+package subscriber
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+)
+
+// DefaultQueryEndpoint is where Query connects unless told otherwise.
+const DefaultQueryEndpoint = "tcp://localhost:10002"
+
+// Artist is one artist in the reply to "artists".
+type Artist = wire.Artist
+
+// Stats is the reply to "stats" (docs/PROTOCOL.md lists the fields).
+type Stats = wire.Stats
+
+// NoAnswerError reports that no query socket answered at Endpoint: the
+// connection failed, the handshake failed (another socket type, such as
+// the feed's PUB, is there), the connection closed, or the context ended
+// first (then Err is the context's error).
+type NoAnswerError struct {
+	Endpoint string
+	Err      error
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("no answer from %s: %v", e.Endpoint, e.Err)
+}
+func (e *NoAnswerError) Unwrap() error { return e.Err }
+
+// QueryError is an error reply: the publisher understood the message but
+// not the request.
+type QueryError struct {
+	Message string
+}
+
+func (e *QueryError) Error() string { return e.Message }
+
+// queryLimits bound what a publisher may send back: an artists reply of a
+// large library is a frame of a few megabytes.
+var queryLimits = zmtp.Limits{MaxFrame: 16 << 20, MaxFrames: 32, HandshakeTimeout: 5 * time.Second}
+
+// Query sends one request (a command, then its argument if any) to the
+// query socket at endpoint, as a ZeroMQ REQ socket does, and returns the
+// reply's frames. It waits until ctx ends: give it a deadline. An error
+// reply is returned as a *QueryError, a failure to get any reply as a
+// *NoAnswerError.
+func Query(ctx context.Context, endpoint string, request ...string) ([][]byte, error) {
+	if len(request) == 0 {
+		return nil, errors.New("query: no request")
+	}
+	if _, _, err := zmtp.ParseEndpoint(endpoint); err != nil {
+		return nil, err
+	}
+	reply, err := query(ctx, endpoint, request)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = context.Cause(ctx)
+		} else if errors.Is(err, io.EOF) {
+			err = errors.New("the connection closed before the reply")
+		} else if op, ok := err.(*net.OpError); ok && op.Op == "dial" {
+			err = op.Err // "connection refused", not the address again
+			var sys *os.SyscallError
+			if errors.As(err, &sys) {
+				err = sys.Err
+			}
+		}
+		return nil, &NoAnswerError{Endpoint: endpoint, Err: err}
+	}
+	if len(reply) == 2 && string(reply[0]) == wire.ErrorReply {
+		return nil, &QueryError{Message: string(reply[1])}
+	}
+	return reply, nil
+}
+
+func query(ctx context.Context, endpoint string, request []string) ([][]byte, error) {
+	nc, err := zmtp.Dial(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	defer nc.Close()
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	defer stop()
+	// The context ends the handshake by closing the connection: then
+	// ctx.Err() tells why it failed.
+	c, err := zmtp.Handshake(nc, zmq4.Req, false, queryLimits)
+	if err != nil {
+		return nil, err
+	}
+	frames := make([][]byte, 0, 1+len(request))
+	frames = append(frames, nil) // the REQ envelope: one empty delimiter
+	for _, r := range request {
+		frames = append(frames, []byte(r))
+	}
+	if err := c.Write(zmtp.AppendMsg(nil, frames...)); err != nil {
+		return nil, err
+	}
+	if err := c.FlushAsIs(); err != nil {
+		return nil, err
+	}
+	for {
+		msg, command, err := c.ReadMsg()
+		if err != nil {
+			return nil, err
+		}
+		if command {
+			if name, data, err := zmtp.ParseCommand(msg[0]); err == nil && name == "PING" {
+				pong := []byte{}
+				if len(data) > 2 {
+					pong = data[2:min(len(data), 18)]
+				}
+				c.Write(zmtp.AppendCommand(nil, "PONG", pong))
+				if err := c.FlushAsIs(); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if len(msg) < 2 || len(msg[0]) != 0 {
+			return nil, fmt.Errorf("malformed reply of %d frame(s): want an empty delimiter, then the reply", len(msg))
+		}
+		reply := make([][]byte, len(msg)-1)
+		for i, f := range msg[1:] {
+			reply[i] = bytes.Clone(f)
+		}
+		return reply, nil
+	}
+}
+
+// QueryNow asks for the track the publisher sent last.
+func QueryNow(ctx context.Context, endpoint string) (Track, error) {
+	reply, err := Query(ctx, endpoint, "now")
+	if err != nil {
+		return Track{}, err
+	}
+	t, err := wire.Decode(reply)
+	if err != nil {
+		return Track{}, fmt.Errorf("reply to now from %s: %w", endpoint, err)
+	}
+	return t, nil
+}
+
+// QueryArtists asks for the artists whose slug starts with prefix ("" for
+// all), sorted by slug.
+func QueryArtists(ctx context.Context, endpoint, prefix string) ([]Artist, error) {
+	req := []string{"artists"}
+	if prefix != "" {
+		req = append(req, prefix)
+	}
+	var artists []Artist
+	if err := queryJSON(ctx, endpoint, req, &artists); err != nil {
+		return nil, err
+	}
+	return artists, nil
+}
+
+// QueryStats asks for the publisher's counters.
+func QueryStats(ctx context.Context, endpoint string) (Stats, error) {
+	var s Stats
+	err := queryJSON(ctx, endpoint, []string{"stats"}, &s)
+	return s, err
+}
+
+// queryJSON sends req and decodes a reply of two frames, the command's
+// name and JSON, into v.
+func queryJSON(ctx context.Context, endpoint string, req []string, v any) error {
+	reply, err := Query(ctx, endpoint, req...)
+	if err != nil {
+		return err
+	}
+	if len(reply) != 2 || string(reply[0]) != req[0] {
+		return fmt.Errorf("reply to %s from %s: %d frame(s), want %q and JSON", req[0], endpoint, len(reply), req[0])
+	}
+	if err := json.Unmarshal(reply[1], v); err != nil {
+		return fmt.Errorf("reply to %s from %s: %w", req[0], endpoint, err)
+	}
+	return nil
+}
