@@ -49,6 +49,19 @@ func envName(flag string) string {
 	return "TRACKFEED_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
+// envAnnotation, set on a flag with SetAnnotation, names its environment
+// variable when envName would give the wrong one: query's --connect reads
+// TRACKFEED_QUERY, since TRACKFEED_CONNECT is subscribe's feed endpoint.
+const envAnnotation = "trackfeed-env"
+
+// flagEnv is the environment variable that stands in for f.
+func flagEnv(f *pflag.Flag) string {
+	if v := f.Annotations[envAnnotation]; len(v) == 1 {
+		return v[0]
+	}
+	return envName(f.Name)
+}
+
 // applyEnv sets every flag that the command line left alone from its
 // environment variable, if that is set and not empty. Repeatable flags take
 // a comma-separated list.
@@ -58,7 +71,7 @@ func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 		if err != nil || f.Changed {
 			return
 		}
-		name := envName(f.Name)
+		name := flagEnv(f)
 		v := getenv(name)
 		if v == "" {
 			return
@@ -89,7 +102,7 @@ func writeHelp(w io.Writer, cmd command, fs *pflag.FlagSet) {
 		if varname != "" && f.Value.Type() != "bool" {
 			left += " " + strings.ToUpper(varname)
 		}
-		last := "env " + envName(f.Name)
+		last := "env " + flagEnv(f)
 		if d := defaultText(f); d != "" {
 			last = "default " + d + ", " + last
 		}

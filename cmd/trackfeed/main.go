@@ -110,6 +110,7 @@ func commands() []command {
 		demoCommand,
 		publishCommand,
 		subscribeCommand,
+		queryCommand,
 		webCommand,
 		scanCommand,
 		versionCommand,

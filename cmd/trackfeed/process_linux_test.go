@@ -19,7 +19,7 @@ func TestProcessStuckReader(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
 	bin := buildBinary(t, ctx)
 	music := writeMusic(t, streetsAndCure...)
-	pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--interval", "0", "--log-format", "json", music)
+	pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--query", "tcp://127.0.0.1:0", "--interval", "0", "--log-format", "json", music)
 	ep := publishedEndpoint(t, ctx, pubLog)
 
 	// trackfeed subscribe | a reader that never reads

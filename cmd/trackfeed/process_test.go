@@ -40,7 +40,7 @@ func TestProcess(t *testing.T) {
 
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--interval", "10ms", "--log-format", "json", music)
+			pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--query", "tcp://127.0.0.1:0", "--interval", "10ms", "--log-format", "json", music)
 			ep := publishedEndpoint(t, ctx, pubLog)
 			sub, subOut := start(t, ctx, bin, "subscribe", "--connect", ep)
 			// A line on stdout: subscribe is connected and receiving.
@@ -57,7 +57,7 @@ func TestProcess(t *testing.T) {
 	}
 
 	t.Run("closed pipe", func(t *testing.T) {
-		pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--interval", "1ms", "--log-format", "json", music)
+		pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--query", "tcp://127.0.0.1:0", "--interval", "1ms", "--log-format", "json", music)
 		defer pub.stopWithin(t, syscall.SIGTERM, time.Second)
 		ep := publishedEndpoint(t, ctx, pubLog)
 

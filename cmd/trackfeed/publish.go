@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -22,28 +23,37 @@ var publishCommand = command{
 logs what it found, then broadcasts one track every --interval on a ZeroMQ
 PUB socket, each message under its artist's topic (the_streets, sigur_ros).
 Subscribers — 'trackfeed subscribe', or any ZeroMQ SUB socket — pick the
-artists they want by topic prefix. It runs until Ctrl-C or SIGTERM.`,
+artists they want by topic prefix. It runs until Ctrl-C or SIGTERM.
+
+While it runs, it watches DIR: files added, changed, renamed or removed
+join or leave the feed within a couple of seconds, without a new scan.
+On a terminal, a spinner counts the tracks while the first scan runs.`,
 	examples: `trackfeed publish ~/Music
 trackfeed publish --bind tcp://127.0.0.1:5555 --interval 1s ~/Music
 trackfeed publish -b tcp://*:10001 -b ipc:///tmp/trackfeed.sock --order sequential ./sample-music
-TRACKFEED_INTERVAL=0 trackfeed publish --log-level debug ./sample-music`,
+TRACKFEED_INTERVAL=0 trackfeed publish --log-level debug ./sample-music
+trackfeed publish --query tcp://127.0.0.1:10002 ~/Music`,
 	new: func() commandRunner { return new(publishCmd) },
 }
 
 type publishCmd struct {
 	binds    []string
+	queries  []string
 	interval time.Duration
 	order    string
 	seed     optionalUint
 	hwm      int
 	maxSubs  int
 	workers  int
+	watch    bool
 	log      logFlags
 }
 
 func (c *publishCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.binds, "bind", "b", []string{publisher.DefaultEndpoint},
 		"bind to `ENDPOINT`, tcp://HOST:PORT or ipc://PATH;\nrepeat or separate with commas for more than one")
+	fs.StringSliceVar(&c.queries, "query", []string{publisher.DefaultQueryEndpoint},
+		"answer 'trackfeed query' (or any ZeroMQ REQ) on\n`ENDPOINT`; repeatable; --query '' answers none")
 	fs.DurationVar(&c.interval, "interval", publisher.DefaultInterval,
 		"wait `DURATION` between two tracks, such as 100ms or 2s;\n0 sends as fast as subscribers take them")
 	fs.StringVar(&c.order, "order", "shuffle",
@@ -53,6 +63,8 @@ func (c *publishCmd) flags(fs *pflag.FlagSet) {
 		"`N` messages queued per subscriber; past this a slow\nsubscriber loses tracks, the others never wait")
 	fs.IntVar(&c.maxSubs, "max-subscribers", 1024, "accept at most `N` subscribers at once; more are refused")
 	fs.IntVar(&c.workers, "workers", 0, "read `N` files at once while scanning;\n0 means one per CPU")
+	fs.BoolVar(&c.watch, "watch", true,
+		"follow changes to DIR: files added, changed or removed\njoin or leave the feed; --watch=false scans only once")
 	c.log.define(fs)
 }
 
@@ -78,7 +90,9 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 			return usageErrorf("%s %d: want %d or more", f.name, f.v, f.min)
 		}
 	}
-	log, err := c.log.logger(st.stderr)
+	prog, logTo := newProgress(st.stderr)
+	defer prog.done()
+	log, err := c.log.logger(logTo)
 	if err != nil {
 		return err
 	}
@@ -109,28 +123,74 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	for i, ep := range sock.Endpoints() {
 		log.Info("listening", "bind", c.binds[i], "connect", ep)
 	}
+	pub := publisher.New(sock, list, c.interval)
+	var skipped atomic.Int64 // files the first scan left out, once it is done
+	if len(c.queries) > 0 {
+		qs, err := publisher.ListenQuery(c.queries, publisher.QuerySource{
+			Publisher: pub, Playlist: list, Socket: sock,
+			Skipped: func() int { return int(skipped.Load()) },
+		}, publisher.QueryOptions{Logger: log})
+		if err != nil {
+			return err
+		}
+		defer qs.Close()
+		for i, ep := range qs.Endpoints() {
+			log.Info("answering queries", "query", c.queries[i], "connect", ep)
+		}
+	}
+
+	// Watch before scanning, and apply the changes only once the scan is
+	// done. A file added during the scan is then found by the scan, or
+	// seen by the watcher, or both (the later Add replaces the earlier);
+	// never missed. And a file removed during the scan cannot come back:
+	// the watcher's removal is applied after any Add of the scan.
+	var watcher *library.Watcher
+	if c.watch {
+		watcher = startWatching(ctx, dir, fsys, c.workers, log)
+	}
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stopWatching()
 
 	// Broadcast from the first track found while the scan goes on: a large
 	// library is on the air in well under a second, and the shuffle takes
 	// in the rest as it arrives.
 	first := make(chan struct{})
 	var firstOnce sync.Once
-	scanned := make(chan error, 1)
-	go func() {
-		_, err := scanMusic(ctx, fsys, dir, c.workers, log, func(t library.Track) {
+	scanned := make(chan struct{})
+	var scanErr error
+	prog.start("scanning")
+	wg.Go(func() {
+		defer close(scanned)
+		var lib *library.Library
+		lib, scanErr = scanMusic(ctx, fsys, dir, c.workers, log, func(t library.Track) {
 			list.Add(t)
+			prog.add()
 			firstOnce.Do(func() { close(first) })
 		})
-		scanned <- err
-	}()
+		if lib != nil {
+			skipped.Store(int64(len(lib.Skipped)))
+		}
+		prog.done()
+	})
+	if watcher != nil {
+		wg.Go(func() {
+			<-scanned
+			if scanErr == nil {
+				watcher.Run(watchCtx, applyChanges(list, log))
+			}
+			watcher.Close()
+		})
+	}
 	select {
 	case <-first:
-	case err := <-scanned:
-		if err != nil || ctx.Err() != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+	case <-scanned:
+		if ctx.Err() != nil {
+			return nil
+		}
+		if scanErr != nil {
+			return scanErr
 		}
 	}
 	attrs := []any{"interval", c.interval.String(), "order", order.String()}
@@ -139,8 +199,10 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	log.Info("publishing", attrs...)
 
-	err = publisher.New(sock, list, c.interval).Run(ctx)
-	if scanErr := <-scanned; err == nil && ctx.Err() == nil {
+	err = pub.Run(ctx)
+	stopWatching()
+	wg.Wait()
+	if err == nil && ctx.Err() == nil {
 		err = scanErr
 	}
 	if err != nil {

@@ -51,9 +51,11 @@ func TestPublishErrors(t *testing.T) {
 			`endpoint "udp://127.0.0.1:0": unsupported transport "udp" (use tcp:// or ipc://)`},
 		{"port in use", []string{"--bind", takenEP, music},
 			"bind " + takenEP + ": address already in use (is another publisher running? choose another port with --bind)"},
+		{"query port in use", []string{"-b", anyPort, "--query", takenEP, music},
+			"bind " + takenEP + ": address already in use (is another publisher running? choose another port with --query, or --query '' for none)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"publish", "--log-level", "error"}, tc.args...)
+			args := append([]string{"publish", "--log-level", "error", "--query", anyPort}, tc.args...)
 			r := runArgs(t, ctx, nil, args...)
 			if r.code != 1 {
 				t.Errorf("exit status %d, want 1", r.code)
@@ -79,7 +81,8 @@ type logLine struct {
 }
 
 // startPublish runs publish with args (a folder last) until the test ends,
-// and returns the endpoints it logs, read from its JSON log.
+// and returns the endpoints it logs, read from its JSON log. Its query
+// socket is on a kernel-chosen loopback port (see queryEndpoint).
 func startPublish(t *testing.T, ctx context.Context, env map[string]string, args ...string) (endpoints []string, log *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
@@ -87,7 +90,7 @@ func startPublish(t *testing.T, ctx context.Context, env map[string]string, args
 	log = new(syncBuffer)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"publish", "--log-format", "json"}, args...), &stdout, log, mapEnv(env))
+		done <- run(ctx, append([]string{"publish", "--log-format", "json", "--query", "tcp://127.0.0.1:0"}, args...), &stdout, log, mapEnv(env))
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -125,8 +128,12 @@ func TestPublishSubscribe(t *testing.T) {
 	if len(eps) != 1 || !strings.HasPrefix(eps[0], "tcp://127.0.0.1:") {
 		t.Fatalf("endpoints %q, want one on 127.0.0.1\nlog:\n%s", eps, log)
 	}
-	if !strings.Contains(log.String(), `"summary":"3 tracks, 2 artists, 2 albums; 0 files skipped"`) {
-		t.Errorf("the log has no scan summary:\n%s", log)
+	// Publishing starts with the first track; the scan's summary may come
+	// after it.
+	if _, err := log.waitFor(ctx, func(l string) bool {
+		return strings.Contains(l, `"summary":"3 tracks, 2 artists, 2 albums; 0 files skipped"`)
+	}); err != nil {
+		t.Errorf("the log has no scan summary: %v\n%s", err, log)
 	}
 
 	r := runArgs(t, ctx, nil, "subscribe", "--connect", eps[0], "--count", "5", "the_")

@@ -68,7 +68,10 @@ func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	lib, err := library.Scan(ctx, fsys, library.Options{Workers: c.workers})
+	prog, _ := newProgress(st.stderr)
+	prog.start("scanning")
+	lib, err := library.Scan(ctx, fsys, library.Options{Workers: c.workers, OnTrack: func(library.Track) { prog.add() }})
+	prog.done()
 	if ctx.Err() != nil {
 		return nil
 	}

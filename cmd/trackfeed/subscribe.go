@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"strings"
+	"sync"
 	"syscall"
 	"text/template"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
 )
@@ -34,6 +38,7 @@ It waits for a publisher that is not up yet and reconnects when one
 restarts, until Ctrl-C, SIGTERM or --count tracks.`,
 	examples: `trackfeed subscribe
 trackfeed subscribe the_ sigur_ros
+trackfeed subscribe --now the_cure
 trackfeed subscribe --count 5 --json | jq .title
 trackfeed subscribe --format '{{.Artist}} – {{.Title}} ({{.Year}})'
 trackfeed subscribe -c tcp://music.local:10001 -c tcp://127.0.0.1:5555 bjork`,
@@ -45,6 +50,8 @@ type subscribeCmd struct {
 	json    bool
 	format  string
 	count   int
+	now     bool
+	query   string
 	log     logFlags
 }
 
@@ -56,6 +63,10 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.format, "format", "",
 		"print each track with the Go text/template `TEMPLATE`;\nfields: {{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}}\n{{.Disc}} {{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}}\n{{.Topic}} {{.Seq}} {{.Sent}}")
 	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
+	fs.BoolVar(&c.now, "now", false,
+		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
+	fs.StringVar(&c.query, "query", subscriber.DefaultQueryEndpoint,
+		"with --now, ask the query socket at `ENDPOINT`")
 	c.log.define(fs)
 }
 
@@ -70,6 +81,11 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	if err != nil {
 		return err
 	}
+	if c.now {
+		if _, _, err := zmtp.ParseEndpoint(c.query); err != nil {
+			return usageErrorf("--query: %v", err)
+		}
+	}
 	log, err := c.log.logger(st.stderr)
 	if err != nil {
 		return err
@@ -83,23 +99,100 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	log.Info("subscribing", "connect", c.connect, "prefixes", prefixes)
 	var line []byte
 	n := 0
-	err = subscriber.Run(ctx, subscriber.Options{Endpoints: c.connect, Prefixes: prefixes, Logger: log},
-		func(t subscriber.Track) error {
-			var err error
-			if line, err = format(line[:0], &t); err != nil {
-				return err
+	p := &trackPrinter{print: func(t *subscriber.Track) error {
+		var err error
+		if line, err = format(line[:0], t); err != nil {
+			return err
+		}
+		// One Write per line, straight to stdout: a pipe or file sees each
+		// track as it arrives.
+		if _, err := st.stdout.Write(line); err != nil {
+			return &writeError{err}
+		}
+		if n++; n == c.count {
+			return errEnough
+		}
+		return nil
+	}}
+
+	// --now asks while the feed connects rather than before it, which
+	// narrows the window in which a track sent between the answer and the
+	// subscription is missed; trackPrinter sorts out which prints first.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var nowErr error
+	var wg sync.WaitGroup
+	if c.now {
+		wg.Go(func() {
+			if nowErr = c.printNow(runCtx, p, prefixes, log); nowErr != nil {
+				stop()
 			}
-			// One Write per line, straight to stdout: a pipe or file sees each
-			// track as it arrives.
-			if _, err := st.stdout.Write(line); err != nil {
-				return &writeError{err}
-			}
-			if n++; n == c.count {
-				return errEnough
-			}
-			return nil
 		})
+	}
+	err = subscriber.Run(runCtx, subscriber.Options{Endpoints: c.connect, Prefixes: prefixes, Logger: log}, p.feed)
+	stop()
+	wg.Wait()
+	if err == nil {
+		err = nowErr
+	}
 	return endOfOutput(err)
+}
+
+// nowTimeout bounds subscribe --now's question to the query socket.
+const nowTimeout = 5 * time.Second
+
+// printNow asks the query socket for the track playing now and prints it
+// if it matches one of prefixes (or there are none). A query that fails is
+// a warning: the feed goes on.
+func (c *subscribeCmd) printNow(ctx context.Context, p *trackPrinter, prefixes []string, log *slog.Logger) error {
+	qctx, cancel := context.WithTimeout(ctx, nowTimeout)
+	defer cancel()
+	t, err := subscriber.QueryNow(qctx, c.query)
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err != nil:
+		log.Warn("--now: cannot get the current track; going on with the feed", "query", c.query, "err", err)
+		return nil
+	case len(prefixes) > 0 && !topics.MatchAny(t.Topic, prefixes):
+		log.Debug("--now: the current track matches no prefix", "topic", t.Topic)
+		return nil
+	}
+	return p.current(t)
+}
+
+// trackPrinter prints subscribe's tracks one at a time: the feed's, and
+// with --now the one playing when it started, whichever comes first. The
+// current track is printed only if the feed has printed nothing yet; the
+// feed's copy of it, if it gets one, is not printed again.
+type trackPrinter struct {
+	print func(*subscriber.Track) error
+
+	mu      sync.Mutex
+	printed bool              // a track has been printed
+	now     *subscriber.Track // the track printed as current, if any
+}
+
+// current prints t as the track playing now.
+func (p *trackPrinter) current(t subscriber.Track) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.printed {
+		return nil // the feed got there first: t is no news
+	}
+	p.printed, p.now = true, &t
+	return p.print(&t)
+}
+
+// feed prints a track of the feed.
+func (p *trackPrinter) feed(t subscriber.Track) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.now != nil && t.Seq == p.now.Seq && t.Path == p.now.Path && t.Sent.Equal(p.now.Sent) {
+		return nil // the same message, received on both sockets
+	}
+	p.printed = true
+	return p.print(&t)
 }
 
 // isSlugPrefix reports whether p can start a topic: it is empty, or a slug
