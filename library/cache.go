@@ -158,19 +158,19 @@ func OpenCache(path string) (*Cache, error) {
 }
 
 // DefaultCachePath returns where the cache of the library at root lives by
-// default: trackfeed/<hash of root's absolute path>.cache in the user's
-// cache folder (os.UserCacheDir).
-func DefaultCachePath(root string) (string, error) {
+// default: trackfeed/<hash of root's absolute path>.cache in userCacheDir,
+// the user's cache folder (os.UserCacheDir, or $XDG_CACHE_HOME, or
+// ~/.cache: the caller decides, so that tests need not touch the real one).
+func DefaultCachePath(userCacheDir, root string) (string, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return "", fmt.Errorf("library: cache path for %s: %w", root, err)
 	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("library: cache path for %s: %w", root, err)
+	if userCacheDir == "" {
+		return "", fmt.Errorf("library: cache path for %s: no cache folder", root)
 	}
 	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(dir, "trackfeed", hex.EncodeToString(sum[:8])+".cache"), nil
+	return filepath.Join(userCacheDir, "trackfeed", hex.EncodeToString(sum[:8])+".cache"), nil
 }
 
 // Path returns the file that Save writes.

@@ -496,14 +496,15 @@ func TestCacheConcurrent(t *testing.T) {
 }
 
 func TestDefaultCachePath(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", "/tmp/xdg-cache")
-	t.Setenv("HOME", "/home/someone")
-	a, err := DefaultCachePath("/music")
+	a, err := DefaultCachePath("/tmp/xdg-cache", "/music")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := DefaultCachePath("/music/")
-	c, _ := DefaultCachePath("/other")
+	b, _ := DefaultCachePath("/tmp/xdg-cache", "/music/")
+	c, _ := DefaultCachePath("/tmp/xdg-cache", "/other")
+	if _, err := DefaultCachePath("", "/music"); err == nil {
+		t.Error("DefaultCachePath with no cache folder: no error")
+	}
 	if a != b || a == c {
 		t.Errorf("paths %q, %q, %q: want the first two equal, the third different", a, b, c)
 	}

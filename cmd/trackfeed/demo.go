@@ -67,7 +67,7 @@ func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	lib, err := scanMusic(ctx, fsys, dir, 0, log, nil)
+	lib, err := scanMusic(ctx, fsys, dir, 0, log, nil, nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil

@@ -33,11 +33,11 @@ func musicFolder(dir, hint string) (fs.FS, error) {
 }
 
 // scanMusic scans the music folder dir and logs what it found. An empty
-// library is an error that says where to look next. onTrack, if not nil,
-// sees each track as soon as it is read.
-func scanMusic(ctx context.Context, fsys fs.FS, dir string, workers int, log *slog.Logger, onTrack func(library.Track)) (*library.Library, error) {
+// library is an error that says where to look next. cache, if not nil, is
+// the scan cache; onTrack, if not nil, sees each track as soon as it is read.
+func scanMusic(ctx context.Context, fsys fs.FS, dir string, workers int, log *slog.Logger, cache *library.Cache, onTrack func(library.Track)) (*library.Library, error) {
 	start := time.Now()
-	lib, err := library.Scan(ctx, fsys, library.Options{Workers: workers, Logger: log, OnTrack: onTrack})
+	lib, err := library.Scan(ctx, fsys, library.Options{Workers: workers, Logger: log, Cache: cache, OnTrack: onTrack})
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", dir, err)
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -46,6 +48,8 @@ type publishCmd struct {
 	maxSubs  int
 	workers  int
 	watch    bool
+	cache    string
+	noCache  bool
 	log      logFlags
 }
 
@@ -65,6 +69,9 @@ func (c *publishCmd) flags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.workers, "workers", 0, "read `N` files at once while scanning;\n0 means one per CPU")
 	fs.BoolVar(&c.watch, "watch", true,
 		"follow changes to DIR: files added, changed or removed\njoin or leave the feed; --watch=false scans only once")
+	fs.StringVar(&c.cache, "cache", "",
+		"remember tags in the scan cache `FILE`, so a restart reads\nonly the files that changed; default: a file per DIR\nunder $XDG_CACHE_HOME/trackfeed or ~/.cache/trackfeed")
+	fs.BoolVar(&c.noCache, "no-cache", false, "read every file's tags at start; use no scan cache")
 	c.log.define(fs)
 }
 
@@ -164,13 +171,15 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	wg.Go(func() {
 		defer close(scanned)
 		var lib *library.Library
-		lib, scanErr = scanMusic(ctx, fsys, dir, c.workers, log, func(t library.Track) {
+		cache := c.openCache(dir, st.getenv, log)
+		lib, scanErr = scanMusic(ctx, fsys, dir, c.workers, log, cache, func(t library.Track) {
 			list.Add(t)
 			prog.add()
 			firstOnce.Do(func() { close(first) })
 		})
 		if lib != nil {
 			skipped.Store(int64(len(lib.Skipped)))
+			saveCache(cache, log)
 		}
 		prog.done()
 	})
@@ -212,6 +221,46 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	s := sock.Stats()
 	log.Info("stopped", "queued", s.Queued, "dropped", s.Dropped, "refused", s.Rejected)
 	return nil
+}
+
+// openCache opens the scan cache of dir, or returns nil with --no-cache or
+// when there is nowhere to keep it. A cache that cannot be used is logged
+// and rebuilt; it never stops the publisher.
+func (c *publishCmd) openCache(dir string, getenv func(string) string, log *slog.Logger) *library.Cache {
+	if c.noCache {
+		return nil
+	}
+	path := c.cache
+	if path == "" {
+		cacheDir := getenv("XDG_CACHE_HOME")
+		if cacheDir == "" && getenv("HOME") != "" {
+			cacheDir = filepath.Join(getenv("HOME"), ".cache")
+		}
+		var err error
+		if path, err = library.DefaultCachePath(cacheDir, dir); err != nil {
+			log.Info("no scan cache: neither $XDG_CACHE_HOME nor $HOME is set (give --cache FILE)")
+			return nil
+		}
+	}
+	cache, err := library.OpenCache(path)
+	if err != nil {
+		log.Warn(err.Error())
+	}
+	log.Debug("scan cache", "file", path, "entries", cache.Len())
+	return cache
+}
+
+// saveCache writes the scan cache back; a failure (a full disk, a
+// read-only folder) is a warning: the next start reads every file again.
+func saveCache(cache *library.Cache, log *slog.Logger) {
+	if cache == nil {
+		return
+	}
+	if err := cache.Save(); err != nil {
+		log.Warn("could not save the scan cache; the next start reads every file again", "err", err)
+		return
+	}
+	log.Debug("saved the scan cache", "file", cache.Path(), "entries", cache.Len())
 }
 
 // optionalUint is a uint64 flag that knows whether it was given.
