@@ -99,7 +99,7 @@ type Watcher struct {
 	log     *slog.Logger
 	fsw     *fsnotify.Watcher
 
-	start   chan func(Change) // hands Run's apply to the loop
+	start   chan startRun // hands Run's apply to the loop
 	running atomic.Bool       // Run was called
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when the loop has ended
@@ -144,7 +144,7 @@ func NewWatcher(ctx context.Context, root string, fsys fs.FS, opts WatchOptions)
 		delay:   cmp.Or(opts.MaxDelay, DefaultMaxDelay),
 		log:     opts.Logger,
 		fsw:     fsw,
-		start:   make(chan func(Change)),
+		start:   make(chan startRun),
 		done:    make(chan struct{}),
 		dirs:    make(map[string]bool),
 		files:   make(map[string]bool),
@@ -178,11 +178,27 @@ func NewWatcher(ctx context.Context, root string, fsys fs.FS, opts WatchOptions)
 // the watcher reads no events while apply runs, so it should be quick.
 // Run may be called once.
 func (w *Watcher) Run(ctx context.Context, apply func(Change)) error {
+	return w.RunFrom(ctx, nil, apply)
+}
+
+// startRun is what Run hands to the loop.
+type startRun struct {
+	apply   func(Change)
+	scanned map[string]bool
+}
+
+// RunFrom is Run for a watcher set up while a scan ran beside it (so that
+// neither waits for the other): scanned holds every audio file that scan
+// saw, tracks and skipped files alike. A file the watcher found that the
+// scan did not see (created between the scan listing its folder and the
+// watcher watching it) is read, and one the scan saw that the watcher did
+// not find (removed in that gap) is reported removed.
+func (w *Watcher) RunFrom(ctx context.Context, scanned map[string]bool, apply func(Change)) error {
 	if w.running.Swap(true) {
 		return errors.New("library: Watcher.Run called twice")
 	}
 	select {
-	case w.start <- apply:
+	case w.start <- startRun{apply, scanned}:
 	case <-w.done:
 		return ErrWatcherClosed
 	}
@@ -234,8 +250,25 @@ func (w *Watcher) loop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case apply = <-start:
-			start = nil
+		case sr := <-start:
+			apply, start = sr.apply, nil
+			if sr.scanned != nil {
+				var gone []string
+				for p := range w.files {
+					if !sr.scanned[p] {
+						w.touch(p)
+					}
+				}
+				for p := range sr.scanned {
+					if !w.files[p] && w.pending[p] == nil {
+						gone = append(gone, p)
+					}
+				}
+				if len(gone) > 0 {
+					slices.Sort(gone)
+					apply(Change{Removed: gone})
+				}
+			}
 			arm(w.settle)
 		case ev, ok := <-w.fsw.Events:
 			if !ok {

@@ -538,3 +538,38 @@ func (s *syncBuf) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestWatchRunFrom: a watcher set up beside a scan reconciles with what
+// the scan saw: a file the scan missed is read, a file the scan saw that
+// is gone is removed, and the skipped files the scan saw are left alone.
+func TestWatchRunFrom(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	root := t.TempDir()
+	write(t, root, "A/Album/01 Kept.mp3", mp3("A", "Kept"))
+	write(t, root, "A/Album/02 Late.mp3", mp3("A", "Late")) // created "after the scan listed A/Album"
+	write(t, root, "A/Album/03 Empty.mp3", nil)             // skipped by the scan
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w, err := NewWatcher(ctx, root, os.DirFS(root), WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &watchState{tracks: map[string]Track{"A/Album/01 Kept.mp3": {Path: "A/Album/01 Kept.mp3"}, "A/Album/04 Gone.mp3": {Path: "A/Album/04 Gone.mp3"}},
+		added: map[string]int{}, removed: map[string]int{}, changed: make(chan struct{})}
+	scanned := map[string]bool{"A/Album/01 Kept.mp3": true, "A/Album/03 Empty.mp3": true, "A/Album/04 Gone.mp3": true}
+	done := make(chan error, 1)
+	go func() { done <- w.RunFrom(ctx, scanned, s.apply) }()
+	s.waitFor(t, "the late file read and the gone one removed", func(m map[string]Track) bool {
+		return has("A/Album/02 Late.mp3")(m) && hasNone("A/Album/04 Gone.mp3")(m)
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.added["A/Album/01 Kept.mp3"] != 0 || s.added["A/Album/03 Empty.mp3"] != 0 {
+		t.Errorf("files the scan saw were read again: %v", s.added)
+	}
+}

@@ -146,19 +146,22 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 		}
 	}
 
-	// Watch before scanning, and apply the changes only once the scan is
-	// done. A file added during the scan is then found by the scan, or
-	// seen by the watcher, or both (the later Add replaces the earlier);
-	// never missed. And a file removed during the scan cannot come back:
-	// the watcher's removal is applied after any Add of the scan.
-	var watcher *library.Watcher
-	if c.watch {
-		watcher = startWatching(ctx, dir, fsys, c.workers, log)
-	}
+	// The watcher sets up (a watch on every folder) while the scan runs, so
+	// that neither delays the first track, and its changes apply once the
+	// scan is done. RunFrom then reconciles the two: a file created or
+	// removed between the scan listing a folder and the watcher watching
+	// it is read or removed; and a file removed during the scan cannot
+	// come back, as the watcher's removals apply after the scan's Adds.
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer stopWatching()
+	watcher := make(chan *library.Watcher, 1)
+	if c.watch {
+		wg.Go(func() { watcher <- startWatching(watchCtx, dir, fsys, c.workers, log) })
+	} else {
+		watcher <- nil
+	}
 
 	// Broadcast from the first track found while the scan goes on: a large
 	// library is on the air in well under a second, and the shuffle takes
@@ -167,6 +170,7 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	var firstOnce sync.Once
 	scanned := make(chan struct{})
 	var scanErr error
+	var seen map[string]bool // every audio file the scan saw
 	prog.start("scanning")
 	wg.Go(func() {
 		defer close(scanned)
@@ -179,19 +183,28 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 		})
 		if lib != nil {
 			skipped.Store(int64(len(lib.Skipped)))
+			seen = make(map[string]bool, len(lib.Tracks)+len(lib.Skipped))
+			for _, t := range lib.Tracks {
+				seen[t.Path] = true
+			}
+			for _, sk := range lib.Skipped {
+				seen[sk.Path] = true
+			}
 			saveCache(cache, log)
 		}
 		prog.done()
 	})
-	if watcher != nil {
-		wg.Go(func() {
-			<-scanned
-			if scanErr == nil {
-				watcher.Run(watchCtx, applyChanges(list, log))
-			}
-			watcher.Close()
-		})
-	}
+	wg.Go(func() {
+		w := <-watcher
+		if w == nil {
+			return
+		}
+		<-scanned
+		if scanErr == nil {
+			w.RunFrom(watchCtx, seen, applyChanges(list, log))
+		}
+		w.Close()
+	})
 	select {
 	case <-first:
 	case <-scanned:
