@@ -100,7 +100,7 @@ type Watcher struct {
 	fsw     *fsnotify.Watcher
 
 	start   chan startRun // hands Run's apply to the loop
-	running atomic.Bool       // Run was called
+	running atomic.Bool   // Run was called
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when the loop has ended
 	once    sync.Once
