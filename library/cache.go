@@ -93,6 +93,20 @@ func (e *cacheEntry) result() result {
 
 func (v *cacheView) lookup(p string) *cacheEntry { return v.entries[p] }
 
+// Tracks returns the tracks the cache remembers, as the last scan left
+// them, in no particular order: a publisher can play them at once while a
+// scan with this cache checks them against the files.
+func (c *Cache) Tracks() []Track {
+	v := c.view()
+	tracks := make([]Track, 0, len(v.entries))
+	for _, e := range v.entries {
+		if e.skip == nil {
+			tracks = append(tracks, e.track)
+		}
+	}
+	return tracks
+}
+
 // sharedStrings returns the distinct artist, album artist, album and genre
 // strings of the entries.
 func (v *cacheView) sharedStrings() []string {

@@ -575,3 +575,34 @@ func ExampleOpenCache() {
 	// 1 track, 1 artist, 1 album; 0 files skipped; the cache knew 0 files
 	// 1 track, 1 artist, 1 album; 0 files skipped; the cache knew 1 files
 }
+
+func TestCacheTracks(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "music")
+	writeFiles(t, root, map[string][]byte{
+		"A/B/01 One.mp3":   cat(id3v2(3, frame{"TPE1", "A"}, frame{"TIT2", "One"}), audio(100)),
+		"A/B/02 Empty.mp3": nil,
+	})
+	old := time.Now().Add(-time.Hour)
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+	cache := NewCache(filepath.Join(dir, "scan.cache"))
+	if _, err := Scan(context.Background(), os.DirFS(root), Options{Cache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cache.Save(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenCache(cache.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := again.Tracks()
+	if len(got) != 1 || got[0].Path != "A/B/01 One.mp3" || got[0].Artist != "A" || got[0].Title != "One" {
+		t.Errorf("Tracks = %+v, want the one track (not the skipped file)", got)
+	}
+}

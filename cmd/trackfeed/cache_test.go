@@ -47,9 +47,17 @@ func TestPublishCache(t *testing.T) {
 	start(ctx)
 	path := cacheFile()
 
+	// A file removed between two starts is played from the cache at
+	// first, then leaves once the scan has checked.
+	if err := os.Remove(filepath.Join(music, "Bjork", "Glacier", "01 Tundra.mp3")); err != nil {
+		t.Fatal(err)
+	}
 	log := start(ctx)
-	if !strings.Contains(log.String(), `"msg":"scan cache"`) || strings.Contains(log.String(), `"entries":0`) {
-		t.Errorf("second start did not load the cache:\n%s", log)
+	if !strings.Contains(log.String(), `"msg":"playing the tracks of the scan cache while the scan checks them","tracks":3`) {
+		t.Errorf("second start did not play from the cache:\n%s", log)
+	}
+	if !strings.Contains(log.String(), `"msg":"library: tracks of the scan cache gone since","removed":1`) {
+		t.Errorf("the removed file did not leave:\n%s", log)
 	}
 
 	if err := os.WriteFile(path, []byte("not a cache at all"), 0o644); err != nil {

@@ -171,11 +171,23 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	scanned := make(chan struct{})
 	var scanErr error
 	var seen map[string]bool // every audio file the scan saw
+	// A restart plays what the scan cache remembers at once, while the scan
+	// checks it against the files: what changed is read again and replaces
+	// it, what is gone leaves when the scan is done.
+	cache := c.openCache(dir, st.getenv, log)
+	var fromCache []library.Track
+	if cache != nil {
+		fromCache = cache.Tracks()
+	}
+	if len(fromCache) > 0 {
+		list.Add(fromCache...)
+		firstOnce.Do(func() { close(first) })
+		log.Info("playing the tracks of the scan cache while the scan checks them", "tracks", len(fromCache))
+	}
 	prog.start("scanning")
 	wg.Go(func() {
 		defer close(scanned)
 		var lib *library.Library
-		cache := c.openCache(dir, st.getenv, log)
 		lib, scanErr = scanMusic(ctx, fsys, dir, c.workers, log, cache, func(t library.Track) {
 			list.Add(t)
 			prog.add()
@@ -186,6 +198,16 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 			seen = make(map[string]bool, len(lib.Tracks)+len(lib.Skipped))
 			for _, t := range lib.Tracks {
 				seen[t.Path] = true
+			}
+			// Cached tracks the scan did not find as tracks are gone.
+			gone := 0
+			for _, t := range fromCache {
+				if !seen[t.Path] && list.Remove(t.Path) {
+					gone++
+				}
+			}
+			if gone > 0 {
+				log.Info("library: tracks of the scan cache gone since", "removed", gone)
 			}
 			for _, sk := range lib.Skipped {
 				seen[sk.Path] = true
