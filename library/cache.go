@@ -40,6 +40,9 @@ type cacheView struct {
 	// the entries share, to seed a scan's interner; nil until needed.
 	sharedOnce sync.Once
 	shared     []string
+	// decoded holds the entries in file order when the view was read from
+	// a file (the map points into it), for Tracks to go through in order.
+	decoded []cacheEntry
 }
 
 // stamp is what tells a changed file from an unchanged one.
@@ -99,6 +102,14 @@ func (v *cacheView) lookup(p string) *cacheEntry { return v.entries[p] }
 func (c *Cache) Tracks() []Track {
 	v := c.view()
 	tracks := make([]Track, 0, len(v.entries))
+	if v.decoded != nil {
+		for i := range v.decoded {
+			if v.decoded[i].skip == nil {
+				tracks = append(tracks, v.decoded[i].track)
+			}
+		}
+		return tracks
+	}
 	for _, e := range v.entries {
 		if e.skip == nil {
 			tracks = append(tracks, e.track)

@@ -185,7 +185,7 @@ func decodeCache(data []byte) (*cacheView, error) {
 	if d.off != len(d.s) {
 		return nil, fmt.Errorf("%w: %d bytes after the last entry", errCacheCorrupt, len(d.s)-d.off)
 	}
-	return &cacheView{entries: entries, shared: table}, nil
+	return &cacheView{entries: entries, shared: table, decoded: block}, nil
 }
 
 // cacheDecoder reads a cache file's fields from s. After the first error

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -180,13 +181,17 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 		fromCache = cache.Tracks()
 	}
 	if len(fromCache) > 0 {
-		list.Add(fromCache...)
-		firstOnce.Do(func() { close(first) })
 		log.Info("playing the tracks of the scan cache while the scan checks them", "tracks", len(fromCache))
 	}
 	prog.start("scanning")
 	wg.Go(func() {
 		defer close(scanned)
+		// In chunks, so the first is on the air before the rest is in; all
+		// before the scan, whose Adds must come after (they are newer).
+		for chunk := range slices.Chunk(fromCache, 1024) {
+			list.Add(chunk...)
+			firstOnce.Do(func() { close(first) })
+		}
 		var lib *library.Library
 		lib, scanErr = scanMusic(ctx, fsys, dir, c.workers, log, cache, func(t library.Track) {
 			list.Add(t)
