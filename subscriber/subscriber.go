@@ -40,6 +40,10 @@ type Options struct {
 	Limits zmtp.Limits
 	// Logger receives connection events and warnings (default: discard).
 	Logger *slog.Logger
+	// OnConnect, if set, is called with the endpoint each time a
+	// connection's handshake and subscriptions are done: the first time,
+	// and after every reconnect. It runs on the connection's goroutine.
+	OnConnect func(endpoint string)
 }
 
 func (o *Options) setDefaults() {
@@ -178,6 +182,9 @@ func (l *link) session(ctx context.Context) error {
 	if !l.connected {
 		l.log.Info("connected", "prefixes", fmt.Sprintf("%q", l.opts.Prefixes))
 		l.connected, l.waiting = true, false
+	}
+	if l.opts.OnConnect != nil {
+		l.opts.OnConnect(l.endpoint)
 	}
 	return l.receive(ctx, c)
 }

@@ -112,3 +112,50 @@ func TestRun(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedReconnectsCounted: when the publisher restarts, the page's
+// server reconnects by itself and /metrics counts the connections.
+func TestFeedReconnectsCounted(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := "ipc://" + t.TempDir() + "/feed.sock"
+	startOn := func() (stop func()) {
+		sock, err := publisher.Listen([]string{ep}, publisher.SocketOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := publisher.NewPlaylist(publisher.Sequential, 1)
+		list.Add(feedTracks...)
+		pctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- publisher.New(sock, list, 5*time.Millisecond).Run(pctx) }()
+		return func() { cancel(); <-done; sock.Close() }
+	}
+	stop := startOn()
+	w := startWeb(t, ctx, "127.0.0.1:0", ep)
+	metric := func() string {
+		_, body := get(t, ctx, w.url+"/metrics")
+		for _, line := range strings.Split(body, "\n") {
+			if strings.HasPrefix(line, "trackfeed_web_feed_connects_total ") {
+				return strings.TrimPrefix(line, "trackfeed_web_feed_connects_total ")
+			}
+		}
+		return ""
+	}
+	waitMetric := func(want string) {
+		t.Helper()
+		for metric() != want {
+			if ctx.Err() != nil {
+				t.Fatalf("trackfeed_web_feed_connects_total = %q, want %s", metric(), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitMetric("1")
+	stop()
+	stop = startOn()
+	defer stop()
+	waitMetric("2")
+	if err := w.stop(); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ type metrics struct {
 	clients       prometheus.Gauge
 	connections   prometheus.Counter
 	reconnects    prometheus.Counter
+	feedConnects  prometheus.Counter
 	clientsDrop   prometheus.Counter
 	tracksDropped prometheus.Counter
 }
@@ -42,6 +43,10 @@ func newMetrics() *metrics {
 			Name: "trackfeed_web_sse_reconnects_total",
 			Help: "Event streams opened by a browser reconnecting (it sent Last-Event-ID): after a network error, a server restart, or being dropped for falling behind.",
 		}),
+		feedConnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "trackfeed_web_feed_connects_total",
+			Help: "Connections made to the feed's publishers: 1 per endpoint at start, one more for every reconnect (a publisher restart, a network failure).",
+		}),
 		clientsDrop: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "trackfeed_web_sse_clients_dropped_total",
 			Help: "Event streams ended because the page fell too far behind (its buffer was full).",
@@ -51,7 +56,7 @@ func newMetrics() *metrics {
 			Help: "Tracks that a slow page did not get: the one that found its buffer full, and those still waiting when its stream failed to write.",
 		}),
 	}
-	m.reg.MustRegister(m.received, m.lastReceived, m.clients, m.connections, m.reconnects, m.clientsDrop, m.tracksDropped,
+	m.reg.MustRegister(m.received, m.lastReceived, m.clients, m.connections, m.reconnects, m.feedConnects, m.clientsDrop, m.tracksDropped,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -162,6 +162,13 @@ func (s *Server) Close() error {
 // track it receives, until ctx ends (then it returns nil). It reconnects
 // to a publisher that restarts.
 func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
+	onConnect := feed.OnConnect
+	feed.OnConnect = func(endpoint string) {
+		s.metrics.feedConnects.Inc()
+		if onConnect != nil {
+			onConnect(endpoint)
+		}
+	}
 	return subscriber.Run(ctx, feed, func(t subscriber.Track) error {
 		s.Publish(t)
 		return nil
