@@ -319,11 +319,7 @@ func (q *QueryServer) command(dst, frame []byte) ([]byte, error) {
 		return dst, err
 	}
 	if name == "PING" {
-		ctx := []byte{}
-		if len(data) > 2 {
-			ctx = data[2:min(len(data), 18)]
-		}
-		dst = zmtp.AppendCommand(dst, "PONG", ctx)
+		dst = zmtp.AppendPong(dst, data)
 	}
 	return dst, nil
 }

@@ -453,13 +453,8 @@ func (p *peer) command(frame []byte) error {
 	}
 	switch name {
 	case "PING":
-		// PING: 2-byte TTL, then up to 16 bytes of context echoed in PONG.
-		ctx := []byte{}
-		if len(data) > 2 {
-			ctx = data[2:min(len(data), 18)]
-		}
 		select {
-		case p.ctrl <- zmtp.AppendCommand(nil, "PONG", ctx):
+		case p.ctrl <- zmtp.AppendPong(nil, data):
 		default: // a peer that floods PINGs gets fewer PONGs
 		}
 	case "SUBSCRIBE": // ZMTP 3.1

@@ -117,11 +117,7 @@ func query(ctx context.Context, endpoint string, request []string) ([][]byte, er
 		}
 		if command {
 			if name, data, err := zmtp.ParseCommand(msg[0]); err == nil && name == "PING" {
-				pong := []byte{}
-				if len(data) > 2 {
-					pong = data[2:min(len(data), 18)]
-				}
-				c.Write(zmtp.AppendCommand(nil, "PONG", pong))
+				c.Write(zmtp.AppendPong(nil, data))
 				if err := c.FlushAsIs(); err != nil {
 					return nil, err
 				}

@@ -264,11 +264,7 @@ func (l *link) command(c *zmtp.Conn, frame []byte) error {
 	}
 	switch name {
 	case "PING":
-		ctx := []byte{}
-		if len(data) > 2 {
-			ctx = data[2:min(len(data), 18)]
-		}
-		c.Write(zmtp.AppendCommand(nil, "PONG", ctx))
+		c.Write(zmtp.AppendPong(nil, data))
 		return c.Flush(time.Now().Add(l.opts.Heartbeat))
 	case "ERROR":
 		return fmt.Errorf("publisher sent ERROR %q", data)

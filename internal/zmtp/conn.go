@@ -309,6 +309,17 @@ func appendFrame(dst []byte, flags byte, body []byte) []byte {
 	return append(dst, body...)
 }
 
+// AppendPong appends the PONG that answers a PING whose data (after the
+// command name) is ping: a 2-byte TTL, then up to 16 bytes of context that
+// the PONG echoes (RFC 37).
+func AppendPong(dst, ping []byte) []byte {
+	ctx := []byte{}
+	if len(ping) > 2 {
+		ctx = ping[2:min(len(ping), 18)]
+	}
+	return AppendCommand(dst, "PONG", ctx)
+}
+
 // ParseCommand splits a command frame into its name and data.
 func ParseCommand(frame []byte) (name string, data []byte, err error) {
 	if len(frame) == 0 || int(frame[0]) > len(frame)-1 {
