@@ -539,3 +539,80 @@ func TestCloseWithStalledSubscriber(t *testing.T) {
 		t.Errorf("Close took %v with a stalled subscriber, want about Linger (200ms)", d)
 	}
 }
+
+// TestSlowReaderGetsAllInOrder: a reader slower than the feed, with room
+// in its queue, gets every large message whole and in order, across
+// writes the socket takes only in part.
+func TestSlowReaderGetsAllInOrder(t *testing.T) {
+	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{HWM: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	c := rawSub(t, sock.Endpoints()[0], "")
+	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	// The subscription is on its way: send until the first message arrives.
+	first := make(chan struct{})
+	got := make(chan error, 1)
+	const n = 400
+	go func() {
+		c.NetConn().SetReadDeadline(time.Now().Add(20 * time.Second))
+		want := -1
+		for {
+			frames, _, err := c.ReadMsg()
+			if err != nil {
+				got <- err
+				return
+			}
+			if string(frames[0]) == "probe" {
+				select {
+				case <-first:
+				default:
+					close(first)
+				}
+				continue
+			}
+			var i int
+			fmt.Sscan(string(frames[0]), &i)
+			if want >= 0 && i != want {
+				got <- fmt.Errorf("message %d after %d", i, want-1)
+				return
+			}
+			if len(frames) != 2 || len(frames[1]) != 60<<10 || frames[1][0] != byte(i) || frames[1][len(frames[1])-1] != byte(i) {
+				got <- fmt.Errorf("message %d damaged: %d frames", i, len(frames))
+				return
+			}
+			if want = i + 1; want == n {
+				got <- nil
+				return
+			}
+			// Read slower than Send sends: the socket's buffers fill,
+			// writes are cut short, and the queue holds messages while
+			// the writer goroutine takes them one at a time.
+			time.Sleep(3 * time.Millisecond)
+		}
+	}()
+	for {
+		sock.Send("probe", zmtp.AppendMsg(nil, []byte("probe")))
+		select {
+		case <-first:
+		case <-time.After(5 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	for i := range n {
+		body := make([]byte, 60<<10)
+		for j := range body {
+			body[j] = byte(i)
+		}
+		sock.Send("m", zmtp.AppendMsg(nil, []byte(fmt.Sprint(i)), body))
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if d := sock.Stats().Dropped; d != 0 {
+		t.Errorf("dropped %d", d)
+	}
+}
