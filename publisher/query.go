@@ -140,9 +140,13 @@ func ListenQuery(endpoints []string, src QuerySource, opts QueryOptions) (*Query
 		q.listeners = append(q.listeners, l)
 	}
 	q.ctx, q.cancel = context.WithCancel(context.Background())
+	acc := &acceptor{ctx: q.ctx, wg: &q.wg, slots: q.slots, log: q.log, serve: q.serve, stopped: "query socket stopped accepting",
+		refuse: func(nc net.Conn) {
+			q.log.Warn("query connection refused: too many at once", "remote", nc.RemoteAddr(), "max", q.opts.MaxConnections)
+		}}
 	for _, l := range q.listeners {
 		q.wg.Add(1)
-		go q.accept(l)
+		go acc.accept(l)
 	}
 	return q, nil
 }
@@ -176,38 +180,6 @@ func (q *QueryServer) Close() error {
 	}
 	q.wg.Wait()
 	return nil
-}
-
-func (q *QueryServer) accept(l net.Listener) {
-	defer q.wg.Done()
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if q.ctx.Err() != nil {
-				return
-			}
-			if isTemporary(err) {
-				q.log.Warn("accept failed; retrying", "err", err)
-				select {
-				case <-time.After(100 * time.Millisecond):
-				case <-q.ctx.Done():
-					return
-				}
-				continue
-			}
-			q.log.Error("query socket stopped accepting", "endpoint", zmtp.Endpoint(l.Addr()), "err", err)
-			return
-		}
-		select {
-		case q.slots <- struct{}{}:
-		default:
-			q.log.Warn("query connection refused: too many at once", "remote", nc.RemoteAddr(), "max", q.opts.MaxConnections)
-			nc.Close()
-			continue
-		}
-		q.wg.Add(1)
-		go q.serve(nc)
-	}
 }
 
 // serve owns one connection from accept to close: it reads a request,

@@ -9,7 +9,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -119,9 +118,14 @@ func Listen(endpoints []string, opts SocketOptions) (*Socket, error) {
 		}
 		s.listeners = append(s.listeners, l)
 	}
+	acc := &acceptor{ctx: s.ctx, wg: &s.wg, slots: s.slots, log: s.log, serve: s.serve, stopped: "accept stopped",
+		refuse: func(nc net.Conn) {
+			s.rejected.Add(1)
+			s.log.Warn("connection refused: --max-subscribers reached", "remote", nc.RemoteAddr(), "max", s.opts.MaxSubscribers)
+		}}
 	for _, l := range s.listeners {
 		s.wg.Add(1)
-		go s.accept(l)
+		go acc.accept(l)
 	}
 	return s, nil
 }
@@ -133,50 +137,6 @@ func (s *Socket) Endpoints() []string {
 		eps[i] = zmtp.Endpoint(l.Addr())
 	}
 	return eps
-}
-
-func (s *Socket) accept(l net.Listener) {
-	defer s.wg.Done()
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			select {
-			case <-s.closing:
-				return
-			default:
-			}
-			if isTemporary(err) {
-				// EMFILE and friends: wait a moment rather than spin.
-				s.log.Warn("accept failed; retrying", "err", err)
-				select {
-				case <-time.After(100 * time.Millisecond):
-				case <-s.closing:
-					return
-				}
-				continue
-			}
-			s.log.Error("accept stopped", "endpoint", zmtp.Endpoint(l.Addr()), "err", err)
-			return
-		}
-		select {
-		case s.slots <- struct{}{}:
-		default:
-			s.rejected.Add(1)
-			s.log.Warn("connection refused: --max-subscribers reached", "remote", nc.RemoteAddr(), "max", s.opts.MaxSubscribers)
-			nc.Close()
-			continue
-		}
-		s.wg.Add(1)
-		go s.serve(nc)
-	}
-}
-
-// isTemporary tells a resource error worth retrying (too many open files)
-// from a closed listener.
-func isTemporary(err error) bool {
-	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
-		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
-		errors.Is(err, syscall.ECONNABORTED)
 }
 
 // serve owns one connection from accept to close.
