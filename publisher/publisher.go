@@ -3,6 +3,7 @@ package publisher
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -39,7 +40,8 @@ func New(sock *Socket, list *Playlist, interval time.Duration) *Publisher {
 }
 
 // Run sends tracks until ctx is cancelled, then returns nil. It returns
-// ErrNoTracks if the playlist is empty when it starts.
+// ErrNoTracks if the playlist is empty when it starts, and an error if its
+// interval timer fails.
 func (p *Publisher) Run(ctx context.Context) error {
 	if p.list.Len() == 0 {
 		return ErrNoTracks
@@ -60,29 +62,25 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		return nil
 	}
-	// Tracks go out on a schedule, not on a time.Ticker: a ticker drops the
-	// ticks it misses, and at 100µs on a busy machine it missed a third of
-	// them (6.6k of 10k msg/s, measured in BENCHMARKS.md). A late send is
-	// made up at once; after a long stall (a suspended laptop) the schedule
+	// Tracks go out on a schedule (see ticker.go): a late send is made up
+	// at once, but after a long stall (a suspended laptop) the schedule
 	// starts again from now instead of bursting.
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	next := time.Now()
+	tk := newTicker(ctx, p.interval)
+	defer tk.stop()
 	for {
-		select {
-		case <-ctx.Done():
+		n, err := tk.wait()
+		if ctx.Err() != nil {
 			return nil
-		case <-timer.C:
 		}
-		now := time.Now()
-		if now.Sub(next) > time.Second {
-			next = now
+		if err != nil {
+			return fmt.Errorf("publisher: interval timer: %w", err)
 		}
-		for !next.After(now) {
+		if time.Duration(n)*p.interval > time.Second {
+			n = 1
+		}
+		for range n {
 			p.SendNext(topicCache)
-			next = next.Add(p.interval)
 		}
-		timer.Reset(next.Sub(now))
 	}
 }
 

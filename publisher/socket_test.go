@@ -541,9 +541,24 @@ func TestCloseWithStalledSubscriber(t *testing.T) {
 }
 
 // TestSlowReaderGetsAllInOrder: a reader slower than the feed, with room
-// in its queue, gets every large message whole and in order, across
-// writes the socket takes only in part.
+// in its queue, gets every message whole and in order, across writes the
+// socket takes only in part: large messages go through the writer
+// goroutine, small ones sent more than a millisecond apart are written by
+// Send itself, and what the socket does not take waits in the buffer.
 func TestSlowReaderGetsAllInOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		size, n      int
+		stall, pause time.Duration // before the second message, after each
+	}{
+		{"writer goroutine, 60 KiB", 60 << 10, 400, 0, 3 * time.Millisecond},
+		{"written by Send, 12 KiB", 12 << 10, 1000, time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) { slowReader(t, tc.size, tc.n, tc.stall, tc.pause) })
+	}
+}
+
+func slowReader(t *testing.T, size, n int, stall, pause time.Duration) {
 	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{HWM: 10000})
 	if err != nil {
 		t.Fatal(err)
@@ -554,9 +569,8 @@ func TestSlowReaderGetsAllInOrder(t *testing.T) {
 	// The subscription is on its way: send until the first message arrives.
 	first := make(chan struct{})
 	got := make(chan error, 1)
-	const n = 400
 	go func() {
-		c.NetConn().SetReadDeadline(time.Now().Add(20 * time.Second))
+		c.NetConn().SetReadDeadline(time.Now().Add(30 * time.Second))
 		want := -1
 		for {
 			frames, _, err := c.ReadMsg()
@@ -578,7 +592,7 @@ func TestSlowReaderGetsAllInOrder(t *testing.T) {
 				got <- fmt.Errorf("message %d after %d", i, want-1)
 				return
 			}
-			if len(frames) != 2 || len(frames[1]) != 60<<10 || frames[1][0] != byte(i) || frames[1][len(frames[1])-1] != byte(i) {
+			if len(frames) != 2 || len(frames[1]) != size || frames[1][0] != byte(i) || frames[1][len(frames[1])-1] != byte(i) {
 				got <- fmt.Errorf("message %d damaged: %d frames", i, len(frames))
 				return
 			}
@@ -589,7 +603,10 @@ func TestSlowReaderGetsAllInOrder(t *testing.T) {
 			// Read slower than Send sends: the socket's buffers fill,
 			// writes are cut short, and the queue holds messages while
 			// the writer goroutine takes them one at a time.
-			time.Sleep(3 * time.Millisecond)
+			if want == 1 {
+				time.Sleep(stall)
+			}
+			time.Sleep(pause)
 		}
 	}()
 	for {
@@ -602,12 +619,12 @@ func TestSlowReaderGetsAllInOrder(t *testing.T) {
 		break
 	}
 	for i := range n {
-		body := make([]byte, 60<<10)
+		body := make([]byte, size)
 		for j := range body {
 			body[j] = byte(i)
 		}
 		sock.Send("m", zmtp.AppendMsg(nil, []byte(fmt.Sprint(i)), body))
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(time.Millisecond + time.Millisecond/2)
 	}
 	if err := <-got; err != nil {
 		t.Fatal(err)

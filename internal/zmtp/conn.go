@@ -63,6 +63,7 @@ type Conn struct {
 	nc       net.Conn
 	r        *bufio.Reader
 	w        *bufio.Writer
+	raw      *rawWriter // w's destination where there is one (Linux), else nil
 	lim      Limits
 	peerType string
 
@@ -111,13 +112,19 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 	if err := nc.SetDeadline(time.Time{}); err != nil {
 		return nil, err
 	}
-	return &Conn{
+	c = &Conn{
 		nc:       nc,
 		r:        g.r,
-		w:        bufio.NewWriterSize(nc, 64<<10),
+		raw:      newRawWriter(nc),
 		lim:      lim,
 		peerType: zc.Peer.Meta["Socket-Type"],
-	}, nil
+	}
+	if c.raw != nil {
+		c.w = bufio.NewWriterSize(c.raw, 64<<10)
+	} else {
+		c.w = bufio.NewWriterSize(nc, 64<<10)
+	}
+	return c, nil
 }
 
 // ReadMsg reads the next message or command. The frames alias a buffer
@@ -264,6 +271,20 @@ func (c *Conn) Flush(deadline time.Time) error {
 
 // FlushAsIs is Flush under whatever write deadline the connection has.
 func (c *Conn) FlushAsIs() error { return c.w.Flush() }
+
+// TryWrite sends raw wire bytes at once, bypassing Write's buffer, which
+// must be empty: it writes what the socket takes without waiting and
+// returns how much that was, so the caller can queue the rest. Where the
+// platform has no non-blocking path (not Linux) it takes nothing.
+func (c *Conn) TryWrite(b []byte) (int, error) {
+	if c.raw == nil {
+		return 0, nil
+	}
+	if c.w.Buffered() != 0 {
+		return 0, errors.New("zmtp: TryWrite with buffered bytes")
+	}
+	return c.raw.TryWrite(b)
+}
 
 // Buffered is the number of bytes Write queued and Flush has not sent.
 func (c *Conn) Buffered() int { return c.w.Buffered() }
