@@ -62,19 +62,26 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		return nil
 	}
-	// Tracks go out on a schedule (see ticker.go): a late send is made up
-	// at once, but after a long stall (a suspended laptop) the schedule
-	// starts again from now instead of bursting.
-	tk := newTicker(ctx, p.interval)
+	// Tracks go out on a schedule: each wake-up sends the tracks due since
+	// the last by the clock, so a late wake-up is made up at once, but
+	// after a long stall (a suspended laptop) the schedule starts again
+	// from now instead of bursting.
+	tk := newTicker(ctx, max(p.interval, minTick))
 	defer tk.stop()
+	start := time.Now()
+	var done uint64
+	p.SendNext(topicCache)
 	for {
-		n, err := tk.wait()
+		err := tk.wait()
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("publisher: interval timer: %w", err)
 		}
+		due := uint64(time.Since(start) / p.interval)
+		n := due - done
+		done = due
 		if time.Duration(n)*p.interval > time.Second {
 			n = 1
 		}

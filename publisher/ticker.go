@@ -5,43 +5,39 @@ import (
 	"time"
 )
 
-// A ticker wakes Run once per interval. wait blocks until at least one
-// interval has passed since the last wait and returns how many have, so a
-// late wake-up is made up; it returns the context's error once the context
-// given to newTicker ends. stop releases the ticker.
+// minTick is the shortest time Run sleeps between sends. With a shorter
+// interval it wakes once per minTick and sends the tracks due since: at
+// 10,000 msg/s a wake-up per track cost half again as much CPU, and the
+// subscribers' writers lost the batching that one flush per burst gives
+// (BENCHMARKS.md, "Latency").
+const minTick = time.Millisecond
+
+// A ticker wakes Run every tick (Run counts the tracks due from the clock,
+// so a late or lost wake-up costs nothing but latency). wait returns the
+// context's error once the context given to newTicker ends; stop releases
+// the ticker.
 type ticker interface {
-	wait() (uint64, error)
+	wait() error
 	stop()
 }
 
-// timerTicker is the portable ticker: a time.Timer on a schedule. Not a
-// time.Ticker, which drops the ticks it misses: at 100 µs on a busy machine
-// it missed a third of them (BENCHMARKS.md).
-type timerTicker struct {
-	ctx      context.Context
-	interval time.Duration
-	timer    *time.Timer
-	next     time.Time
+// timeTicker is the portable ticker.
+type timeTicker struct {
+	ctx context.Context
+	t   *time.Ticker
 }
 
-func newTimerTicker(ctx context.Context, interval time.Duration) *timerTicker {
-	return &timerTicker{ctx: ctx, interval: interval, timer: time.NewTimer(interval), next: time.Now().Add(interval)}
+func newTimeTicker(ctx context.Context, tick time.Duration) *timeTicker {
+	return &timeTicker{ctx: ctx, t: time.NewTicker(tick)}
 }
 
-func (t *timerTicker) wait() (uint64, error) {
+func (t *timeTicker) wait() error {
 	select {
 	case <-t.ctx.Done():
-		return 0, t.ctx.Err()
-	case <-t.timer.C:
+		return t.ctx.Err()
+	case <-t.t.C:
+		return nil
 	}
-	now := time.Now()
-	n := uint64(1)
-	if late := now.Sub(t.next); late > 0 {
-		n += uint64(late / t.interval)
-	}
-	t.next = t.next.Add(time.Duration(n) * t.interval)
-	t.timer.Reset(t.next.Sub(now))
-	return n, nil
 }
 
-func (t *timerTicker) stop() { t.timer.Stop() }
+func (t *timeTicker) stop() { t.t.Stop() }

@@ -2,7 +2,6 @@ package publisher
 
 import (
 	"context"
-	"encoding/binary"
 	"os"
 	"syscall"
 	"time"
@@ -12,8 +11,8 @@ import (
 )
 
 // timerfdTicker is Linux's ticker: a periodic timerfd read through the
-// network poller. It costs the publisher one thread wake-up per interval,
-// where a time.Timer costs about four (the poller's millisecond timeout
+// network poller. It costs the publisher one thread wake-up per tick,
+// where a time.Ticker costs about four (the poller's millisecond timeout
 // wakes early and polls again, sysmon wakes for the timer, and another
 // thread wakes to look for work): at 10 msg/s that was most of the idle
 // CPU left once writes stopped waking sysmon (BENCHMARKS.md, "Idle"). The
@@ -28,20 +27,20 @@ type timerfdTicker struct {
 
 // newTicker returns a timerfd ticker, or the portable one if the kernel
 // refuses a timerfd.
-func newTicker(ctx context.Context, interval time.Duration) ticker {
-	t, err := newTimerfdTicker(ctx, interval)
+func newTicker(ctx context.Context, tick time.Duration) ticker {
+	t, err := newTimerfdTicker(ctx, tick)
 	if err != nil {
-		return newTimerTicker(ctx, interval)
+		return newTimeTicker(ctx, tick)
 	}
 	return t
 }
 
-func newTimerfdTicker(ctx context.Context, interval time.Duration) (*timerfdTicker, error) {
+func newTimerfdTicker(ctx context.Context, tick time.Duration) (*timerfdTicker, error) {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	ts := unix.NsecToTimespec(int64(interval))
+	ts := unix.NsecToTimespec(int64(tick))
 	if err := unix.TimerfdSettime(fd, 0, &unix.ItimerSpec{Interval: ts, Value: ts}, nil); err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -57,7 +56,7 @@ func newTimerfdTicker(ctx context.Context, interval time.Duration) (*timerfdTick
 	return t, nil
 }
 
-func (t *timerfdTicker) wait() (uint64, error) {
+func (t *timerfdTicker) wait() error {
 	var buf [8]byte
 	var errno syscall.Errno
 	err := t.rc.Read(func(fd uintptr) bool {
@@ -69,15 +68,15 @@ func (t *timerfdTicker) wait() (uint64, error) {
 		}
 	})
 	if t.ctx.Err() != nil {
-		return 0, t.ctx.Err()
+		return t.ctx.Err()
 	}
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if errno != 0 {
-		return 0, os.NewSyscallError("read timerfd", errno)
+		return os.NewSyscallError("read timerfd", errno)
 	}
-	return binary.NativeEndian.Uint64(buf[:]), nil
+	return nil
 }
 
 func (t *timerfdTicker) stop() {

@@ -7,6 +7,6 @@ import (
 	"time"
 )
 
-func newTicker(ctx context.Context, interval time.Duration) ticker {
-	return newTimerTicker(ctx, interval)
+func newTicker(ctx context.Context, tick time.Duration) ticker {
+	return newTimeTicker(ctx, tick)
 }
