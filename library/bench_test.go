@@ -68,3 +68,32 @@ func BenchmarkScan(b *testing.B) {
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)-int64(own))/float64(n), "heapB/track")
 	runtime.KeepAlive(lib)
 }
+
+// BenchmarkOpenCache loads a cache file of 20,000 tracks and takes its
+// tracks, as trackfeed publish does on a restart before it plays.
+func BenchmarkOpenCache(b *testing.B) {
+	const n = 20_000
+	entries := make(map[string]*cacheEntry, n)
+	var in interner
+	syntheticTracks(n, func(t Track) {
+		in.track(&t)
+		entries[t.Path] = &cacheEntry{stamp: stamp{size: 4 << 20, mtime: 1e18}, track: t}
+	})
+	path := filepath.Join(b.TempDir(), "scan.cache")
+	if err := os.WriteFile(path, encodeCache(newCacheView(entries)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		// From a collected heap, as a program's first load is.
+		b.StopTimer()
+		runtime.GC()
+		b.StartTimer()
+		cache, err := OpenCache(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(cache.Tracks()) != n {
+			b.Fatal("tracks missing")
+		}
+	}
+}

@@ -35,14 +35,34 @@ type Cache struct {
 // cacheView is one state of a cache. It is never changed once a Cache
 // holds it, so scans read it without locking; an update makes a new one.
 type cacheView struct {
-	entries map[string]*cacheEntry
+	n int // entries
+	// byPath holds the entries by path. A view read from a file decodes
+	// them when first needed (the first lookup of a scan), not as it loads.
+	byPathOnce sync.Once
+	byPath     map[string]*cacheEntry
+	// file is the checked file the view was read from, if it was: its
+	// entries are decoded from it when needed.
+	file   *cacheFile
+	tracks int // how many of file's entries are tracks
 	// shared lists the artist, album artist, album and genre strings that
 	// the entries share, to seed a scan's interner; nil until needed.
 	sharedOnce sync.Once
 	shared     []string
-	// decoded holds the entries in file order when the view was read from
-	// a file (the map points into it), for Tracks to go through in order.
-	decoded []cacheEntry
+}
+
+// newCacheView returns a view of the entries, which it keeps.
+func newCacheView(entries map[string]*cacheEntry) *cacheView {
+	return &cacheView{n: len(entries), byPath: entries}
+}
+
+// entries returns the view's entries by path.
+func (v *cacheView) entries() map[string]*cacheEntry {
+	v.byPathOnce.Do(func() {
+		if v.byPath == nil {
+			v.byPath = v.file.entries(v.n)
+		}
+	})
+	return v.byPath
 }
 
 // stamp is what tells a changed file from an unchanged one.
@@ -94,23 +114,20 @@ func (e *cacheEntry) result() result {
 	return result{track: e.track, entry: e, cached: true}
 }
 
-func (v *cacheView) lookup(p string) *cacheEntry { return v.entries[p] }
+func (v *cacheView) lookup(p string) *cacheEntry { return v.entries()[p] }
 
 // Tracks returns the tracks the cache remembers, as the last scan left
 // them, in no particular order: a publisher can play them at once while a
 // scan with this cache checks them against the files.
 func (c *Cache) Tracks() []Track {
 	v := c.view()
-	tracks := make([]Track, 0, len(v.entries))
-	if v.decoded != nil {
-		for i := range v.decoded {
-			if v.decoded[i].skip == nil {
-				tracks = append(tracks, v.decoded[i].track)
-			}
-		}
+	if v.file != nil {
+		tracks := make([]Track, v.tracks)
+		v.file.tracks(tracks)
 		return tracks
 	}
-	for _, e := range v.entries {
+	tracks := make([]Track, 0, v.n)
+	for _, e := range v.byPath {
 		if e.skip == nil {
 			tracks = append(tracks, e.track)
 		}
@@ -126,7 +143,7 @@ func (v *cacheView) sharedStrings() []string {
 			return
 		}
 		set := make(map[string]struct{})
-		for _, e := range v.entries {
+		for _, e := range v.entries() {
 			for _, s := range [...]string{e.track.Artist, e.track.AlbumArtist, e.track.Album, e.track.Genre} {
 				if s != "" {
 					set[s] = struct{}{}
@@ -143,7 +160,7 @@ func (v *cacheView) sharedStrings() []string {
 
 // NewCache returns an empty cache that Save writes to path.
 func NewCache(path string) *Cache {
-	return &Cache{path: path, v: &cacheView{entries: map[string]*cacheEntry{}}}
+	return &Cache{path: path, v: newCacheView(map[string]*cacheEntry{})}
 }
 
 // CacheWarning is the error OpenCache returns when it cannot use the file
@@ -202,7 +219,7 @@ func DefaultCachePath(userCacheDir, root string) (string, error) {
 func (c *Cache) Path() string { return c.path }
 
 // Len returns how many files the cache knows.
-func (c *Cache) Len() int { return len(c.view().entries) }
+func (c *Cache) Len() int { return c.view().n }
 
 func (c *Cache) view() *cacheView {
 	c.mu.Lock()
@@ -218,29 +235,30 @@ func (c *Cache) update(from *cacheView, seen []*cacheEntry, complete bool) {
 		return
 	}
 	unchanged := 0
+	known := from.entries()
 	for _, e := range seen {
-		if from.entries[e.track.Path] == e {
+		if known[e.track.Path] == e {
 			unchanged++
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.v == from && unchanged == len(seen) && (!complete || unchanged == len(from.entries)) {
+	if c.v == from && unchanged == len(seen) && (!complete || unchanged == from.n) {
 		return // nothing new, nothing gone
 	}
 	var entries map[string]*cacheEntry
 	if complete {
 		entries = make(map[string]*cacheEntry, len(seen))
 	} else {
-		entries = make(map[string]*cacheEntry, len(c.v.entries)+len(seen))
-		for p, e := range c.v.entries {
+		entries = make(map[string]*cacheEntry, c.v.n+len(seen))
+		for p, e := range c.v.entries() {
 			entries[p] = e
 		}
 	}
 	for _, e := range seen {
 		entries[e.track.Path] = e
 	}
-	c.v = &cacheView{entries: entries}
+	c.v = newCacheView(entries)
 	c.dirty = true
 }
 

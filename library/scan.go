@@ -462,7 +462,7 @@ func collect(ctx context.Context, results <-chan resultBatch, onTrack func(Track
 		nTracks int
 	)
 	if known != nil {
-		seen = make([]*cacheEntry, 0, len(known.entries))
+		seen = make([]*cacheEntry, 0, known.n)
 	}
 	for batch := range results {
 		if ctx.Err() != nil {
