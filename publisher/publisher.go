@@ -34,7 +34,9 @@ type Publisher struct {
 }
 
 // New makes a publisher that sends the next track of list on sock every
-// interval (0: as fast as the socket takes them).
+// interval (0: as fast as the socket takes them). An interval under a
+// millisecond holds on average: Run wakes once a millisecond and sends the
+// tracks due since.
 func New(sock *Socket, list *Playlist, interval time.Duration) *Publisher {
 	return &Publisher{sock: sock, list: list, interval: interval}
 }
