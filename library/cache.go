@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -119,8 +121,28 @@ func (v *cacheView) lookup(p string) *cacheEntry { return v.entries()[p] }
 // Tracks returns the tracks the cache remembers, as the last scan left
 // them, in no particular order: a publisher can play them at once while a
 // scan with this cache checks them against the files.
-func (c *Cache) Tracks() []Track {
+func (c *Cache) Tracks() []Track { return c.view().allTracks() }
+
+// TrackChunks yields the tracks of Tracks a chunk of about a thousand at a
+// time. From a cache read from a file, the first chunk comes as soon as it
+// is decoded and the others are decoded in parallel meanwhile: a publisher
+// puts the first on the air at once, whatever the size of the cache.
+func (c *Cache) TrackChunks() iter.Seq[[]Track] {
 	v := c.view()
+	return func(yield func([]Track) bool) {
+		if v.file == nil {
+			for chunk := range slices.Chunk(v.allTracks(), chunkEntries) {
+				if !yield(chunk) {
+					return
+				}
+			}
+			return
+		}
+		v.file.trackChunks(yield)
+	}
+}
+
+func (v *cacheView) allTracks() []Track {
 	if v.file != nil {
 		tracks := make([]Track, v.tracks)
 		v.file.tracks(tracks)

@@ -429,6 +429,44 @@ func TestCacheFileRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCacheTrackChunks: TrackChunks yields Tracks' tracks, in order, a
+// chunk at a time, from a cache read from a file and from one a scan made,
+// and stops when the loop does.
+func TestCacheTrackChunks(t *testing.T) {
+	made := syntheticView(2*chunkEntries + 100)
+	read, err := decodeCache(encodeCache(made))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*cacheView{"read": read, "made": made} {
+		t.Run(name, func(t *testing.T) {
+			c := &Cache{v: v}
+			var got []Track
+			chunks := 0
+			for chunk := range c.TrackChunks() {
+				if len(chunk) == 0 || len(chunk) > chunkEntries {
+					t.Errorf("chunk of %d tracks", len(chunk))
+				}
+				got = append(got, chunk...)
+				chunks++
+			}
+			want := c.Tracks()
+			if name == "made" { // from a map: in no particular order
+				byPath := func(a, b Track) int { return strings.Compare(a.Path, b.Path) }
+				slices.SortFunc(got, byPath)
+				slices.SortFunc(want, byPath)
+			}
+			if chunks < 3 || !slices.Equal(got, want) {
+				t.Errorf("%d chunks, %d tracks, the same as Tracks: %v; want 3 or more chunks, %d tracks",
+					chunks, len(got), slices.Equal(got, want), len(want))
+			}
+			for range c.TrackChunks() {
+				break // must not panic or go on
+			}
+		})
+	}
+}
+
 func TestCacheSaveIsAtomic(t *testing.T) {
 	fsys := cacheLibrary()
 	dir := t.TempDir()

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -300,17 +301,61 @@ func (d *cacheDecoder) entry(table []string, e *cacheEntry) {
 func (f *cacheFile) tracks(tracks []Track) {
 	parallel(len(f.chunks), func(i int) {
 		c := f.chunks[i]
-		d := f.decoder(c)
-		part := tracks[c.track : c.track+c.tracks]
-		for range c.entries {
-			var e cacheEntry
-			d.entry(f.table, &e)
-			if e.skip == nil {
-				part[0] = e.track
-				part = part[1:]
-			}
-		}
+		f.chunkTracks(c, tracks[c.track:c.track+c.tracks])
 	})
+}
+
+// trackChunks yields every chunk's tracks in file order (see
+// Cache.TrackChunks): the first chunk decoded on its own, the others on a
+// goroutine each, started once the first is yielded; it waits for them
+// before it returns, the loop ended early or not.
+func (f *cacheFile) trackChunks(yield func([]Track) bool) {
+	if len(f.chunks) == 0 {
+		return
+	}
+	first := make([]Track, f.chunks[0].tracks)
+	f.chunkTracks(f.chunks[0], first)
+	if len(first) > 0 && !yield(first) {
+		return
+	}
+	rest := f.chunks[1:]
+	parts := make([][]Track, len(rest))
+	done := make([]chan struct{}, len(rest))
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stop.Store(true)
+	for i, c := range rest {
+		done[i] = make(chan struct{})
+		wg.Go(func() {
+			defer close(done[i])
+			if !stop.Load() {
+				parts[i] = make([]Track, c.tracks)
+				f.chunkTracks(c, parts[i])
+			}
+		})
+	}
+	for i := range rest {
+		<-done[i]
+		part := parts[i]
+		parts[i] = nil // the loop owns it now
+		if len(part) > 0 && !yield(part) {
+			return
+		}
+	}
+}
+
+// chunkTracks decodes chunk c's tracks into dst, which has room for them.
+func (f *cacheFile) chunkTracks(c cacheChunk, dst []Track) {
+	d := f.decoder(c)
+	for range c.entries {
+		var e cacheEntry
+		d.entry(f.table, &e)
+		if e.skip == nil {
+			dst[0] = e.track
+			dst = dst[1:]
+		}
+	}
 }
 
 // entries decodes every entry and returns them by path.

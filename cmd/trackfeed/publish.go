@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -176,21 +175,24 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	// checks it against the files: what changed is read again and replaces
 	// it, what is gone leaves when the scan is done.
 	cache := c.openCache(dir, st.getenv, log)
-	var fromCache []library.Track
-	if cache != nil {
-		fromCache = cache.Tracks()
-	}
-	if len(fromCache) > 0 {
-		log.Info("playing the tracks of the scan cache while the scan checks them", "tracks", len(fromCache))
-	}
 	prog.start("scanning")
 	wg.Go(func() {
 		defer close(scanned)
-		// In chunks, so the first is on the air before the rest is in; all
+		// A chunk at a time, decoded as it goes in, so the first is on the
+		// air before the rest is decoded, whatever the cache's size; all
 		// before the scan, whose Adds must come after (they are newer).
-		for chunk := range slices.Chunk(fromCache, 1024) {
-			list.Add(chunk...)
-			firstOnce.Do(func() { close(first) })
+		var fromCache [][]library.Track
+		if cache != nil {
+			n := 0
+			for chunk := range cache.TrackChunks() {
+				list.Add(chunk...)
+				firstOnce.Do(func() { close(first) })
+				fromCache = append(fromCache, chunk)
+				n += len(chunk)
+			}
+			if n > 0 {
+				log.Info("playing the tracks of the scan cache while the scan checks them", "tracks", n)
+			}
 		}
 		var lib *library.Library
 		lib, scanErr = scanMusic(ctx, fsys, dir, c.workers, log, cache, func(t library.Track) {
@@ -206,9 +208,11 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 			}
 			// Cached tracks the scan did not find as tracks are gone.
 			gone := 0
-			for _, t := range fromCache {
-				if !seen[t.Path] && list.Remove(t.Path) {
-					gone++
+			for _, chunk := range fromCache {
+				for _, t := range chunk {
+					if !seen[t.Path] && list.Remove(t.Path) {
+						gone++
+					}
 				}
 			}
 			if gone > 0 {

@@ -293,22 +293,24 @@ func restart(ctx context.Context, root, path string, workers int) (int, error) {
 	return n, cache.Save()
 }
 
-// loadTracks is what trackfeed publish does on a restart before it plays:
-// load the cache and take its tracks (the scan that checks them runs while
-// the feed is on the air). It returns how many files the cache knows.
+// loadTracks is what trackfeed publish does on a restart: load the cache
+// and take its tracks a chunk at a time (it plays the first at once; the
+// scan that checks them runs while the feed is on the air). It returns how
+// many files the cache knows.
 func loadTracks(path string) (int, error) {
 	cache, err := library.OpenCache(path)
 	if err != nil {
 		return 0, err
 	}
-	cache.Tracks()
+	for range cache.TrackChunks() {
+	}
 	return cache.Len(), nil
 }
 
 // profile runs library.Scan --rounds times under the CPU profiler: a cold
 // scan, or with --profile restart, a restart with the scan cache, or with
 // --profile load, the publisher's load of the cache alone (OpenCache +
-// Tracks).
+// TrackChunks).
 func profile(ctx context.Context, c config, root, tmp string, stderr io.Writer) error {
 	w := c.workers[0]
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(w))

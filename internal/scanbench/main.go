@@ -18,7 +18,7 @@
 // --cpuprofile runs library.Scan alone, --rounds times, under the CPU
 // profiler: a cold scan, or with --profile restart, a restart with the
 // scan cache, or with --profile load, the cache's load alone (OpenCache +
-// Tracks, what trackfeed publish waits for on a restart).
+// TrackChunks, what trackfeed publish does on a restart before the scan).
 package main
 
 import (
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags.BoolVar(&c.cache, "cache", true, "measure the scan cache")
 	flags.StringVar(&c.cpuprofile, "cpuprofile", "", "profile library.Scan alone into this file, with the first of --workers on as many cores")
 	flags.StringVar(&c.memprofile, "memprofile", "", "with --cpuprofile, also write the allocations of the profiled runs to this file")
-	flags.StringVar(&c.profile, "profile", "scan", "what --cpuprofile profiles: scan (cold), restart (with the scan cache) or load (OpenCache + Tracks alone)")
+	flags.StringVar(&c.profile, "profile", "scan", "what --cpuprofile profiles: scan (cold), restart (with the scan cache) or load (OpenCache + TrackChunks alone)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 	for _, want := range []string{
 		"### Scan throughput", "| library.Scan, 1 worker |", "bound: walk + read the tag bytes, 2 workers",
 		"### Scan cache: restart on an unchanged library", "| restart with the cache, 2 workers |",
-		"encoding/gob: decode the same tracks", "(OpenCache + Tracks, 2 cores;",
+		"encoding/gob: decode the same tracks", "(OpenCache + TrackChunks, 2 cores;",
 		"Command: `go run ./internal/scanbench -n 300 --rounds 1", "Machine: ",
 	} {
 		if !strings.Contains(out, want) {

@@ -162,7 +162,7 @@ func (r *report) cacheTable(w io.Writer, cs []*contender) {
 		if x > 0.05 {
 			met = "**no**"
 		}
-		fmt.Fprintf(w, "| publish restart: the cache's tracks ready to play (OpenCache + Tracks, %s; the checking scan runs on the air) | %s | %s | cold scan without cache, %s | %s | %s | %.1f%% | ≤ 5%% of the cold scan | %s |\n",
+		fmt.Fprintf(w, "| publish restart: the cache's tracks ready to play (OpenCache + TrackChunks, %s; the checking scan runs on the air) | %s | %s | cold scan without cache, %s | %s | %s | %.1f%% | ≤ 5%% of the cold scan | %s |\n",
 			cores(n), times(ct), millis(ct.cpu()), workers(n), times(cold), millis(cold.cpu()), 100*x, met)
 	}
 	load, restart, cold := find(cs, "OpenCache", 1), find(cs, "restart", r.args.workers[0]), find(cs, "library.Scan", r.args.workers[0])
