@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -235,13 +236,13 @@ func (s *Socket) rebuild() {
 // subscriber with nothing queued itself, as far as the socket takes it
 // without waiting; the writer goroutine sends the rest.
 func (s *Socket) Send(topic string, msg []byte) {
-	now := time.Now().UnixNano()
-	inline := now-s.lastSend.Swap(now) >= int64(inlineGap) && len(msg) <= maxInline
+	now := time.Now()
+	inline := now.UnixNano()-s.lastSend.Swap(now.UnixNano()) >= int64(inlineGap) && len(msg) <= maxInline
 	for _, p := range *s.snap.Load() {
 		if !p.subs.match(topic) {
 			continue
 		}
-		if inline && p.writeInline(msg) {
+		if inline && p.writeInline(msg, now) {
 			s.sent.Add(1)
 			continue
 		}
@@ -311,7 +312,7 @@ type peer struct {
 	pending atomic.Int64
 
 	dropped  atomic.Uint64
-	deadline time.Time // the write deadline set last (writer goroutine only)
+	deadline time.Time // the write deadline set last (under wmu)
 
 	done     chan struct{}
 	stopOnce sync.Once
@@ -322,15 +323,27 @@ func (p *peer) stop() { p.stopOnce.Do(func() { close(p.done) }) }
 // writeInline writes m if nothing is queued and no write is under way, and
 // reports whether it did. What the socket does not take at once goes into
 // c's buffer for the writer goroutine to flush under its deadline.
-func (p *peer) writeInline(m []byte) bool {
+func (p *peer) writeInline(m []byte, now time.Time) bool {
 	if p.pending.Load() != 0 || !p.wmu.TryLock() {
 		return false
 	}
 	defer p.wmu.Unlock()
-	if p.pending.Load() != 0 || p.c.Buffered() != 0 {
+	if p.pending.Load() != 0 || p.c.Buffered() != 0 || p.s.lingerUntil.Load() != 0 {
 		return false
 	}
+	// The write deadline a burst left behind stays on the connection (see
+	// flush) and would fail this write, which does not wait, once passed:
+	// clear it; the writer sets a new one when it next flushes.
+	if !p.deadline.IsZero() && !now.Before(p.deadline) {
+		if p.c.NetConn().SetWriteDeadline(time.Time{}) != nil {
+			return false
+		}
+		p.deadline = time.Time{}
+	}
 	n, err := p.c.TryWrite(m)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return false // passed just now: the writer takes it
+	}
 	if err != nil {
 		p.c.Close() // the reader sees it and ends the peer
 		return true

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -631,5 +632,60 @@ func slowReader(t *testing.T, size, n int, stall, pause time.Duration) {
 	}
 	if d := sock.Stats().Dropped; d != 0 {
 		t.Errorf("dropped %d", d)
+	}
+}
+
+// TestQuietAfterBurst: a subscriber that got a burst (written by its writer
+// goroutine, under a write deadline) and then nothing for longer than
+// WriteTimeout still gets the next messages, which Send writes itself:
+// the deadline left from the burst must not count against them.
+func TestQuietAfterBurst(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{WriteTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	c := rawSub(t, sock.Endpoints()[0], "")
+	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	// Probe until the subscription is in (ReadMsg resumes after a
+	// timeout), then a burst.
+	for start := time.Now(); ; {
+		sock.Send("probe", zmtp.AppendMsg(nil, []byte("probe")))
+		c.NetConn().SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		frames, _, err := c.ReadMsg()
+		if err == nil && string(frames[0]) == "probe" {
+			break
+		}
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(start) > 5*time.Second {
+			t.Fatalf("waiting for the subscription: %v", err)
+		}
+	}
+	c.NetConn().SetReadDeadline(time.Now().Add(10 * time.Second))
+	const burst = 200
+	for i := range burst {
+		sock.Send("m", zmtp.AppendMsg(nil, []byte(fmt.Sprint("burst ", i))))
+	}
+	read := func(want string) {
+		t.Helper()
+		for {
+			frames, _, err := c.ReadMsg()
+			if err != nil {
+				t.Fatalf("reading %q: %v", want, err)
+			}
+			if string(frames[0]) == want {
+				return
+			}
+		}
+	}
+	read(fmt.Sprint("burst ", burst-1))
+	for i := range 3 {
+		time.Sleep(2 * timeout)
+		msg := fmt.Sprint("after ", i)
+		sock.Send("m", zmtp.AppendMsg(nil, []byte(msg)))
+		read(msg)
+	}
+	if n := sock.Stats().Subscribers; n != 1 {
+		t.Errorf("%d subscribers, want 1", n)
 	}
 }
