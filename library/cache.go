@@ -44,8 +44,7 @@ type cacheView struct {
 	byPath     map[string]*cacheEntry
 	// file is the checked file the view was read from, if it was: its
 	// entries are decoded from it when needed.
-	file   *cacheFile
-	tracks int // how many of file's entries are tracks
+	file *cacheFile
 	// shared lists the artist, album artist, album and genre strings that
 	// the entries share, to seed a scan's interner; nil until needed.
 	sharedOnce sync.Once
@@ -121,7 +120,14 @@ func (v *cacheView) lookup(p string) *cacheEntry { return v.entries()[p] }
 // Tracks returns the tracks the cache remembers, as the last scan left
 // them, in no particular order: a publisher can play them at once while a
 // scan with this cache checks them against the files.
-func (c *Cache) Tracks() []Track { return c.view().allTracks() }
+func (c *Cache) Tracks() []Track {
+	v := c.view()
+	tracks := make([]Track, 0, v.n)
+	for chunk := range c.TrackChunks() {
+		tracks = append(tracks, chunk...)
+	}
+	return tracks
+}
 
 // TrackChunks yields the tracks of Tracks a chunk of about a thousand at a
 // time. From a cache read from a file, the first chunk comes as soon as it
@@ -129,32 +135,16 @@ func (c *Cache) Tracks() []Track { return c.view().allTracks() }
 // puts the first on the air at once, whatever the size of the cache.
 func (c *Cache) TrackChunks() iter.Seq[[]Track] {
 	v := c.view()
-	return func(yield func([]Track) bool) {
-		if v.file == nil {
-			for chunk := range slices.Chunk(v.allTracks(), chunkEntries) {
-				if !yield(chunk) {
-					return
-				}
-			}
-			return
-		}
-		v.file.trackChunks(yield)
-	}
-}
-
-func (v *cacheView) allTracks() []Track {
 	if v.file != nil {
-		tracks := make([]Track, v.tracks)
-		v.file.tracks(tracks)
-		return tracks
+		return v.file.trackChunks
 	}
-	tracks := make([]Track, 0, v.n)
+	var tracks []Track
 	for _, e := range v.byPath {
 		if e.skip == nil {
 			tracks = append(tracks, e.track)
 		}
 	}
-	return tracks
+	return slices.Chunk(tracks, chunkEntries)
 }
 
 // sharedStrings returns the distinct artist, album artist, album and genre

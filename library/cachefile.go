@@ -203,8 +203,6 @@ func decodeCache(data []byte) (*cacheView, error) {
 		if i > 0 && lasts[i-1] >= firsts[i] {
 			return nil, fmt.Errorf("%w: chunk %d is out of order", errCacheCorrupt, i)
 		}
-		f.chunks[i].track = v.tracks
-		v.tracks += f.chunks[i].tracks
 	}
 	return v, nil
 }
@@ -221,7 +219,6 @@ type cacheChunk struct {
 	off, end int // in cacheFile.s
 	entries  int
 	tracks   int // entries that are tracks, not skips
-	track    int // where its first track goes in Tracks' result
 }
 
 func (f *cacheFile) decoder(c cacheChunk) cacheDecoder {
@@ -294,15 +291,6 @@ func (d *cacheDecoder) entry(table []string, e *cacheEntry) {
 	default:
 		d.fail()
 	}
-}
-
-// tracks decodes the tracks of every chunk into tracks, which has room for
-// exactly them.
-func (f *cacheFile) tracks(tracks []Track) {
-	parallel(len(f.chunks), func(i int) {
-		c := f.chunks[i]
-		f.chunkTracks(c, tracks[c.track:c.track+c.tracks])
-	})
 }
 
 // trackChunks yields every chunk's tracks in file order (see
