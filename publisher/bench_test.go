@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/publisher"
 )
 

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/topics"
 )

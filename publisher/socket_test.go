@@ -19,7 +19,7 @@ import (
 	"github.com/go-zeromq/zmq4"
 	"go.uber.org/goleak"
 
-	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 )
 

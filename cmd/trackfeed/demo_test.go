@@ -12,7 +12,7 @@ import (
 func TestDemo(t *testing.T) {
 	dir := filepath.Join("..", "..", "sample-music")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no sample library at %s (go run ./internal/gensample sample-music makes it): %v", dir, err)
+		t.Skipf("no sample library at %s (go run ./tools/gensample sample-music makes it): %v", dir, err)
 	}
 	ctx := testContext(t, 20*time.Second)
 	start := time.Now()

@@ -72,7 +72,7 @@ func TestScanErrors(t *testing.T) {
 func TestScanSampleMusic(t *testing.T) {
 	dir := filepath.Join("..", "..", "sample-music")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no sample library at %s (go run ./internal/gensample sample-music makes it): %v", dir, err)
+		t.Skipf("no sample library at %s (go run ./tools/gensample sample-music makes it): %v", dir, err)
 	}
 	r := runArgs(t, testContext(t, 20*time.Second), nil, "scan", dir)
 	if r.err != nil {

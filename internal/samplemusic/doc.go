@@ -10,7 +10,7 @@
 // The catalogue (Files) is the single source of truth. Each entry says where
 // the file lives, how it is tagged, and what a correct scan of it must find,
 // so scanner tests compare their results with it rather than with a second
-// hand-kept list. `go run ./internal/gensample sample-music` regenerates the
+// hand-kept list. `go run ./tools/gensample sample-music` regenerates the
 // folder after the catalogue changes; a golden test fails until it has been
 // run.
 //

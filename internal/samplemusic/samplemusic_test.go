@@ -21,7 +21,7 @@ import (
 // committed is the sample library as committed, relative to this package.
 const committed = "../../sample-music"
 
-const regenerate = "run go run ./internal/gensample sample-music"
+const regenerate = "run go run ./tools/gensample sample-music"
 
 // TestGolden checks that the committed sample-music/ is exactly what the
 // catalogue generates: the same .mp3 files, byte for byte.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/trackfeed/trackfeed/internal/samplemusic"
-	"github.com/trackfeed/trackfeed/internal/wire"
+	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/topics"

@@ -1,7 +1,7 @@
 // Command genlib writes a synthetic music library for benchmarks; see
 // package genlib for what it holds.
 //
-//	go run ./internal/genlib/cmd/genlib -n 20000 DIR
+//	go run ./tools/genlib -n 20000 DIR
 package main
 
 import (

@@ -1,5 +1,5 @@
 /*
- * zmqpeer.c: the libzmq side of trackfeed's benchmark (internal/bench builds
+ * zmqpeer.c: the libzmq side of trackfeed's benchmark (tools/bench builds
  * it with cc -O2 and runs it; see main.go for the protocol it speaks).
  *
  *   zmqpeer version

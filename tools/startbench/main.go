@@ -3,7 +3,7 @@
 // sizes, and how long its whole scan takes, cold (no scan cache) and warm
 // (a restart with the cache of the previous run):
 //
-//	go run ./internal/startbench -n 20000,100000
+//	go run ./tools/startbench -n 20000,100000
 //
 // It builds cmd/trackfeed, writes each library with internal/genlib into a
 // temporary folder, starts the publisher on an ipc:// endpoint and times,

@@ -1,7 +1,7 @@
 // Command gensample regenerates trackfeed's bundled sample library from the
 // catalogue in internal/samplemusic:
 //
-//	go run ./internal/gensample sample-music
+//	go run ./tools/gensample sample-music
 //
 // It writes every catalogued file, removes .mp3 files that the catalogue no
 // longer lists (and folders that this leaves empty), and leaves every other
@@ -34,7 +34,7 @@ func main() {
 // it did on stderr.
 func run(args []string, stderr io.Writer) error {
 	if len(args) != 1 {
-		return errors.New("usage: gensample DIR (e.g. go run ./internal/gensample sample-music)")
+		return errors.New("usage: gensample DIR (e.g. go run ./tools/gensample sample-music)")
 	}
 	dir := args[0]
 

@@ -34,7 +34,7 @@ func TestRun(t *testing.T) {
 		"### Scan throughput", "| library.Scan, 1 worker |", "bound: walk + read the tag bytes, 2 workers",
 		"### Scan cache: restart on an unchanged library", "| restart with the cache, 2 workers |",
 		"encoding/gob: decode the same tracks", "(OpenCache + TrackChunks, 2 cores;",
-		"Command: `go run ./internal/scanbench -n 300 --rounds 1", "Machine: ",
+		"Command: `go run ./tools/scanbench -n 300 --rounds 1", "Machine: ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

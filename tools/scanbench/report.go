@@ -25,7 +25,7 @@ type report struct {
 
 // command is the command line that reruns this benchmark.
 func (r *report) command() string {
-	cmd := fmt.Sprintf("go run ./internal/scanbench -n %d", r.args.files)
+	cmd := fmt.Sprintf("go run ./tools/scanbench -n %d", r.args.files)
 	if r.args.seed != 1 {
 		cmd += fmt.Sprintf(" --seed %d", r.args.seed)
 	}

@@ -2,7 +2,7 @@
 // connecting and leaving, one that never reads, and reports the publisher's
 // resident memory, goroutines and what every subscriber received.
 //
-//	go run ./internal/soak -duration 60s
+//	go run ./tools/soak -duration 60s
 //
 // The publisher runs in a child process (this program, re-executed), so
 // its memory is its own.

@@ -238,7 +238,7 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 	if len(b.cfg.args) > 0 {
 		args = strings.Join(b.cfg.args, " ")
 	}
-	fmt.Fprintf(w, "Command: `go run ./internal/bench %s`\n\n", args)
+	fmt.Fprintf(w, "Command: `go run ./tools/bench %s`\n\n", args)
 	m.write(w)
 	section := ""
 	for _, f := range figs {

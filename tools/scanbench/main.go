@@ -2,7 +2,7 @@
 // library, side by side with its references in the same run, and prints the
 // figures as Markdown tables for BENCHMARKS.md:
 //
-//	go run ./internal/scanbench -n 20000
+//	go run ./tools/scanbench -n 20000
 //
 // It writes a genlib library into a temporary folder (or reads --dir), runs
 // every contender once to warm the page cache, then times --rounds rounds

@@ -1,7 +1,7 @@
 // Command bench measures trackfeed's publisher against a libzmq PUB socket,
 // side by side in one run, and prints a Markdown table for BENCHMARKS.md:
 //
-//	go run ./internal/bench [broadcast|latency|fanout|idle|all] [flags]
+//	go run ./tools/bench [broadcast|latency|fanout|idle|all] [flags]
 //
 // broadcast: messages/s each subscriber receives from a publisher sending
 // as fast as it can, with 1 and 10 subscribers. latency: p50 and p99 from

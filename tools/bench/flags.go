@@ -32,7 +32,7 @@ type config struct {
 
 var modeNames = []string{"broadcast", "latency", "fanout", "idle", "all"}
 
-const usage = `usage: go run ./internal/bench [broadcast|latency|fanout|idle|all] [flags]
+const usage = `usage: go run ./tools/bench [broadcast|latency|fanout|idle|all] [flags]
 
 Measures trackfeed's publisher and a libzmq PUB side by side and prints a
 Markdown table on stdout (progress goes to stderr). With no mode, runs all.
