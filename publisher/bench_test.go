@@ -1,11 +1,14 @@
 package publisher_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/wire"
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 func BenchmarkEncode(b *testing.B) {
@@ -13,28 +16,32 @@ func BenchmarkEncode(b *testing.B) {
 		Version: 1, Seq: 12345, Sent: time.Now(), Path: "The Streets/Original Pirate Material/03 Has It Come to This.mp3", TrackNo: 3, Year: 2002, Genre: "UK garage"}
 	b.ReportAllocs()
 	for b.Loop() {
-		publisher.Encode(&t)
+		wire.Encode(&t)
 	}
 }
 
-// BenchmarkSendNext: one track through the playlist, the encoder and the
-// fan-out to 10 subscriber queues (drained so none is full).
-func BenchmarkSendNext(b *testing.B) {
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{HWM: 1 << 20})
+// BenchmarkPublish: tracks through the playlist, the encoder and the
+// fan-out to 10 subscriber queues, as fast as they go (Unpaced); ns/op is
+// the time per track sent, measured from Stats().Sent.
+func BenchmarkPublish(b *testing.B) {
+	p, err := publisher.New(publisher.Config{Tracks: publishertest.Tracks(100), Bind: []string{"tcp://127.0.0.1:0"},
+		Interval: publisher.Unpaced, HWM: 1 << 20, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer sock.Close()
 	for range 10 {
-		rawSub(b, sock.Endpoints()[0], "")
+		zmtptest.Sub(b, p.Endpoints()[0], "")
 	}
-	waitFor(b, 5*time.Second, "subscribers", func() bool { return sock.Stats().Subscribers == 10 })
-	list := publisher.NewPlaylist(publisher.Shuffle, 1)
-	list.Add(tracks(100, 20)...)
-	pub := publisher.New(sock, list, 0)
-	cache := map[string]string{}
+	zmtptest.WaitFor(b, 5*time.Second, "subscribers", func() bool { return p.Stats().Subscribers == 10 })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
 	b.ReportAllocs()
-	for b.Loop() {
-		pub.SendNext(cache)
+	b.ResetTimer()
+	go func() { done <- p.Run(ctx) }()
+	for p.Stats().Sent < uint64(b.N) {
+		time.Sleep(time.Millisecond)
 	}
+	b.StopTimer()
+	cancel()
+	<-done
 }

@@ -1,9 +1,11 @@
-// Package publisher broadcasts a music library as a ZeroMQ PUB feed: one
-// track every interval, as a five-frame message whose first frame is the
-// artist's slug (docs/PROTOCOL.md).
+// Package publisher is a trackfeed publisher you can run or embed: it
+// scans a music folder (or takes a list of tracks) and broadcasts one track
+// every interval on a ZeroMQ PUB feed, each message under its artist's
+// topic (docs/PROTOCOL.md), with a query socket beside it.
 //
-// A Socket is the PUB endpoint (bind, accept, one bounded queue per
-// subscriber); a Playlist decides the order; a Publisher ties them together
-// on a ticker. A QueryServer is the REP endpoint beside the feed, which
-// answers questions about it: the track playing now, the artists, counters.
+// A Publisher owns the whole life of the feed: New binds the endpoints,
+// Run plays the scan cache, scans while broadcasting, follows the folder's
+// changes, saves the cache, and stops cleanly when its context ends. Every
+// goroutine it starts has ended when Run returns. A Playlist decides the
+// order.
 package publisher

@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -55,6 +56,8 @@ type Playlist struct {
 
 	artists map[string]int    // artist → tracks
 	albums  map[[2]string]int // album artist (or artist), album → tracks
+
+	filled chan struct{} // closed while the playlist holds a track
 }
 
 // NewPlaylist makes an empty playlist; seed makes the shuffle reproducible.
@@ -65,6 +68,35 @@ func NewPlaylist(order Order, seed uint64) *Playlist {
 		byPath:  make(map[string]int),
 		artists: make(map[string]int),
 		albums:  make(map[[2]string]int),
+		filled:  make(chan struct{}),
+	}
+}
+
+// Wait returns nil once the playlist holds a track, or ctx's error if ctx
+// ends first.
+func (p *Playlist) Wait(ctx context.Context) error {
+	p.mu.Lock()
+	filled := p.filled
+	p.mu.Unlock()
+	select {
+	case <-filled:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// signal keeps filled in step with the number of tracks; p.mu is held.
+func (p *Playlist) signal() {
+	select {
+	case <-p.filled:
+		if len(p.tracks) == 0 {
+			p.filled = make(chan struct{})
+		}
+	default:
+		if len(p.tracks) > 0 {
+			close(p.filled)
+		}
 	}
 }
 
@@ -73,6 +105,7 @@ func NewPlaylist(order Order, seed uint64) *Playlist {
 func (p *Playlist) Add(tracks ...library.Track) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.signal()
 	for _, t := range tracks {
 		if i, ok := p.byPath[t.Path]; ok {
 			p.count(p.tracks[i], -1)
@@ -99,6 +132,7 @@ func (p *Playlist) Add(tracks ...library.Track) {
 func (p *Playlist) Remove(path string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.signal()
 	i, ok := p.byPath[path]
 	if !ok {
 		return false
@@ -173,6 +207,15 @@ func (p *Playlist) Artists() map[string]int {
 		m[a] = n
 	}
 	return m
+}
+
+// Tracks returns every track, sorted by path.
+func (p *Playlist) Tracks() []library.Track {
+	p.mu.Lock()
+	out := slices.Clone(p.tracks)
+	p.mu.Unlock()
+	slices.SortFunc(out, func(a, b library.Track) int { return strings.Compare(a.Path, b.Path) })
+	return out
 }
 
 // Next returns the next track; false when the playlist is empty.

@@ -4,130 +4,253 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/trackfeed/trackfeed/wire"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/trackfeed/trackfeed/internal/pub"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
-	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/query"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
-// DefaultEndpoint is where the publisher binds unless told otherwise, as
-// the original Perl system did.
-const DefaultEndpoint = "tcp://*:10001"
+// DefaultBind is where the feed is bound unless told otherwise, as the
+// original Perl system did.
+const DefaultBind = "tcp://*:10001"
 
 // DefaultInterval is the time between two tracks.
 const DefaultInterval = 100 * time.Millisecond
 
-// ErrNoTracks is returned by Run when the playlist stays empty.
-var ErrNoTracks = errors.New("no tracks to publish")
+// Unpaced, as Config.Interval, sends tracks as fast as the subscribers
+// take them.
+const Unpaced time.Duration = -1
 
-// Publisher plays a Playlist onto a Socket.
+// Config is what a Publisher plays and where. The zero value of each field
+// takes the default it names; give Dir or Tracks.
+type Config struct {
+	// Dir is the music folder to play: scanned (while the first tracks
+	// already play), remembered in Cache, and followed with Watch.
+	Dir string
+	// Tracks, when Dir is empty, is the library to play as it is.
+	Tracks []library.Track
+	// Workers is how many files are read at once while scanning (default:
+	// one per CPU).
+	Workers int
+	// Cache is the scan cache file (library.DefaultCachePath gives the
+	// usual place): a restart plays what it remembers at once and reads
+	// only the files that changed. Empty: no cache.
+	Cache string
+	// Watch follows the changes to Dir: files added, changed or removed
+	// join or leave the feed without a new scan.
+	Watch bool
+
+	// Bind are the feed's endpoints (default DefaultBind), tcp://HOST:PORT
+	// or ipc://PATH.
+	Bind []string
+	// Query are the query socket's endpoints (query.DefaultBind is the
+	// usual one); none: no query socket.
+	Query []string
+	// Interval is the time between two tracks (default DefaultInterval);
+	// Unpaced sends as fast as the subscribers take them. An interval
+	// under a millisecond holds on average: the publisher wakes once a
+	// millisecond and sends the tracks due since, so a track's latency,
+	// measured from its send, does not count that wait.
+	Interval time.Duration
+	// Order is the play order (default Shuffle).
+	Order Order
+	// Seed makes a shuffle reproducible; 0 picks one at random (Seed tells
+	// which, and the "publishing" log line shows it).
+	Seed uint64
+
+	// HWM is each subscriber's queue, in messages (default 1000); past it a
+	// slow subscriber loses tracks and the others never wait.
+	HWM int
+	// MaxSubscribers bounds the feed's connections (default 1024).
+	MaxSubscribers int
+	// WriteTimeout disconnects a subscriber that accepts nothing for this
+	// long (default 30s).
+	WriteTimeout time.Duration
+	// HandshakeTimeout bounds a connection's ZMTP handshake (default 5s).
+	HandshakeTimeout time.Duration
+	// Linger is how long stopping waits to send what is queued (default
+	// 250ms, so that a stop takes well under a second).
+	Linger time.Duration
+
+	// Logger receives what the publisher does (default: discard).
+	Logger *slog.Logger
+	// OnTrack, if set, sees each track the first scan reads, as it is read,
+	// on the scan's goroutine: a progress display counts them.
+	OnTrack func(library.Track)
+	// OnScanned, if set, is called once when the first scan is over (or
+	// has failed).
+	OnScanned func()
+}
+
+// Publisher broadcasts a music library as a ZeroMQ feed, with a query
+// socket beside it: New binds, Run plays until its context ends.
 type Publisher struct {
-	sock     *Socket
-	list     *Playlist
-	interval time.Duration
+	cfg   Config
+	log   *slog.Logger
+	list  *Playlist
+	sock  *pub.Socket
+	query *query.Server // nil without Config.Query
 
-	seq  atomic.Uint64
-	last atomic.Pointer[wire.Track]
+	onAir     chan struct{} // closed once the first track is sent
+	scanned   chan struct{} // closed once the first scan is applied
+	closeOnce sync.Once
+
+	seq     atomic.Uint64
+	last    atomic.Pointer[wire.Track]
+	skipped atomic.Int64 // files the first scan left out, once it is done
 }
 
-// New makes a publisher that sends the next track of list on sock every
-// interval (0: as fast as the socket takes them). An interval under a
-// millisecond holds on average: Run wakes once a millisecond and sends the
-// tracks due since.
-func New(sock *Socket, list *Playlist, interval time.Duration) *Publisher {
-	return &Publisher{sock: sock, list: list, interval: interval}
-}
-
-// Run sends tracks until ctx is cancelled, then returns nil. It returns
-// ErrNoTracks if the playlist is empty when it starts, and an error if its
-// interval timer fails.
-func (p *Publisher) Run(ctx context.Context) error {
-	if p.list.Len() == 0 {
-		return ErrNoTracks
+// New checks cfg and binds the feed and query endpoints, so that a taken
+// port fails at once rather than after a scan. The error of a bind that
+// fails is a *BindError. Call Run, or Close to release the endpoints.
+func New(cfg Config) (*Publisher, error) {
+	switch {
+	case cfg.Dir == "" && len(cfg.Tracks) == 0:
+		return nil, &NoTracksError{}
+	case cfg.Interval == 0:
+		cfg.Interval = DefaultInterval
+	case cfg.Interval < 0 && cfg.Interval != Unpaced:
+		return nil, fmt.Errorf("interval %v: want a positive duration, or Unpaced", cfg.Interval)
 	}
-	topicCache := map[string]string{}
-	if p.interval == 0 {
-		for ctx.Err() == nil {
-			if p.list.Len() == 0 {
-				// Every track has left (publish --watch): look again now
-				// and then rather than spin until one comes back.
-				select {
-				case <-ctx.Done():
-				case <-time.After(10 * time.Millisecond):
-				}
-				continue
-			}
-			p.SendNext(topicCache)
+	if len(cfg.Bind) == 0 {
+		cfg.Bind = []string{DefaultBind}
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = rand.Uint64()
+	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = 250 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Publisher{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		list:    NewPlaylist(cfg.Order, cfg.Seed),
+		onAir:   make(chan struct{}),
+		scanned: make(chan struct{}),
+	}
+	limits := zmtp.DefaultLimits
+	if cfg.HandshakeTimeout > 0 {
+		limits.HandshakeTimeout = cfg.HandshakeTimeout
+	}
+	var err error
+	p.sock, err = pub.Listen(cfg.Bind, pub.Options{
+		ServerOptions: zmtp.ServerOptions{MaxConns: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: limits, Logger: cfg.Logger},
+		HWM:           cfg.HWM,
+	})
+	if err != nil {
+		return nil, &BindError{Socket: "feed", Err: err}
+	}
+	for i, ep := range p.sock.Endpoints() {
+		p.log.Info("listening", "bind", cfg.Bind[i], "connect", ep)
+	}
+	if len(cfg.Query) > 0 {
+		p.query, err = query.Listen(cfg.Query, p, zmtp.ServerOptions{Logger: cfg.Logger})
+		if err != nil {
+			p.sock.Close()
+			return nil, &BindError{Socket: "query", Err: err}
 		}
+		for i, ep := range p.query.Endpoints() {
+			p.log.Info("answering queries", "query", cfg.Query[i], "connect", ep)
+		}
+	}
+	return p, nil
+}
+
+// BindError is New's error when an endpoint cannot be bound: Socket is
+// "feed" or "query". errors.Is(err, syscall.EADDRINUSE) tells a taken port.
+type BindError struct {
+	Socket string
+	Err    error
+}
+
+func (e *BindError) Error() string { return e.Err.Error() }
+func (e *BindError) Unwrap() error { return e.Err }
+
+// NoTracksError is Run's error when the library holds no track to play;
+// Summary is what the scan found instead.
+type NoTracksError struct {
+	Summary library.Summary
+}
+
+func (e *NoTracksError) Error() string {
+	if e.Summary.Skipped > 0 {
+		return fmt.Sprintf("no tracks found: %d file(s) skipped", e.Summary.Skipped)
+	}
+	return "no tracks found"
+}
+
+// Run plays the library until ctx ends, then stops (giving subscribers
+// Linger to take what is queued) and returns nil. With Dir, it plays the
+// scan cache's tracks at once, scans while broadcasting, then follows the
+// folder with Watch. It returns an error if the first scan fails or finds
+// no track. Run may be called once; it closes the publisher when it
+// returns.
+func (p *Publisher) Run(ctx context.Context) error {
+	defer p.Close()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return p.load(gctx) })
+	g.Go(func() error { return p.play(gctx) })
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		err = nil
+	}
+	p.Close()
+	s := p.Stats()
+	p.log.Info("stopped", "queued", s.Queued, "dropped", s.Dropped, "refused", s.Refused)
+	return err
+}
+
+// Close stops the feed and the query socket, and waits for their
+// goroutines. Run calls it; call it yourself only if you never call Run.
+func (p *Publisher) Close() error {
+	p.closeOnce.Do(func() {
+		if p.query != nil {
+			p.query.Close()
+		}
+		p.sock.Close()
+	})
+	return nil
+}
+
+// Endpoints are the feed's bound endpoints, ports the kernel chose filled in.
+func (p *Publisher) Endpoints() []string { return p.sock.Endpoints() }
+
+// QueryEndpoints are the query socket's bound endpoints.
+func (p *Publisher) QueryEndpoints() []string {
+	if p.query == nil {
 		return nil
 	}
-	// Tracks go out on a schedule: each wake-up sends the tracks due since
-	// the last by the clock, so a late wake-up is made up at once, but
-	// after a long stall (a suspended laptop) the schedule starts again
-	// from now instead of bursting.
-	tk := newTicker(ctx, max(p.interval, minTick))
-	defer tk.stop()
-	start := time.Now()
-	var done uint64
-	p.SendNext(topicCache)
-	for {
-		err := tk.wait()
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("publisher: interval timer: %w", err)
-		}
-		due := uint64(time.Since(start) / p.interval)
-		n := due - done
-		done = due
-		if time.Duration(n)*p.interval > time.Second {
-			n = 1
-		}
-		for range n {
-			p.SendNext(topicCache)
-		}
-	}
+	return p.query.Endpoints()
 }
 
-// SendNext encodes and sends the playlist's next track. topicCache, if not
-// nil, keeps slugs per artist between calls.
-func (p *Publisher) SendNext(topicCache map[string]string) {
-	t, ok := p.list.Next()
-	if !ok {
-		return
-	}
-	topic, ok := topicCache[t.Artist]
-	if !ok {
-		topic = topics.Slug(t.Artist)
-		if topicCache != nil {
-			topicCache[t.Artist] = topic
-		}
-	}
-	w := &wire.Track{
-		Topic:       topic,
-		Artist:      strings.ToValidUTF8(t.Artist, "\uFFFD"),
-		Album:       strings.ToValidUTF8(t.Album, "\uFFFD"),
-		Title:       strings.ToValidUTF8(t.Title, "\uFFFD"),
-		Version:     wire.Version,
-		Seq:         p.seq.Add(1),
-		Sent:        time.Now().UTC(),
-		Path:        t.Path,
-		TrackNo:     t.TrackNo,
-		Disc:        t.Disc,
-		Year:        t.Year,
-		Genre:       t.Genre,
-		AlbumArtist: t.AlbumArtist,
-	}
-	p.sock.Send(topic, Encode(w))
-	p.last.Store(w)
-}
+// OnAir is closed once the first track has been sent.
+func (p *Publisher) OnAir() <-chan struct{} { return p.onAir }
 
-// Last is the track sent last, if any.
-func (p *Publisher) Last() (wire.Track, bool) {
+// Scanned is closed once the first scan is done and applied: the cache's
+// tracks that are gone have left, and the scan cache is saved. With Tracks
+// it is closed at once.
+func (p *Publisher) Scanned() <-chan struct{} { return p.scanned }
+
+// Seed is the shuffle's seed.
+func (p *Publisher) Seed() uint64 { return p.cfg.Seed }
+
+// Tracks are the tracks in the playlist now, sorted by path.
+func (p *Publisher) Tracks() []library.Track { return p.list.Tracks() }
+
+// Now is the track sent last, if any.
+func (p *Publisher) Now() (wire.Track, bool) {
 	t := p.last.Load()
 	if t == nil {
 		return wire.Track{}, false
@@ -135,9 +258,16 @@ func (p *Publisher) Last() (wire.Track, bool) {
 	return *t, true
 }
 
-// Encode returns the wire form of t (see docs/PROTOCOL.md).
-func Encode(t *wire.Track) []byte {
-	var meta [256]byte
-	return zmtp.AppendMsg(make([]byte, 0, 64+len(t.Topic)+len(t.Artist)+len(t.Album)+len(t.Title)+256),
-		[]byte(t.Topic), []byte(t.Artist), []byte(t.Album), []byte(t.Title), wire.AppendMeta(meta[:0], t))
+// Artists counts the tracks of each artist in the playlist.
+func (p *Publisher) Artists() map[string]int { return p.list.Artists() }
+
+// Stats are the publisher's counters.
+func (p *Publisher) Stats() query.Stats {
+	var s query.Stats
+	s.Tracks, s.Artists, s.Albums = p.list.Counts()
+	s.Skipped = int(p.skipped.Load())
+	ss := p.sock.Stats()
+	s.Subscribers, s.Queued, s.Dropped, s.Refused = ss.Subscribers, ss.Queued, ss.Dropped, ss.Rejected
+	s.Sent = p.seq.Load()
+	return s
 }

@@ -3,45 +3,29 @@
 package publisher_test
 
 import (
-	"context"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/internal/samplemusic"
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 )
 
-// TestRunEmptied empties the playlist of a publisher that sends as fast as
-// it can (interval 0), as a watcher does when every file goes: it waits
-// without burning a CPU, and sends again once a track is back.
+// TestRunEmptied: a publisher that sends as fast as it can (Unpaced)
+// whose every file is removed waits without burning a CPU, and sends again
+// once a file is back.
 func TestRunEmptied(t *testing.T) {
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
-	if err != nil {
+	dir, files := writeSample(t, 1)
+	p := publishertest.Start(t, publisher.Config{Dir: dir, Watch: true, Interval: publisher.Unpaced})
+	waitScanned(t, p)
+	if err := os.Remove(filepath.Join(dir, filepath.FromSlash(files[0].Path))); err != nil {
 		t.Fatal(err)
 	}
-	defer sock.Close()
-	list := publisher.NewPlaylist(publisher.Sequential, 1)
-	first := library.Track{Path: "A/B/01 One.mp3", Artist: "A", Title: "One"}
-	list.Add(first)
-	pub := publisher.New(sock, list, 0)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- pub.Run(ctx) }()
-
-	lastIs := func(path string) {
-		t.Helper()
-		for ctx.Err() == nil {
-			if tr, ok := pub.Last(); ok && tr.Path == path {
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-		t.Fatalf("%s not sent within 10s", path)
-	}
-	lastIs(first.Path)
-	list.Remove(first.Path)
+	zmtptest.WaitFor(t, 10*time.Second, "the playlist to empty", func() bool { return len(p.Tracks()) == 0 })
 
 	// A measure over a span of time, not a wait for something to happen:
 	// a loop that spins uses the span's whole length in CPU time.
@@ -51,12 +35,12 @@ func TestRunEmptied(t *testing.T) {
 		t.Errorf("with an empty playlist, Run used %v of CPU in 300ms", used)
 	}
 
-	list.Add(library.Track{Path: "A/B/02 Two.mp3", Artist: "A", Title: "Two"})
-	lastIs("A/B/02 Two.mp3")
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
+	back := samplemusic.Files()[1]
+	writeFile(t, dir, back, time.Now())
+	zmtptest.WaitFor(t, 10*time.Second, back.Path+" to be sent", func() bool {
+		tr, ok := p.Now()
+		return ok && tr.Path == back.Path
+	})
 }
 
 // cpuTime is the CPU time the process has used so far.
@@ -72,25 +56,13 @@ func cpuTime(t *testing.T) time.Duration {
 // per interval of elapsed time, making up for late wake-ups (a ticker
 // drops the ticks it misses).
 func TestRunKeepsSchedule(t *testing.T) {
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
-	list := publisher.NewPlaylist(publisher.Shuffle, 1)
-	list.Add(library.Track{Path: "A/B/01 One.mp3", Artist: "A", Title: "One"})
-	pub := publisher.New(sock, list, 200*time.Microsecond)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	start := time.Now()
-	go func() { done <- pub.Run(ctx) }()
+	p := publishertest.Start(t, publisher.Config{Interval: 200 * time.Microsecond})
 	time.Sleep(500 * time.Millisecond)
-	tr, _ := pub.Last()
+	sent := p.Stats().Sent
 	elapsed := time.Since(start)
-	cancel()
-	<-done
 	want := uint64(elapsed / (200 * time.Microsecond))
-	if tr.Seq < want*9/10 || tr.Seq > want+1 {
-		t.Errorf("sent %d tracks in %v at one per 200µs, want about %d", tr.Seq, elapsed, want)
+	if sent < want*8/10 || sent > want+1 {
+		t.Errorf("sent %d tracks in %v at one per 200µs, want about %d", sent, elapsed, want)
 	}
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 // DefaultEndpoint is where Run connects unless told otherwise.

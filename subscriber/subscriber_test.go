@@ -12,6 +12,7 @@ import (
 
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
 )
@@ -31,24 +32,8 @@ var testTracks = []library.Track{
 // startPublisher binds a publisher on a kernel-chosen loopback port.
 func startPublisher(t *testing.T, ctx context.Context, interval time.Duration) string {
 	t.Helper()
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := publisher.NewPlaylist(publisher.Shuffle, 1)
-	list.Add(testTracks...)
-	pub := publisher.New(sock, list, interval)
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- pub.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("publisher: %v", err)
-		}
-		sock.Close()
-	})
-	return sock.Endpoints()[0]
+	p := publishertest.Start(t, publisher.Config{Tracks: testTracks, Interval: interval, Order: publisher.Shuffle, Seed: 1})
+	return p.Endpoints()[0]
 }
 
 var errEnough = errors.New("enough")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 	"github.com/trackfeed/trackfeed/subscriber"
 )
 
@@ -29,23 +30,7 @@ var feedTracks = []library.Track{
 // feed's endpoint.
 func startFeed(t *testing.T, ctx context.Context, interval time.Duration) string {
 	t.Helper()
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := publisher.NewPlaylist(publisher.Sequential, 1)
-	list.Add(feedTracks...)
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- publisher.New(sock, list, interval).Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("publisher: %v", err)
-		}
-		sock.Close()
-	})
-	return sock.Endpoints()[0]
+	return publishertest.Start(t, publisher.Config{Tracks: feedTracks, Interval: interval}).Endpoints()[0]
 }
 
 // webServer is a Server run on a loopback port, following a feed.
@@ -119,16 +104,8 @@ func TestFeedReconnectsCounted(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	ep := "ipc://" + t.TempDir() + "/feed.sock"
 	startOn := func() (stop func()) {
-		sock, err := publisher.Listen([]string{ep}, publisher.SocketOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		list := publisher.NewPlaylist(publisher.Sequential, 1)
-		list.Add(feedTracks...)
-		pctx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- publisher.New(sock, list, 5*time.Millisecond).Run(pctx) }()
-		return func() { cancel(); <-done; sock.Close() }
+		_, stop = publishertest.StartStoppable(t, publisher.Config{Tracks: feedTracks, Bind: []string{ep}, Interval: 5 * time.Millisecond})
+		return stop
 	}
 	stop := startOn()
 	w := startWeb(t, ctx, "127.0.0.1:0", ep)

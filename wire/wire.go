@@ -3,7 +3,7 @@
 //
 //	0 topic (the artist slug)   1 artist   2 album   3 title   4 JSON object
 //
-// The publisher encodes with Append, the subscriber decodes with Decode.
+// The publisher encodes with Encode, the subscriber decodes with Decode.
 package wire
 
 import (
@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trackfeed/trackfeed/internal/zmtp"
 )
 
 // Version is the value of the "v" field this package writes.
@@ -50,6 +52,14 @@ type meta struct {
 	Year        int       `json:"year"`
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
+}
+
+// Encode returns the ZMTP wire form of t: the five frames, ready for a
+// socket to send as they are.
+func Encode(t *Track) []byte {
+	var meta [256]byte
+	return zmtp.AppendMsg(make([]byte, 0, 64+len(t.Topic)+len(t.Artist)+len(t.Album)+len(t.Title)+256),
+		[]byte(t.Topic), []byte(t.Artist), []byte(t.Album), []byte(t.Title), AppendMeta(meta[:0], t))
 }
 
 // AppendMeta appends frame 4 of t to dst. It writes the same JSON as

@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// TestPublishCache: the first start writes the scan cache, the second
-// uses it, and a damaged cache is a warning and rebuilt, never fatal.
+// TestPublishCache: the first start writes the scan cache at its default
+// place, the second uses it, a damaged cache is a warning and rebuilt,
+// never fatal, and --no-cache leaves it alone.
 func TestPublishCache(t *testing.T) {
 	music := writeMusic(t, streetsAndCure...)
 	// The cache does not keep files changed in the last seconds (their
@@ -47,17 +48,12 @@ func TestPublishCache(t *testing.T) {
 	start(ctx)
 	path := cacheFile()
 
-	// A file removed between two starts is played from the cache at
-	// first, then leaves once the scan has checked.
-	if err := os.Remove(filepath.Join(music, "Bjork", "Glacier", "01 Tundra.mp3")); err != nil {
-		t.Fatal(err)
-	}
+	// How the cache's tracks and the scan's combine is the publisher
+	// package's to test (TestCacheBeforeScan); here, that the command
+	// finds the cache at its default place again.
 	log := start(ctx)
 	if !strings.Contains(log.String(), `"msg":"playing the tracks of the scan cache while the scan checks them","tracks":3`) {
-		t.Errorf("second start did not play from the cache:\n%s", log)
-	}
-	if !strings.Contains(log.String(), `"msg":"library: tracks of the scan cache gone since","removed":1`) {
-		t.Errorf("the removed file did not leave:\n%s", log)
+		t.Errorf("second start did not use the cache:\n%s", log)
 	}
 
 	if err := os.WriteFile(path, []byte("not a cache at all"), 0o644); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -63,27 +62,15 @@ func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
 		dir, hint = args[0], "give the path to your music"
 	}
 	log := slog.New(slog.NewTextHandler(st.stderr, nil))
-	fsys, err := musicFolder(dir, hint)
-	if err != nil {
+	if _, err := musicFolder(dir, hint); err != nil {
 		return err
 	}
-	lib, err := scanMusic(ctx, fsys, dir, 0, log, nil, nil)
+	p, err := publisher.New(publisher.Config{Dir: dir, Bind: []string{"tcp://127.0.0.1:0"}, Logger: log})
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
+		return publishError(dir, err)
 	}
-
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{Logger: log, Linger: 250 * time.Millisecond})
-	if err != nil {
-		return err
-	}
-	defer sock.Close()
-	endpoint := sock.Endpoints()[0]
-	list := publisher.NewPlaylist(publisher.Shuffle, rand.Uint64())
-	list.Add(lib.Tracks...)
-
+	defer p.Close()
+	endpoint := p.Endpoints()[0]
 	if c.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.duration)
@@ -93,7 +80,7 @@ func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
 	if c.duration > 0 {
 		stop = "Ctrl-C or after " + c.duration.String()
 	}
-	log.Info("demo running; it stops on "+stop, "publisher", endpoint, "tracks", list.Len())
+	log.Info("demo running; it stops on "+stop, "publisher", endpoint)
 	log.Info("try a subscriber of your own in another terminal: trackfeed subscribe -c " + endpoint + " sigur")
 
 	out := &lockedWriter{w: st.stdout}
@@ -102,7 +89,7 @@ func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
 		width = max(width, len(s.label))
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return publisher.New(sock, list, publisher.DefaultInterval).Run(ctx) })
+	g.Go(func() error { return publishError(dir, p.Run(ctx)) })
 	for _, s := range demoSubscribers {
 		label := fmt.Sprintf("[%-*s] ", width, s.label)
 		g.Go(func() error {

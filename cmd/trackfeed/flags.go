@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/trackfeed/trackfeed/publisher"
 )
 
 // errHelpShown ends a command whose help was asked for and printed.
@@ -167,3 +170,46 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 	}
 	return nil, usageErrorf("--log-format %q: want text or json", l.format)
 }
+
+// checkPublishFlags checks the numbers a publisher takes from its flags,
+// and turns --interval 0 into publisher.Unpaced. Unlike libzmq's, an --hwm
+// of 0 cannot mean "no limit": the publisher reads 0 as its default.
+func checkPublishFlags(cfg *publisher.Config) error {
+	switch {
+	case cfg.Interval < 0:
+		return usageErrorf("--interval %v: want 0 (as fast as possible) or more", cfg.Interval)
+	case cfg.Interval == 0:
+		cfg.Interval = publisher.Unpaced
+	}
+	for _, f := range []struct {
+		name   string
+		v, min int
+	}{{"--hwm", cfg.HWM, 1}, {"--max-subscribers", cfg.MaxSubscribers, 1}, {"--workers", cfg.Workers, 0}} {
+		if f.v < f.min {
+			return usageErrorf("%s %d: want %d or more", f.name, f.v, f.min)
+		}
+	}
+	return nil
+}
+
+// seedFlag is a shuffle seed: 1 or more (the publisher reads 0 as "pick
+// one at random").
+type seedFlag uint64
+
+func (s *seedFlag) String() string {
+	if *s == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(*s), 10)
+}
+
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n == 0 {
+		return errors.New("want a whole number, 1 or more")
+	}
+	*s = seedFlag(n)
+	return nil
+}
+
+func (s *seedFlag) Type() string { return "uint" }

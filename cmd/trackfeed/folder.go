@@ -1,16 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
-	"time"
+	"syscall"
 
 	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/publisher"
 )
 
 // musicFolder checks that dir is a folder and returns it as an fs.FS. hint
@@ -32,28 +32,40 @@ func musicFolder(dir, hint string) (fs.FS, error) {
 	return os.DirFS(dir), nil
 }
 
-// scanMusic scans the music folder dir and logs what it found. An empty
-// library is an error that says where to look next. cache, if not nil, is
-// the scan cache; onTrack, if not nil, sees each track as soon as it is read.
-func scanMusic(ctx context.Context, fsys fs.FS, dir string, workers int, log *slog.Logger, cache *library.Cache, onTrack func(library.Track)) (*library.Library, error) {
-	start := time.Now()
-	lib, err := library.Scan(ctx, fsys, library.Options{Workers: workers, Logger: log, Cache: cache, OnTrack: onTrack})
-	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", dir, err)
-	}
-	sum := lib.Summary()
-	log.Info("scanned library", "dir", dir, "summary", sum.String(), "took", time.Since(start).Round(time.Millisecond).String())
-	if sum.Tracks == 0 {
-		return nil, noTracksError(dir, sum)
-	}
-	return lib, nil
-}
-
 func noTracksError(dir string, sum library.Summary) error {
 	if sum.Skipped == 0 {
 		return fmt.Errorf("%s: no tracks found: no .mp3, .flac, .m4a, .ogg, .opus or .dsf files in it (give the folder that holds your music)", dir)
 	}
 	return fmt.Errorf("%s: no tracks found: %d file(s) skipped (to see why, run: trackfeed scan -v %s)", dir, sum.Skipped, shellQuote(dir))
+}
+
+// publishError adds to a publisher's error the flag or next step to try.
+func publishError(dir string, err error) error {
+	var bind *publisher.BindError
+	var none *publisher.NoTracksError
+	switch {
+	case errors.As(err, &bind) && errors.Is(err, syscall.EADDRINUSE) && bind.Socket == "query":
+		return fmt.Errorf("%w (is another publisher running? choose another port with --query, or --query '' for none)", err)
+	case errors.As(err, &bind) && errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%w (is another publisher running? choose another port with --bind)", err)
+	case errors.As(err, &none):
+		return noTracksError(dir, none.Summary)
+	}
+	return err
+}
+
+// defaultCachePath is the scan cache of dir under $XDG_CACHE_HOME or
+// ~/.cache, or "" when neither is set.
+func defaultCachePath(getenv func(string) string, dir string) string {
+	cacheDir := getenv("XDG_CACHE_HOME")
+	if cacheDir == "" && getenv("HOME") != "" {
+		cacheDir = filepath.Join(getenv("HOME"), ".cache")
+	}
+	path, err := library.DefaultCachePath(cacheDir, dir)
+	if err != nil {
+		return ""
+	}
+	return path
 }
 
 // shellQuote quotes s for a command the user may copy into a POSIX shell.

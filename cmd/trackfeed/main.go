@@ -47,7 +47,12 @@ const stopGrace = 750 * time.Millisecond
 // printing data on stdout and everything else on stderr, and reading the
 // environment through getenv. It returns nil when ctx is cancelled.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	st := stdio{stdout: stdout, stderr: stderr, getenv: getenv}
+	return runWith(ctx, args, stdio{stdout: stdout, stderr: stderr, getenv: getenv, progressDelay: progressDelay})
+}
+
+// runWith is run with every setting of the process in st.
+func runWith(ctx context.Context, args []string, st stdio) error {
+	stdout, stderr := st.stdout, st.stderr
 	if len(args) == 0 {
 		writeUsage(stderr)
 		return &exitError{code: 2}
@@ -85,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 type stdio struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// progressDelay is how long a scan must take for its spinner to show.
+	progressDelay time.Duration
 }
 
 // commandRunner is one invocation of a command: flags binds its fields to

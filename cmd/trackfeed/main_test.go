@@ -241,7 +241,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad order", []string{"publish", "--order", "random", "x"}, nil,
 			`trackfeed: publish: --order "random": want shuffle or sequential`},
 		{"bad seed", []string{"publish", "--seed", "-3", "x"}, nil,
-			`trackfeed: publish: invalid argument "-3" for "--seed" flag: want a whole number, 0 or more (see 'trackfeed publish --help')`},
+			`trackfeed: publish: invalid argument "-3" for "--seed" flag: want a whole number, 1 or more (see 'trackfeed publish --help')`},
 		{"zero hwm", []string{"publish", "--hwm", "0", "x"}, nil,
 			`trackfeed: publish: --hwm 0: want 1 or more`},
 		{"bad log level", []string{"publish", "--log-level", "loud", "x"}, nil,

@@ -33,16 +33,16 @@ type progress struct {
 
 // progressDelay keeps the spinner off the screen for a small library: a
 // scan that ends sooner shows nothing.
-var progressDelay = 300 * time.Millisecond
+const progressDelay = 300 * time.Millisecond
 
 // newProgress returns a progress for stderr, and the writer that the log
 // should use. When stderr is not a terminal, it returns nil and stderr
 // itself: nothing but the log is printed.
-func newProgress(stderr io.Writer) (*progress, io.Writer) {
+func newProgress(stderr io.Writer, delay time.Duration) (*progress, io.Writer) {
 	if !isTerminal(stderr) {
 		return nil, stderr
 	}
-	p := &progress{term: stderr, delay: progressDelay}
+	p := &progress{term: stderr, delay: delay}
 	return p, progressLog{p}
 }
 

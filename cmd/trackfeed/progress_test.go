@@ -17,7 +17,7 @@ import (
 // same through run.)
 func TestProgressNotTerminal(t *testing.T) {
 	var buf bytes.Buffer
-	p, w := newProgress(&buf)
+	p, w := newProgress(&buf, progressDelay)
 	if p != nil || w != io.Writer(&buf) {
 		t.Fatalf("newProgress on a buffer = %v, %T; want nil and the buffer", p, w)
 	}
@@ -61,7 +61,7 @@ func terminal(t *testing.T) (*os.File, *syncBuffer) {
 func TestProgressTerminal(t *testing.T) {
 	ctx := testContext(t, 10*time.Second)
 	tty, out := terminal(t)
-	p, logTo := newProgress(tty)
+	p, logTo := newProgress(tty, progressDelay)
 	if p == nil {
 		t.Fatal("no progress on a terminal")
 	}
@@ -98,11 +98,9 @@ func TestProgressTerminal(t *testing.T) {
 func TestScanTerminal(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	tty, out := terminal(t)
-	defer func(d time.Duration) { progressDelay = d }(progressDelay)
-	progressDelay = 0
 	dir := scanLibrary(t)
 	var stdout syncBuffer
-	err := run(ctx, []string{"scan", dir}, &stdout, tty, mapEnv(nil))
+	err := runWith(ctx, []string{"scan", dir}, stdio{stdout: &stdout, stderr: tty, getenv: mapEnv(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,13 +125,12 @@ func TestScanTerminal(t *testing.T) {
 func TestPublishTerminal(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	tty, out := terminal(t)
-	defer func(d time.Duration) { progressDelay = d }(progressDelay)
-	progressDelay = 0
 	music := writeMusic(t, streetsAndCure...)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(runCtx, []string{"publish", "--bind", "tcp://127.0.0.1:0", "--query", "tcp://127.0.0.1:0", "--interval", "1ms", music}, io.Discard, tty, mapEnv(nil))
+		done <- runWith(runCtx, []string{"publish", "--bind", "tcp://127.0.0.1:0", "--query", "tcp://127.0.0.1:0", "--interval", "1ms", music},
+			stdio{stdout: io.Discard, stderr: tty, getenv: mapEnv(nil)}) // the spinner at once
 	}()
 	for _, msg := range []string{"msg=publishing", `msg="scanned library"`} {
 		if _, err := out.waitFor(ctx, func(l string) bool { return strings.Contains(l, msg) }); err != nil {

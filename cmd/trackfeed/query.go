@@ -10,8 +10,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 var queryCommand = command{
@@ -44,7 +45,7 @@ type queryCmd struct {
 }
 
 func (c *queryCmd) flags(fs *pflag.FlagSet) {
-	fs.StringVarP(&c.connect, "connect", "c", subscriber.DefaultQueryEndpoint,
+	fs.StringVarP(&c.connect, "connect", "c", query.DefaultEndpoint,
 		"ask the publisher's query socket at `ENDPOINT`,\ntcp://HOST:PORT or ipc://PATH")
 	// The same variable as publish's and subscribe's --query: one setting
 	// for the query socket everywhere.
@@ -77,12 +78,13 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 
 	qctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	cl := query.Client{Endpoint: c.connect}
 	var out []byte
 	var err error
 	switch req {
 	case "now":
-		var t subscriber.Track
-		if t, err = subscriber.QueryNow(qctx, c.connect); err == nil {
+		var t wire.Track
+		if t, err = cl.Now(qctx); err == nil {
 			out, err = c.appendNow(out, &t)
 		}
 	case "artists":
@@ -90,22 +92,22 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 		if len(rest) == 1 {
 			prefix = rest[0]
 		}
-		var artists []subscriber.Artist
-		if artists, err = subscriber.QueryArtists(qctx, c.connect, prefix); err == nil {
+		var artists []query.Artist
+		if artists, err = cl.Artists(qctx, prefix); err == nil {
 			out, err = c.appendArtists(out, artists)
 			if len(artists) == 0 && !isSlugPrefix(prefix) {
 				fmt.Fprintf(st.stderr, "trackfeed: query: no artist: topics are slugs; did you mean %q?\n", topics.Slug(prefix))
 			}
 		}
 	case "stats":
-		var s subscriber.Stats
-		if s, err = subscriber.QueryStats(qctx, c.connect); err == nil {
+		var s query.Stats
+		if s, err = cl.Stats(qctx); err == nil {
 			out, err = c.appendStats(out, &s)
 		}
 	case "hello":
 		// Unquoted names arrive as several words: hello Sigur Rós.
 		var reply [][]byte
-		if reply, err = subscriber.Query(qctx, c.connect, "hello", strings.Join(rest, " ")); err == nil {
+		if reply, err = cl.Do(qctx, "hello", strings.Join(rest, " ")); err == nil {
 			out, err = c.appendHello(out, reply)
 		}
 	}
@@ -123,8 +125,8 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 
 // explain turns a failed query into one line that says what to check.
 func (c *queryCmd) explain(err error) error {
-	var na *subscriber.NoAnswerError
-	var qe *subscriber.QueryError
+	var na *query.NoAnswerError
+	var qe *query.Error
 	const hint = "(is 'trackfeed publish' running? is --query enabled?)"
 	switch {
 	case errors.As(err, &na) && errors.Is(na.Err, context.DeadlineExceeded):
@@ -137,7 +139,7 @@ func (c *queryCmd) explain(err error) error {
 	return err
 }
 
-func (c *queryCmd) appendNow(b []byte, t *subscriber.Track) ([]byte, error) {
+func (c *queryCmd) appendNow(b []byte, t *wire.Track) ([]byte, error) {
 	if c.json {
 		return appendJSON(b, t)
 	}
@@ -146,7 +148,7 @@ func (c *queryCmd) appendNow(b []byte, t *subscriber.Track) ([]byte, error) {
 
 // appendArtists appends one line per artist: topic, tracks and name,
 // separated by tabs, or a JSON object.
-func (c *queryCmd) appendArtists(b []byte, artists []subscriber.Artist) ([]byte, error) {
+func (c *queryCmd) appendArtists(b []byte, artists []query.Artist) ([]byte, error) {
 	for _, a := range artists {
 		if c.json {
 			var err error
@@ -166,7 +168,7 @@ func (c *queryCmd) appendArtists(b []byte, artists []subscriber.Artist) ([]byte,
 }
 
 // appendStats appends "key: value" lines in the order of the JSON object.
-func (c *queryCmd) appendStats(b []byte, s *subscriber.Stats) ([]byte, error) {
+func (c *queryCmd) appendStats(b []byte, s *query.Stats) ([]byte, error) {
 	if c.json {
 		return appendJSON(b, s)
 	}

@@ -5,12 +5,17 @@ import (
 	"encoding/json"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/internal/pub"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 // queryEndpoint reads the query endpoint publish logged.
@@ -68,7 +73,7 @@ func TestQueryCommand(t *testing.T) {
 				strings.Count(s, "\n") == 9
 		}},
 		{name: "stats --json", args: []string{"stats", "--json"}, wantOK: func(s string) bool {
-			var st subscriber.Stats
+			var st query.Stats
 			return json.Unmarshal([]byte(s), &st) == nil && st.Tracks == 3 && st.Artists == 2 && st.Sent > 0 && st.UptimeSeconds >= 0
 		}},
 		{name: "hello", args: []string{"hello", "world"}, want: "Hello world\n"},
@@ -110,7 +115,7 @@ func TestQueryCommandErrors(t *testing.T) {
 	}
 	defer mute.Close()
 	muteEP := "tcp://" + mute.Addr().String()
-	qs, err := publisher.ListenQuery([]string{"tcp://127.0.0.1:0"}, publisher.QuerySource{}, publisher.QueryOptions{})
+	qs, err := query.Listen([]string{"tcp://127.0.0.1:0"}, new(nowSource), query.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +202,12 @@ func TestPublishStopsWithQueryClients(t *testing.T) {
 	}
 }
 
-// nowFeed is a publisher of feedTracks that sends only when told, and its
-// query socket; the first track, seq 1, has been sent.
+// nowFeed is a feed of feedTracks, in path order, that sends only when
+// told, and its query socket; the first track, seq 1, has been sent.
 type nowFeed struct {
-	sock     *publisher.Socket
-	pub      *publisher.Publisher
+	sock     *pub.Socket
+	list     *publisher.Playlist
+	src      nowSource
 	feedEP   string
 	queryEP  string
 	firstMsg []byte // the wire form of seq 1
@@ -210,24 +216,58 @@ type nowFeed struct {
 
 func startNowFeed(t *testing.T) *nowFeed {
 	t.Helper()
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sock.Close() })
-	list := publisher.NewPlaylist(publisher.Sequential, 1)
-	list.Add(feedTracks...)
-	f := &nowFeed{sock: sock, pub: publisher.New(sock, list, time.Hour), feedEP: sock.Endpoints()[0]}
-	qs, err := publisher.ListenQuery([]string{"tcp://127.0.0.1:0"}, publisher.QuerySource{Publisher: f.pub, Playlist: list, Socket: sock}, publisher.QueryOptions{})
+	f := &nowFeed{sock: sock, list: publisher.NewPlaylist(publisher.Sequential, 1), feedEP: sock.Endpoints()[0]}
+	f.list.Add(feedTracks...)
+	qs, err := query.Listen([]string{"tcp://127.0.0.1:0"}, &f.src, query.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { qs.Close() })
 	f.queryEP = qs.Endpoints()[0]
-	f.pub.SendNext(nil)
-	last, _ := f.pub.Last()
-	f.firstMsg, f.topic = publisher.Encode(&last), last.Topic
+	f.firstMsg, f.topic = f.sendNext()
 	return f
+}
+
+// sendNext sends the next track and returns it as sent, and its topic.
+func (f *nowFeed) sendNext() ([]byte, string) {
+	t, _ := f.list.Next()
+	f.src.mu.Lock()
+	defer f.src.mu.Unlock()
+	f.src.last = &wire.Track{Topic: topics.Slug(t.Artist), Artist: t.Artist, Album: t.Album, Title: t.Title,
+		Version: wire.Version, Seq: f.src.sent + 1, Sent: time.Now().UTC(), Path: t.Path}
+	f.src.sent++
+	msg := wire.Encode(f.src.last)
+	f.sock.Send(f.src.last.Topic, msg)
+	return msg, f.src.last.Topic
+}
+
+// nowSource is what nowFeed's query socket answers from.
+type nowSource struct {
+	mu   sync.Mutex
+	last *wire.Track
+	sent uint64
+}
+
+func (s *nowSource) Now() (wire.Track, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		return wire.Track{}, false
+	}
+	return *s.last, true
+}
+
+func (s *nowSource) Artists() map[string]int { return nil }
+
+func (s *nowSource) Stats() query.Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return query.Stats{Sent: s.sent}
 }
 
 // TestSubscribeNow: subscribe --now prints the current track first, then
@@ -254,7 +294,7 @@ func TestSubscribeNow(t *testing.T) {
 	// is a copy of the one --now printed.
 	for finished := false; !finished; {
 		f.sock.Send(f.topic, f.firstMsg)
-		f.pub.SendNext(nil)
+		f.sendNext()
 		wait, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		select {
 		case err := <-done:
@@ -330,7 +370,7 @@ func TestSubscribeNowCases(t *testing.T) {
 						t.Fatalf("no line:\n%s", stderr.String())
 					}
 					if feed {
-						f.pub.SendNext(nil)
+						f.sendNext()
 					}
 				}
 				stop()

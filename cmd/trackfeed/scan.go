@@ -68,7 +68,7 @@ func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	prog, _ := newProgress(st.stderr)
+	prog, _ := newProgress(st.stderr, st.progressDelay)
 	prog.start("scanning")
 	lib, err := library.Scan(ctx, fsys, library.Options{Workers: c.workers, OnTrack: func(library.Track) { prog.add() }})
 	prog.done()

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
 )
@@ -65,7 +66,7 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
 	fs.BoolVar(&c.now, "now", false,
 		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
-	fs.StringVar(&c.query, "query", subscriber.DefaultQueryEndpoint,
+	fs.StringVar(&c.query, "query", query.DefaultEndpoint,
 		"with --now, ask the query socket at `ENDPOINT`")
 	c.log.define(fs)
 }
@@ -147,7 +148,7 @@ const nowTimeout = 5 * time.Second
 func (c *subscribeCmd) printNow(ctx context.Context, p *trackPrinter, prefixes []string, log *slog.Logger) error {
 	qctx, cancel := context.WithTimeout(ctx, nowTimeout)
 	defer cancel()
-	t, err := subscriber.QueryNow(qctx, c.query)
+	t, err := query.Client{Endpoint: c.query}.Now(qctx)
 	switch {
 	case ctx.Err() != nil:
 		return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 	"github.com/trackfeed/trackfeed/subscriber"
 )
 
@@ -26,23 +27,7 @@ var feedTracks = []library.Track{
 // port, built from the publisher package, until the test ends.
 func startFeed(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := publisher.NewPlaylist(publisher.Sequential, 1)
-	list.Add(feedTracks...)
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- publisher.New(sock, list, time.Millisecond).Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("publisher: %v", err)
-		}
-		sock.Close()
-	})
-	return sock.Endpoints()[0]
+	return publishertest.Start(t, publisher.Config{Tracks: feedTracks, Interval: time.Millisecond}).Endpoints()[0]
 }
 
 func TestSubscribe(t *testing.T) {

@@ -53,11 +53,7 @@ func Listen(endpoint string) (net.Listener, error) {
 	}
 	l, err := net.Listen(network, address)
 	if err != nil {
-		hint := ""
-		if errors.Is(err, syscall.EADDRINUSE) {
-			hint = " (is another publisher running? choose another port with --bind)"
-		}
-		return nil, fmt.Errorf("bind %s: %w%s", endpoint, unwrapOp(err), hint)
+		return nil, fmt.Errorf("bind %s: %w", endpoint, unwrapOp(err))
 	}
 	return l, nil
 }

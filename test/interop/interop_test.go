@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 	"github.com/trackfeed/trackfeed/topics"
 )
 
@@ -362,21 +362,5 @@ func matching(prefix string) []library.Track {
 // order, on endpoint (use port 0), and returns the endpoint it bound.
 func startPublisher(t *testing.T, endpoint string, interval time.Duration) string {
 	t.Helper()
-	sock, err := publisher.Listen([]string{endpoint}, publisher.SocketOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := publisher.NewPlaylist(publisher.Sequential, 1)
-	list.Add(playlist...)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- publisher.New(sock, list, interval).Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("publisher: %v", err)
-		}
-		sock.Close()
-	})
-	return sock.Endpoints()[0]
+	return publishertest.Start(t, publisher.Config{Tracks: playlist, Bind: []string{endpoint}, Interval: interval}).Endpoints()[0]
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -14,8 +16,8 @@ import (
 	"github.com/go-zeromq/zmq4"
 
 	"github.com/trackfeed/trackfeed/internal/zmtp"
-	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 // TestMain lets the test binary stand in for the benchmark's own binary:
@@ -216,7 +218,7 @@ func TestPeerSendsTrackfeedMessages(t *testing.T) {
 			}
 			w := wireTrack(topic, tracks[0], seq)
 			w.Sent = sent
-			want := publisher.Encode(w)
+			want := wire.Encode(w)
 			if got := zmtp.AppendMsg(nil, frames...); !bytes.Equal(got, want) {
 				t.Fatalf("zmqpeer sent\n%q\ntrackfeed encodes\n%q", got, want)
 			}

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures trackfeed's publisher against a libzmq PUB socket,
 // side by side in one run, and prints a Markdown table for BENCHMARKS.md:
 //

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -10,10 +12,9 @@ import (
 	"time"
 
 	"github.com/trackfeed/trackfeed/internal/samplemusic"
-	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/library"
-	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 // Marker topics: subscribers count what comes between the two.
@@ -101,7 +102,7 @@ func wireTrack(topic string, t library.Track, seq uint64) *wire.Track {
 func meanWireBytes(tracks []library.Track) float64 {
 	total := 0
 	for _, t := range tracks {
-		total += len(publisher.Encode(wireTrack(topics.Slug(t.Artist), t, 123456)))
+		total += len(wire.Encode(wireTrack(topics.Slug(t.Artist), t, 123456)))
 	}
 	return float64(total) / float64(len(tracks))
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command scanbench measures how fast library.Scan reads a generated
 // library, side by side with its references in the same run, and prints the
 // figures as Markdown tables for BENCHMARKS.md:

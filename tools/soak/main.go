@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command soak runs a publisher for a while under churn: many subscribers
 // connecting and leaving, one that never reads, and reports the publisher's
 // resident memory, goroutines and what every subscriber received.
@@ -64,20 +66,22 @@ func main() {
 
 // runPublisher serves a synthetic library and prints a sample every second.
 func runPublisher(ctx context.Context, interval time.Duration) error {
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
+	var tracks []library.Track
+	for i := range 1000 {
+		a := fmt.Sprintf("The Artist %d", i%50)
+		tracks = append(tracks, library.Track{Path: fmt.Sprintf("%s/Album/%03d.mp3", a, i), Artist: a, Album: "Album", Title: fmt.Sprint("Track ", i)})
+	}
+	if interval == 0 {
+		interval = publisher.Unpaced
+	}
+	p, err := publisher.New(publisher.Config{Tracks: tracks, Bind: []string{"tcp://127.0.0.1:0"}, Interval: interval, Seed: 1})
 	if err != nil {
 		return err
 	}
-	defer sock.Close()
-	list := publisher.NewPlaylist(publisher.Shuffle, 1)
-	for i := range 1000 {
-		a := fmt.Sprintf("The Artist %d", i%50)
-		list.Add(library.Track{Path: fmt.Sprintf("%s/Album/%03d.mp3", a, i), Artist: a, Album: "Album", Title: fmt.Sprint("Track ", i)})
-	}
 	enc := json.NewEncoder(os.Stdout)
 	report := func() {
-		st := sock.Stats()
-		enc.Encode(sample{Endpoint: sock.Endpoints()[0], RSSKiB: rssKiB(), Goroutines: runtime.NumGoroutine(), Subs: st.Subscribers, Dropped: st.Dropped})
+		st := p.Stats()
+		enc.Encode(sample{Endpoint: p.Endpoints()[0], RSSKiB: rssKiB(), Goroutines: runtime.NumGoroutine(), Subs: st.Subscribers, Dropped: st.Dropped})
 	}
 	report()
 	go func() {
@@ -92,7 +96,7 @@ func runPublisher(ctx context.Context, interval time.Duration) error {
 			}
 		}
 	}()
-	return publisher.New(sock, list, interval).Run(ctx)
+	return p.Run(ctx)
 }
 
 func rssKiB() int {

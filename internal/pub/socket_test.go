@@ -1,4 +1,4 @@
-package publisher_test
+package pub_test
 
 import (
 	"context"
@@ -16,43 +16,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
+
 	"github.com/go-zeromq/zmq4"
 	"go.uber.org/goleak"
 
-	"github.com/trackfeed/trackfeed/wire"
+	"github.com/trackfeed/trackfeed/internal/pub"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// feed is a publisher on a kernel-chosen loopback port, stopped at cleanup.
-type feed struct {
-	sock *publisher.Socket
-	pub  *publisher.Publisher
-	ep   string
-}
-
-func startFeed(t *testing.T, endpoint string, opts publisher.SocketOptions, interval time.Duration, tracks ...library.Track) *feed {
+// startFeed starts a publisher of tracks on endpoint (the socket under
+// test, with cfg's socket settings) until the test ends.
+func startFeed(t *testing.T, endpoint string, cfg publisher.Config, interval time.Duration, tracks ...library.Track) *publisher.Publisher {
 	t.Helper()
-	sock, err := publisher.Listen([]string{endpoint}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := publisher.NewPlaylist(publisher.Sequential, 1)
-	list.Add(tracks...)
-	f := &feed{sock: sock, pub: publisher.New(sock, list, interval), ep: sock.Endpoints()[0]}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f.pub.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		sock.Close()
-	})
-	return f
+	cfg.Bind, cfg.Interval, cfg.Tracks = []string{endpoint}, interval, tracks
+	return publishertest.Start(t, cfg)
 }
 
 func tracks(n, albumBytes int) []library.Track {
@@ -65,37 +50,6 @@ func tracks(n, albumBytes int) []library.Track {
 		}
 	}
 	return out
-}
-
-// rawSub is a SUB made by hand: it subscribes and then reads only when asked.
-func rawSub(t testing.TB, ep string, prefix string) *zmtp.Conn {
-	t.Helper()
-	nc, err := zmtp.Dial(context.Background(), ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := zmtp.Handshake(nc, zmq4.Sub, false, zmtp.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Write(zmtp.AppendMsg(nil, append([]byte{1}, prefix...)))
-	if err := c.Flush(time.Now().Add(time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // collect receives from ep with subscriber.Run until ctx ends, recording
@@ -173,8 +127,8 @@ func TestStalledSubscriber(t *testing.T) {
 		big[i].Artist, big[i].Path = "Big Band", "Big Band/"+big[i].Path
 		list = append(list, big[i], small)
 	}
-	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{HWM: 100}, 2*time.Millisecond, list...)
-	rawSub(t, f.ep, "")
+	f := startFeed(t, "tcp://127.0.0.1:0", publisher.Config{HWM: 100}, 2*time.Millisecond, list...)
+	zmtptest.Sub(t, f.Endpoints()[0], "")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
@@ -185,12 +139,12 @@ func TestStalledSubscriber(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			good[i].run(ctx, f.ep, "the_streets")
+			good[i].run(ctx, f.Endpoints()[0], "the_streets")
 		}()
 	}
 	wg.Wait()
 
-	st := f.sock.Stats()
+	st := f.Stats()
 	if st.Dropped == 0 {
 		t.Errorf("stalled subscriber lost nothing (stats %+v): its buffers never filled, the test proves nothing", st)
 	}
@@ -213,10 +167,10 @@ func TestStalledSubscriber(t *testing.T) {
 // TestSlowSubscriberCutOff: a subscriber that accepts no bytes for
 // WriteTimeout is disconnected.
 func TestSlowSubscriberCutOff(t *testing.T) {
-	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{HWM: 10, WriteTimeout: 300 * time.Millisecond}, time.Millisecond, tracks(10, 32<<10)...)
-	c := rawSub(t, f.ep, "")
-	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return f.sock.Stats().Subscribers == 1 })
-	waitFor(t, 10*time.Second, "the stalled subscriber to be cut off", func() bool { return f.sock.Stats().Subscribers == 0 })
+	f := startFeed(t, "tcp://127.0.0.1:0", publisher.Config{HWM: 10, WriteTimeout: 300 * time.Millisecond}, time.Millisecond, tracks(10, 32<<10)...)
+	c := zmtptest.Sub(t, f.Endpoints()[0], "")
+	zmtptest.WaitFor(t, 2*time.Second, "the subscriber to join", func() bool { return f.Stats().Subscribers == 1 })
+	zmtptest.WaitFor(t, 10*time.Second, "the stalled subscriber to be cut off", func() bool { return f.Stats().Subscribers == 0 })
 	// What it had buffered is still readable; then the connection ends.
 	c.NetConn().SetReadDeadline(time.Now().Add(5 * time.Second))
 	var err error
@@ -230,12 +184,12 @@ func TestSlowSubscriberCutOff(t *testing.T) {
 
 // TestCloseSendsQueued: closing the socket first sends what is queued.
 func TestCloseSendsQueued(t *testing.T) {
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := rawSub(t, sock.Endpoints()[0], "")
-	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	c := zmtptest.Sub(t, sock.Endpoints()[0], "")
+	zmtptest.WaitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
 	// Subscriptions travel separately from the handshake: send until one arrives.
 	got := make(chan int, 1)
 	go func() {
@@ -286,7 +240,7 @@ func TestRestart(t *testing.T) {
 			go func() { done <- got.run(ctx, ep, "") }() // before any publisher
 
 			first := startFeedUntil(t, ep, 5*time.Millisecond)
-			waitFor(t, 3*time.Second, "first track", func() bool { return got.len() > 0 })
+			zmtptest.WaitFor(t, 3*time.Second, "first track", func() bool { return got.len() > 0 })
 			first()
 			stopped := got.len()
 			time.Sleep(down)
@@ -294,7 +248,7 @@ func TestRestart(t *testing.T) {
 			back := time.Now()
 			second := startFeedUntil(t, ep, 5*time.Millisecond)
 			defer second()
-			waitFor(t, 3*time.Second, "tracks after the restart", func() bool { return got.len() > stopped })
+			zmtptest.WaitFor(t, 3*time.Second, "tracks after the restart", func() bool { return got.len() > stopped })
 			if d := time.Since(back); d > 2*time.Second {
 				t.Errorf("resumed %v after the publisher came back, want ≤ 2s", d)
 			}
@@ -308,23 +262,8 @@ func TestRestart(t *testing.T) {
 }
 
 func startFeedUntil(t *testing.T, ep string, interval time.Duration) (stop func()) {
-	sock, err := publisher.Listen([]string{ep}, publisher.SocketOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := publisher.NewPlaylist(publisher.Shuffle, 2)
-	list.Add(tracks(5, 10)...)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- publisher.New(sock, list, interval).Run(ctx) }()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			cancel()
-			<-done
-			sock.Close()
-		})
-	}
+	_, stop = publishertest.StartStoppable(t, publisher.Config{Bind: []string{ep}, Interval: interval, Tracks: tracks(5, 10), Seed: 2})
+	return stop
 }
 
 // TestHostilePeers: idle connections, garbage, bad greetings, absurd frame
@@ -333,19 +272,18 @@ func startFeedUntil(t *testing.T, ep string, interval time.Duration) (stop func(
 // goroutines and descriptors.
 func TestHostilePeers(t *testing.T) {
 	before := runtime.NumGoroutine()
-	opts := publisher.SocketOptions{MaxSubscribers: 600}
-	opts.Limits = zmtp.DefaultLimits
-	opts.Limits.HandshakeTimeout = time.Second
+	opts := publisher.Config{MaxSubscribers: 600}
+	opts.HandshakeTimeout = time.Second
 	f := startFeed(t, "tcp://127.0.0.1:0", opts, 2*time.Millisecond, tracks(5, 10)...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var good collected
 	goodDone := make(chan error, 1)
-	go func() { goodDone <- good.run(ctx, f.ep, "") }()
-	waitFor(t, 3*time.Second, "the good subscriber", func() bool { return good.len() > 0 })
+	go func() { goodDone <- good.run(ctx, f.Endpoints()[0], "") }()
+	zmtptest.WaitFor(t, 3*time.Second, "the good subscriber", func() bool { return good.len() > 0 })
 
-	addr := strings.TrimPrefix(f.ep, "tcp://")
+	addr := strings.TrimPrefix(f.Endpoints()[0], "tcp://")
 	var conns []net.Conn
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", addr)
@@ -363,7 +301,7 @@ func TestHostilePeers(t *testing.T) {
 	for range 500 {
 		dial() // idle: never sends a byte
 	}
-	greeting := zmtpGreeting()
+	greeting := zmtptest.Greeting()
 	for _, evil := range [][]byte{
 		randomBytes(4096),
 		append([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), randomBytes(100)...),
@@ -378,7 +316,7 @@ func TestHostilePeers(t *testing.T) {
 		c.Write(evil)
 	}
 	// A subscriber whose handshake is fine but whose subscription is 100 MB.
-	big := rawSub(t, f.ep, "")
+	big := zmtptest.Sub(t, f.Endpoints()[0], "")
 	go func() {
 		hdr := []byte{0x02}
 		hdr = binary.BigEndian.AppendUint64(hdr, 100<<20)
@@ -387,7 +325,7 @@ func TestHostilePeers(t *testing.T) {
 
 	// A newcomer gets in within a second while all that hangs around.
 	start := time.Now()
-	late := rawSub(t, f.ep, "the_")
+	late := zmtptest.Sub(t, f.Endpoints()[0], "the_")
 	late.NetConn().SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, _, err := late.ReadMsg(); err != nil {
 		t.Fatalf("new subscriber among 500 idle connections: %v", err)
@@ -404,7 +342,7 @@ func TestHostilePeers(t *testing.T) {
 		}
 	}
 	n := good.len()
-	waitFor(t, 3*time.Second, "the good subscriber to keep receiving", func() bool { return good.len() > n+50 })
+	zmtptest.WaitFor(t, 3*time.Second, "the good subscriber to keep receiving", func() bool { return good.len() > n+50 })
 	if g := good.gaps(); g != 0 {
 		t.Errorf("good subscriber missed %d tracks among hostile peers", g)
 	}
@@ -414,18 +352,18 @@ func TestHostilePeers(t *testing.T) {
 	}
 	late.Close()
 	big.Close()
-	waitFor(t, 5*time.Second, "connections to be released", func() bool { return f.sock.Stats().Subscribers == 1 })
-	waitFor(t, 5*time.Second, "goroutines to return", func() bool { return runtime.NumGoroutine() <= before+20 })
+	zmtptest.WaitFor(t, 5*time.Second, "connections to be released", func() bool { return f.Stats().Subscribers == 1 })
+	zmtptest.WaitFor(t, 5*time.Second, "goroutines to return", func() bool { return runtime.NumGoroutine() <= before+20 })
 	cancel()
 	<-goodDone
 }
 
 // TestMaxSubscribers: connections past the limit are closed at once.
 func TestMaxSubscribers(t *testing.T) {
-	f := startFeed(t, "tcp://127.0.0.1:0", publisher.SocketOptions{MaxSubscribers: 2}, 10*time.Millisecond, tracks(2, 1)...)
-	rawSub(t, f.ep, "")
-	rawSub(t, f.ep, "")
-	c, err := net.Dial("tcp", strings.TrimPrefix(f.ep, "tcp://"))
+	f := startFeed(t, "tcp://127.0.0.1:0", publisher.Config{MaxSubscribers: 2}, 10*time.Millisecond, tracks(2, 1)...)
+	zmtptest.Sub(t, f.Endpoints()[0], "")
+	zmtptest.Sub(t, f.Endpoints()[0], "")
+	c, err := net.Dial("tcp", strings.TrimPrefix(f.Endpoints()[0], "tcp://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,16 +372,9 @@ func TestMaxSubscribers(t *testing.T) {
 	if _, err := io.Copy(io.Discard, c); err != nil {
 		t.Errorf("third connection: %v, want closed by the publisher", err)
 	}
-	if r := f.sock.Stats().Rejected; r != 1 {
+	if r := f.Stats().Refused; r != 1 {
 		t.Errorf("rejected = %d, want 1", r)
 	}
-}
-
-func zmtpGreeting() []byte {
-	g := make([]byte, 64)
-	g[0], g[9], g[10], g[11] = 0xff, 0x7f, 3, 0
-	copy(g[12:], "NULL")
-	return g
 }
 
 func longFrame(greeting []byte, flags byte, size uint64) []byte {
@@ -462,7 +393,7 @@ func TestEncodeDecode(t *testing.T) {
 	in := wire.Track{Topic: "sigur_ros", Artist: "Sigur Rós", Album: "Takk…", Title: "Glósóli \"live\"\n<&>",
 		Version: 1, Seq: 42, Sent: time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC),
 		Path: "Sigur Rós/Takk/01 Glósóli.mp3", TrackNo: 1, Disc: 2, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós"}
-	msg := publisher.Encode(&in)
+	msg := wire.Encode(&in)
 	c := pipeConn(t, msg)
 	frames, _, err := c.ReadMsg()
 	if err != nil {
@@ -523,14 +454,14 @@ func pipeConn(t *testing.T, msg []byte) *zmtp.Conn {
 // TestCloseWithStalledSubscriber: Close ends within Linger even when a
 // subscriber's writer is stuck in a write that its peer never reads.
 func TestCloseWithStalledSubscriber(t *testing.T) {
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{HWM: 4, Linger: 200 * time.Millisecond})
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{HWM: 4, ServerOptions: zmtp.ServerOptions{Linger: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rawSub(t, sock.Endpoints()[0], "")
-	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	zmtptest.Sub(t, sock.Endpoints()[0], "")
+	zmtptest.WaitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
 	msg := zmtp.AppendMsg(nil, []byte("x"), make([]byte, 1<<20))
-	waitFor(t, 10*time.Second, "the subscriber's buffers to fill", func() bool {
+	zmtptest.WaitFor(t, 10*time.Second, "the subscriber's buffers to fill", func() bool {
 		sock.Send("x", msg)
 		return sock.Stats().Dropped > 0
 	})
@@ -560,13 +491,13 @@ func TestSlowReaderGetsAllInOrder(t *testing.T) {
 }
 
 func slowReader(t *testing.T, size, n int, stall, pause time.Duration) {
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{HWM: 10000})
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{HWM: 10000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sock.Close()
-	c := rawSub(t, sock.Endpoints()[0], "")
-	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	c := zmtptest.Sub(t, sock.Endpoints()[0], "")
+	zmtptest.WaitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
 	// The subscription is on its way: send until the first message arrives.
 	first := make(chan struct{})
 	got := make(chan error, 1)
@@ -641,13 +572,13 @@ func slowReader(t *testing.T, size, n int, stall, pause time.Duration) {
 // the deadline left from the burst must not count against them.
 func TestQuietAfterBurst(t *testing.T) {
 	const timeout = 200 * time.Millisecond
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{WriteTimeout: timeout})
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{ServerOptions: zmtp.ServerOptions{WriteTimeout: timeout}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sock.Close()
-	c := rawSub(t, sock.Endpoints()[0], "")
-	waitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
+	c := zmtptest.Sub(t, sock.Endpoints()[0], "")
+	zmtptest.WaitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
 	// Probe until the subscription is in (ReadMsg resumes after a
 	// timeout), then a burst.
 	for start := time.Now(); ; {

@@ -1,8 +1,8 @@
-package wire
+package query
 
-// The replies of the publisher's query socket, as documented in
-// docs/PROTOCOL.md ("Query socket"). The publisher encodes them with
-// encoding/json; the subscriber decodes them.
+// The replies of the query socket, as documented in docs/PROTOCOL.md
+// ("Query socket"). The Server encodes them with encoding/json; the Client
+// decodes them.
 
 // ErrorReply is the first frame of an error reply; the second is a
 // one-line message. A reply is an error when it has exactly these two
@@ -28,4 +28,5 @@ type Stats struct {
 	Sent          uint64  `json:"sent"`           // feed messages sent: the last seq
 	Queued        uint64  `json:"queued"`         // copies queued for subscribers
 	Dropped       uint64  `json:"dropped"`        // copies dropped for a full queue
+	Refused       uint64  `json:"refused"`        // connections refused past the subscriber limit
 }

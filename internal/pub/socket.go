@@ -1,4 +1,4 @@
-package publisher
+package pub
 
 import (
 	"context"
@@ -18,52 +18,21 @@ import (
 	"github.com/trackfeed/trackfeed/topics"
 )
 
-// SocketOptions configure a Socket. Zero values take the defaults.
-type SocketOptions struct {
+// Options configure a Socket. Zero values take the defaults.
+type Options struct {
+	// ServerOptions: MaxConns bounds subscribers (default 1024);
+	// WriteTimeout disconnects one that takes longer to accept a write
+	// (default 30s: a laptop suspended with its connection open is let go
+	// instead of holding a full queue for ever); Linger is how long Close
+	// waits to send what is queued (default 500ms); Limits bound what a
+	// peer may send (default zmtp.DefaultLimits).
+	zmtp.ServerOptions
 	// HWM is each subscriber's queue, in messages (default 1000, as
 	// libzmq's ZMQ_SNDHWM). A message for a subscriber whose queue is full
 	// is dropped for that subscriber only.
 	HWM int
-	// MaxSubscribers bounds connections, handshaking ones included
-	// (default 1024). Connections past it are closed at once.
-	MaxSubscribers int
-	// WriteTimeout disconnects a subscriber that takes longer than this to
-	// accept a write (default 30s): a laptop suspended with its connection
-	// open is let go instead of holding a full queue for ever.
-	WriteTimeout time.Duration
-	// Linger is how long Close waits to send what is still queued (default
-	// 500ms), a subscriber in the middle of a slow write included.
-	Linger time.Duration
-	// Limits bound what a peer may send (default zmtp.DefaultLimits).
-	Limits zmtp.Limits
 	// MaxSubscriptionBytes bounds the sum of one peer's prefixes (default 64 KiB).
 	MaxSubscriptionBytes int
-	// Logger receives connection events (default: discard).
-	Logger *slog.Logger
-}
-
-func (o *SocketOptions) setDefaults() {
-	if o.HWM <= 0 {
-		o.HWM = 1000
-	}
-	if o.MaxSubscribers <= 0 {
-		o.MaxSubscribers = 1024
-	}
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 30 * time.Second
-	}
-	if o.Linger <= 0 {
-		o.Linger = 500 * time.Millisecond
-	}
-	if o.Limits == (zmtp.Limits{}) {
-		o.Limits = zmtp.DefaultLimits
-	}
-	if o.MaxSubscriptionBytes <= 0 {
-		o.MaxSubscriptionBytes = 64 << 10
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
 }
 
 // Socket is a ZeroMQ PUB endpoint: libzmq's and pyzmq's SUB sockets, and
@@ -75,24 +44,17 @@ func (o *SocketOptions) setDefaults() {
 // like libzmq's per-pipe high-water mark: a slow subscriber loses messages
 // (counted), the others never wait for it.
 type Socket struct {
-	opts      SocketOptions
-	log       *slog.Logger
-	listeners []net.Listener
-	slots     chan struct{}
+	opts Options
+	log  *slog.Logger
+	srv  *zmtp.Server
 
 	mu    sync.Mutex
 	peers map[*peer]struct{}
 	snap  atomic.Pointer[[]*peer] // copy of peers for Send, rebuilt on change
 
-	ctx         context.Context // cancelled by Close
-	cancel      context.CancelFunc
-	closing     <-chan struct{} // ctx.Done()
-	lingerUntil atomic.Int64    // Unix ns: Close's deadline for every write
-	wg          sync.WaitGroup
-
 	lastSend atomic.Int64 // Unix ns of the last Send, to tell a slow feed from a fast one
 
-	sent, dropped, rejected atomic.Uint64
+	sent, dropped atomic.Uint64
 }
 
 // inlineGap is the time between two Sends past which Send writes to an
@@ -107,69 +69,35 @@ const maxInline = 16 << 10
 
 // Listen binds every endpoint (tcp://HOST:PORT or ipc://PATH) and starts
 // accepting subscribers. If one endpoint fails, none stays bound.
-func Listen(endpoints []string, opts SocketOptions) (*Socket, error) {
-	if len(endpoints) == 0 {
-		return nil, errors.New("no endpoint to bind (give --bind tcp://*:10001)")
+func Listen(endpoints []string, opts Options) (*Socket, error) {
+	if opts.HWM <= 0 {
+		opts.HWM = 1000
 	}
-	opts.setDefaults()
-	s := &Socket{
-		opts:  opts,
-		log:   opts.Logger,
-		slots: make(chan struct{}, opts.MaxSubscribers),
-		peers: make(map[*peer]struct{}),
+	if opts.MaxSubscriptionBytes <= 0 {
+		opts.MaxSubscriptionBytes = 64 << 10
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.closing = s.ctx.Done()
+	opts.ServerOptions = opts.ServerOptions.WithDefaults(zmtp.ServerOptions{
+		MaxConns: 1024, WriteTimeout: 30 * time.Second, Linger: 500 * time.Millisecond, Limits: zmtp.DefaultLimits,
+	})
+	s := &Socket{opts: opts, log: opts.Logger, peers: make(map[*peer]struct{})}
 	s.snap.Store(new([]*peer))
-	for _, ep := range endpoints {
-		l, err := zmtp.Listen(ep)
-		if err != nil {
-			for _, l := range s.listeners {
-				l.Close()
-			}
-			return nil, err
-		}
-		s.listeners = append(s.listeners, l)
+	srv, err := zmtp.Bind(endpoints, zmq4.Pub, opts.ServerOptions)
+	if err != nil {
+		return nil, err
 	}
-	acc := &acceptor{ctx: s.ctx, wg: &s.wg, slots: s.slots, log: s.log, serve: s.serve, stopped: "accept stopped",
-		refuse: func(nc net.Conn) {
-			s.rejected.Add(1)
-			s.log.Warn("connection refused: --max-subscribers reached", "remote", nc.RemoteAddr(), "max", s.opts.MaxSubscribers)
-		}}
-	for _, l := range s.listeners {
-		s.wg.Add(1)
-		go acc.accept(l)
-	}
+	s.srv = srv
+	srv.Serve(zmtp.HandlerFunc(s.serve), func(nc net.Conn) {
+		s.log.Warn("subscriber refused: too many connected", "remote", nc.RemoteAddr(), "max", opts.MaxConns)
+	})
 	return s, nil
 }
 
 // Endpoints are the bound endpoints, with ports the kernel chose filled in.
-func (s *Socket) Endpoints() []string {
-	eps := make([]string, len(s.listeners))
-	for i, l := range s.listeners {
-		eps[i] = zmtp.Endpoint(l.Addr())
-	}
-	return eps
-}
+func (s *Socket) Endpoints() []string { return s.srv.Endpoints() }
 
-// serve owns one connection from accept to close.
-func (s *Socket) serve(nc net.Conn) {
-	defer s.wg.Done()
-	defer func() { <-s.slots }()
-	if tc, ok := nc.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-	}
-	// Close the connection if the socket closes during the handshake.
-	stop := context.AfterFunc(s.ctx, func() { nc.SetDeadline(time.Now()) })
-	c, err := zmtp.Handshake(nc, zmq4.Pub, true, s.opts.Limits)
-	stopped := !stop()
-	if err != nil || stopped {
-		if err != nil {
-			s.log.Debug("handshake failed", "remote", nc.RemoteAddr(), "err", err)
-		}
-		nc.Close()
-		return
-	}
+// serve owns one subscriber from its handshake to its end.
+func (s *Socket) serve(_ context.Context, c *zmtp.Conn) {
+	nc := c.NetConn()
 	p := &peer{
 		s:    s,
 		c:    c,
@@ -187,7 +115,7 @@ func (s *Socket) serve(nc net.Conn) {
 		defer writer.Done()
 		p.write()
 	}()
-	err = p.read()
+	err := p.read()
 	p.stop()
 	writer.Wait()
 	c.Close()
@@ -272,27 +200,14 @@ func (s *Socket) Stats() Stats {
 		Subscribers: len(*s.snap.Load()),
 		Queued:      s.sent.Load(),
 		Dropped:     s.dropped.Load(),
-		Rejected:    s.rejected.Load(),
+		Rejected:    s.srv.Rejected(),
 	}
 }
 
 // Close stops accepting, gives every subscriber up to Linger to receive
 // what is queued for it, and closes every connection. It waits for every
 // goroutine of the socket and may be called more than once.
-func (s *Socket) Close() error {
-	s.lingerUntil.CompareAndSwap(0, time.Now().Add(s.opts.Linger).UnixNano())
-	s.cancel()
-	// A writer blocked in a slow write gets the linger deadline too (see
-	// peer.flush for the other half of this hand-over).
-	for _, p := range *s.snap.Load() {
-		p.c.NetConn().SetWriteDeadline(time.Unix(0, s.lingerUntil.Load()))
-	}
-	for _, l := range s.listeners {
-		l.Close()
-	}
-	s.wg.Wait()
-	return nil
-}
+func (s *Socket) Close() error { return s.srv.Close() }
 
 // peer is one subscriber connection: a reader goroutine (serve) for its
 // subscriptions and heartbeats, a writer goroutine for its queue.
@@ -328,7 +243,7 @@ func (p *peer) writeInline(m []byte, now time.Time) bool {
 		return false
 	}
 	defer p.wmu.Unlock()
-	if p.pending.Load() != 0 || p.c.Buffered() != 0 || p.s.lingerUntil.Load() != 0 {
+	if p.pending.Load() != 0 || p.c.Buffered() != 0 || !p.s.srv.LingerUntil().IsZero() {
 		return false
 	}
 	// The write deadline a burst left behind stays on the connection (see
@@ -379,7 +294,7 @@ func (p *peer) write() {
 			}
 		case <-p.done:
 			return
-		case <-p.s.closing:
+		case <-p.s.srv.Done():
 			p.linger()
 			return
 		}
@@ -438,12 +353,7 @@ func (p *peer) flush(deadline time.Time) error {
 		}
 		p.deadline = deadline
 	}
-	if until := p.s.lingerUntil.Load(); until != 0 {
-		if err := p.c.NetConn().SetWriteDeadline(time.Unix(0, until)); err != nil {
-			return err
-		}
-	}
-	return p.c.FlushAsIs()
+	return p.s.srv.FlushAsIs(p.c)
 }
 
 func (p *peer) linger() {
@@ -459,7 +369,7 @@ func (p *peer) linger() {
 			continue
 		default:
 		}
-		p.flush(time.Unix(0, p.s.lingerUntil.Load()))
+		p.flush(p.s.srv.LingerUntil())
 		return
 	}
 }

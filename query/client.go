@@ -1,4 +1,4 @@
-package subscriber
+package query
 
 import (
 	"bytes"
@@ -13,18 +13,26 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
-// DefaultQueryEndpoint is where Query connects unless told otherwise.
-const DefaultQueryEndpoint = "tcp://localhost:10002"
+// DefaultEndpoint is where a Client connects unless told otherwise.
+const DefaultEndpoint = "tcp://localhost:10002"
 
-// Artist is one artist in the reply to "artists".
-type Artist = wire.Artist
+// Client asks the query socket at Endpoint, one connection per request, as
+// a ZeroMQ REQ socket. Each call waits until its context ends: give it a
+// deadline.
+type Client struct {
+	Endpoint string // default DefaultEndpoint
+}
 
-// Stats is the reply to "stats" (docs/PROTOCOL.md lists the fields).
-type Stats = wire.Stats
+func (c Client) endpoint() string {
+	if c.Endpoint == "" {
+		return DefaultEndpoint
+	}
+	return c.Endpoint
+}
 
 // NoAnswerError reports that no query socket answered at Endpoint: the
 // connection failed, the handshake failed (another socket type, such as
@@ -40,24 +48,23 @@ func (e *NoAnswerError) Error() string {
 }
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
-// QueryError is an error reply: the publisher understood the message but
-// not the request.
-type QueryError struct {
+// Error is an error reply: the server understood the message but not the
+// request.
+type Error struct {
 	Message string
 }
 
-func (e *QueryError) Error() string { return e.Message }
+func (e *Error) Error() string { return e.Message }
 
 // queryLimits bound what a publisher may send back: an artists reply of a
 // large library is a frame of a few megabytes.
-var queryLimits = zmtp.Limits{MaxFrame: 16 << 20, MaxFrames: 32, HandshakeTimeout: 5 * time.Second}
+var clientLimits = zmtp.Limits{MaxFrame: 16 << 20, MaxFrames: 32, HandshakeTimeout: 5 * time.Second}
 
-// Query sends one request (a command, then its argument if any) to the
-// query socket at endpoint, as a ZeroMQ REQ socket does, and returns the
-// reply's frames. It waits until ctx ends: give it a deadline. An error
-// reply is returned as a *QueryError, a failure to get any reply as a
-// *NoAnswerError.
-func Query(ctx context.Context, endpoint string, request ...string) ([][]byte, error) {
+// Do sends one request (a command, then its argument if any) and returns
+// the reply's frames. An error reply is returned as an *Error, a failure to
+// get any reply as a *NoAnswerError.
+func (c Client) Do(ctx context.Context, request ...string) ([][]byte, error) {
+	endpoint := c.endpoint()
 	if len(request) == 0 {
 		return nil, errors.New("query: no request")
 	}
@@ -79,8 +86,8 @@ func Query(ctx context.Context, endpoint string, request ...string) ([][]byte, e
 		}
 		return nil, &NoAnswerError{Endpoint: endpoint, Err: err}
 	}
-	if len(reply) == 2 && string(reply[0]) == wire.ErrorReply {
-		return nil, &QueryError{Message: string(reply[1])}
+	if len(reply) == 2 && string(reply[0]) == ErrorReply {
+		return nil, &Error{Message: string(reply[1])}
 	}
 	return reply, nil
 }
@@ -95,7 +102,7 @@ func query(ctx context.Context, endpoint string, request []string) ([][]byte, er
 	defer stop()
 	// The context ends the handshake by closing the connection: then
 	// ctx.Err() tells why it failed.
-	c, err := zmtp.Handshake(nc, zmq4.Req, false, queryLimits)
+	c, err := zmtp.Handshake(nc, zmq4.Req, false, clientLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -135,44 +142,45 @@ func query(ctx context.Context, endpoint string, request []string) ([][]byte, er
 	}
 }
 
-// QueryNow asks for the track the publisher sent last.
-func QueryNow(ctx context.Context, endpoint string) (Track, error) {
-	reply, err := Query(ctx, endpoint, "now")
+// Now asks for the track sent last.
+func (c Client) Now(ctx context.Context) (wire.Track, error) {
+	reply, err := c.Do(ctx, "now")
 	if err != nil {
-		return Track{}, err
+		return wire.Track{}, err
 	}
 	t, err := wire.Decode(reply)
 	if err != nil {
-		return Track{}, fmt.Errorf("reply to now from %s: %w", endpoint, err)
+		return wire.Track{}, fmt.Errorf("reply to now from %s: %w", c.endpoint(), err)
 	}
 	return t, nil
 }
 
-// QueryArtists asks for the artists whose slug starts with prefix ("" for
+// Artists asks for the artists whose slug starts with prefix ("" for
 // all), sorted by slug.
-func QueryArtists(ctx context.Context, endpoint, prefix string) ([]Artist, error) {
+func (c Client) Artists(ctx context.Context, prefix string) ([]Artist, error) {
 	req := []string{"artists"}
 	if prefix != "" {
 		req = append(req, prefix)
 	}
 	var artists []Artist
-	if err := queryJSON(ctx, endpoint, req, &artists); err != nil {
+	if err := c.json(ctx, req, &artists); err != nil {
 		return nil, err
 	}
 	return artists, nil
 }
 
-// QueryStats asks for the publisher's counters.
-func QueryStats(ctx context.Context, endpoint string) (Stats, error) {
+// Stats asks for the counters.
+func (c Client) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
-	err := queryJSON(ctx, endpoint, []string{"stats"}, &s)
+	err := c.json(ctx, []string{"stats"}, &s)
 	return s, err
 }
 
-// queryJSON sends req and decodes a reply of two frames, the command's
-// name and JSON, into v.
-func queryJSON(ctx context.Context, endpoint string, req []string, v any) error {
-	reply, err := Query(ctx, endpoint, req...)
+// json sends req and decodes a reply of two frames, the command's name and
+// JSON, into v.
+func (c Client) json(ctx context.Context, req []string, v any) error {
+	endpoint := c.endpoint()
+	reply, err := c.Do(ctx, req...)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package publisher_test
+package query_test
 
 import (
 	"bytes"
@@ -15,12 +15,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
+
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/trackfeed/trackfeed/wire"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
+	"github.com/trackfeed/trackfeed/query"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 var queryTracks = []library.Track{
@@ -32,35 +36,31 @@ var queryTracks = []library.Track{
 }
 
 // queryFixture is a publisher that has sent one track (the first, by
-// path), with a query server over it.
+// path) and waits an hour for the next, with its query socket.
 type queryFixture struct {
-	sock *publisher.Socket
 	pub  *publisher.Publisher
-	qs   *publisher.QueryServer
 	ep   string
 	last wire.Track
 }
 
-func startQuery(t *testing.T, opts publisher.QueryOptions) *queryFixture {
+func startQuery(t *testing.T) *queryFixture {
 	t.Helper()
-	sock, err := publisher.Listen([]string{"tcp://127.0.0.1:0"}, publisher.SocketOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sock.Close() })
-	list := publisher.NewPlaylist(publisher.Sequential, 1)
-	list.Add(queryTracks...)
-	f := &queryFixture{sock: sock, pub: publisher.New(sock, list, time.Hour)}
-	f.qs, err = publisher.ListenQuery([]string{"tcp://127.0.0.1:0"},
-		publisher.QuerySource{Publisher: f.pub, Playlist: list, Socket: sock, Skipped: func() int { return 2 }}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.qs.Close() })
-	f.ep = f.qs.Endpoints()[0]
-	f.pub.SendNext(nil)
-	f.last, _ = f.pub.Last()
+	p := publishertest.Start(t, publisher.Config{Tracks: queryTracks, Interval: time.Hour, Query: []string{"tcp://127.0.0.1:0"}})
+	f := &queryFixture{pub: p, ep: p.QueryEndpoints()[0]}
+	f.last, _ = p.Now()
 	return f
+}
+
+// idle is a publisher that is bound but not running: it has sent nothing
+// and its playlist is empty.
+func idle(t *testing.T) *publisher.Publisher {
+	t.Helper()
+	p, err := publisher.New(publisher.Config{Tracks: queryTracks, Bind: []string{"tcp://127.0.0.1:0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }
 
 // client is a REQ or DEALER made by hand, with deadlines on every wait.
@@ -140,7 +140,7 @@ func decodeJSON[T any](t *testing.T, reply []string, name string) T {
 }
 
 func TestQueryNow(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	c := dial(t, f.ep, zmq4.Req)
 	got := c.ask("now")
 	// The same five frames as the feed message.
@@ -151,15 +151,10 @@ func TestQueryNow(t *testing.T) {
 	if f.last.Artist != "Sigur Rós" || f.last.Seq != 1 {
 		t.Errorf("last track %+v: want the first by path, seq 1", f.last)
 	}
-	// The next track becomes "now".
-	f.pub.SendNext(nil)
-	if got := c.ask("now"); got[3] != "Plainsong" {
-		t.Errorf("now after the next track = %q", got)
-	}
 }
 
 func TestQueryNowBeforeFirstTrack(t *testing.T) {
-	qs, err := publisher.ListenQuery([]string{"tcp://127.0.0.1:0"}, publisher.QuerySource{}, publisher.QueryOptions{})
+	qs, err := query.Listen([]string{"tcp://127.0.0.1:0"}, idle(t), zmtp.ServerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,15 +163,15 @@ func TestQueryNowBeforeFirstTrack(t *testing.T) {
 	if got := c.ask("now"); len(got) != 2 || got[0] != "error" || !strings.HasPrefix(got[1], "now: no track sent yet") {
 		t.Errorf("now = %q, want an error reply", got)
 	}
-	if got := decodeJSON[[]wire.Artist](t, c.ask("artists"), "artists"); len(got) != 0 {
+	if got := decodeJSON[[]query.Artist](t, c.ask("artists"), "artists"); len(got) != 0 {
 		t.Errorf("artists = %v, want none", got)
 	}
 }
 
 func TestQueryArtists(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	c := dial(t, f.ep, zmq4.Req)
-	all := []wire.Artist{
+	all := []query.Artist{
 		{Slug: "sigur_ros", Name: "Sigur Rós", Tracks: 1},
 		{Slug: "simon_garfunkel", Name: "Simon & Garfunkel", Tracks: 1},
 		{Slug: "the_cure", Name: "The Cure", Tracks: 1},
@@ -185,19 +180,19 @@ func TestQueryArtists(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		request []string
-		want    []wire.Artist
+		want    []query.Artist
 	}{
 		{"all", []string{"artists"}, all},
 		{"empty prefix", []string{"artists", ""}, all},
 		{"prefix", []string{"artists", "the_"}, all[2:]},
 		{"one artist", []string{"artists", "the_streets"}, all[3:]},
 		{"in one frame", []string{"artists si"}, all[:2]},
-		{"no match", []string{"artists", "zz"}, []wire.Artist{}},
-		{"name, not slug", []string{"artists", "The"}, []wire.Artist{}},
+		{"no match", []string{"artists", "zz"}, []query.Artist{}},
+		{"name, not slug", []string{"artists", "The"}, []query.Artist{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reply := c.ask(tc.request...)
-			if got := decodeJSON[[]wire.Artist](t, reply, "artists"); !reflect.DeepEqual(got, tc.want) {
+			if got := decodeJSON[[]query.Artist](t, reply, "artists"); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("%q = %+v, want %+v", tc.request, got, tc.want)
 			}
 			if !strings.HasPrefix(reply[1], "[") {
@@ -212,12 +207,11 @@ func TestQueryArtists(t *testing.T) {
 }
 
 func TestQueryStats(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
-	rawSub(t, f.sock.Endpoints()[0], "")
-	waitFor(t, 5*time.Second, "the subscriber", func() bool { return f.sock.Stats().Subscribers == 1 })
-	f.pub.SendNext(nil)
+	f := startQuery(t)
+	zmtptest.Sub(t, f.pub.Endpoints()[0], "")
+	zmtptest.WaitFor(t, 5*time.Second, "the subscriber", func() bool { return f.pub.Stats().Subscribers == 1 })
 	c := dial(t, f.ep, zmq4.Req)
-	got := decodeJSON[wire.Stats](t, c.ask("stats"), "stats")
+	got := decodeJSON[query.Stats](t, c.ask("stats"), "stats")
 	if got.UptimeSeconds < 0 || got.UptimeSeconds > 60 { // 0 within the first half millisecond
 		t.Errorf("uptime %v s", got.UptimeSeconds)
 	}
@@ -225,13 +219,13 @@ func TestQueryStats(t *testing.T) {
 	// The subscriber's queue may hold the second message or not yet: Send
 	// checks its subscriptions.
 	got.Queued = 0
-	want := wire.Stats{Tracks: 5, Artists: 4, Albums: 5, Skipped: 2, Subscribers: 1, Sent: 2}
+	want := query.Stats{Tracks: 5, Artists: 4, Albums: 5, Subscribers: 1, Sent: 1}
 	if got != want {
 		t.Errorf("stats = %+v\nwant    %+v", got, want)
 	}
 	var fields map[string]any
 	json.Unmarshal([]byte(c.ask("stats")[1]), &fields)
-	for _, k := range []string{"tracks", "artists", "albums", "skipped", "subscribers", "uptime_seconds", "sent", "queued", "dropped"} {
+	for _, k := range []string{"tracks", "artists", "albums", "skipped", "subscribers", "uptime_seconds", "sent", "queued", "dropped", "refused"} {
 		if _, ok := fields[k]; !ok {
 			t.Errorf("stats has no %q: %v", k, fields)
 		}
@@ -242,7 +236,7 @@ func TestQueryStats(t *testing.T) {
 // reply naming the problem and listing the requests, and the same
 // connection answers the next request.
 func TestQueryErrors(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	c := dial(t, f.ep, zmq4.Req)
 	for _, tc := range []struct {
 		name    string
@@ -274,7 +268,7 @@ func TestQueryErrors(t *testing.T) {
 }
 
 func TestQueryHello(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	c := dial(t, f.ep, zmq4.Req)
 	for _, req := range [][]string{{"hello", "world"}, {"hello world"}} {
 		if got := c.ask(req...); !reflect.DeepEqual(got, []string{"Hello world"}) {
@@ -290,7 +284,7 @@ func TestQueryHello(t *testing.T) {
 // requests sent together are answered in order, and a message with no
 // delimiter gets a reply with none.
 func TestQueryDealer(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	c := dial(t, f.ep, zmq4.Dealer)
 	for _, tc := range []struct {
 		name      string
@@ -331,9 +325,9 @@ func TestQueryDealer(t *testing.T) {
 // TestQuerySilentClients: clients that connect and send nothing, or stop
 // in the middle of the greeting or of a request, hold up no one else.
 func TestQuerySilentClients(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	_, addr, _ := zmtp.ParseEndpoint(f.ep)
-	for _, stall := range [][]byte{nil, zmtpGreeting()[:10]} {
+	for _, stall := range [][]byte{nil, zmtptest.Greeting()[:10]} {
 		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
@@ -365,7 +359,7 @@ func TestQuerySilentClients(t *testing.T) {
 // TestQueryLimits: a message over the frame limits closes its connection
 // (the rest of it cannot be read in step); others are unaffected.
 func TestQueryLimits(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	for name, frames := range map[string][][]byte{
 		"frame of 5000 bytes": {nil, bytes.Repeat([]byte("a"), 5000)},
 		"17 frames":           bytes.Split([]byte("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q"), []byte(",")),
@@ -395,7 +389,13 @@ func TestQueryLimits(t *testing.T) {
 }
 
 func TestQueryMaxConnections(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{MaxConnections: 1})
+	p := idle(t)
+	qs, err := query.Listen([]string{"tcp://127.0.0.1:0"}, p, zmtp.ServerOptions{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer qs.Close()
+	f := &queryFixture{pub: p, ep: qs.Endpoints()[0]}
 	c := dial(t, f.ep, zmq4.Req)
 	_, addr, _ := zmtp.ParseEndpoint(f.ep)
 	nc, err := net.Dial("tcp", addr)
@@ -416,7 +416,7 @@ func TestQueryMaxConnections(t *testing.T) {
 // within about its linger, and is idempotent. (goleak checks that every
 // goroutine ended.)
 func TestQueryClose(t *testing.T) {
-	qs, err := publisher.ListenQuery([]string{"tcp://127.0.0.1:0"}, publisher.QuerySource{}, publisher.QueryOptions{})
+	qs, err := query.Listen([]string{"tcp://127.0.0.1:0"}, idle(t), zmtp.ServerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +446,7 @@ func TestQueryClose(t *testing.T) {
 	}
 }
 
-func TestListenQueryErrors(t *testing.T) {
+func TestListenErrors(t *testing.T) {
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -457,18 +457,18 @@ func TestListenQueryErrors(t *testing.T) {
 		endpoints []string
 		want      string
 	}{
-		{nil, "no endpoint to bind for queries (give --query tcp://*:10002)"},
-		{[]string{"tcp://127.0.0.1:0", ep}, "bind " + ep + ": address already in use (is another publisher running? choose another port with --query, or --query '' for none)"},
+		{nil, "no endpoint to bind"},
+		{[]string{"tcp://127.0.0.1:0", ep}, "bind " + ep + ": address already in use"},
 		{[]string{"localhost:10002"}, `endpoint "localhost:10002": want tcp://HOST:PORT or ipc://PATH`},
 	} {
-		qs, err := publisher.ListenQuery(tc.endpoints, publisher.QuerySource{}, publisher.QueryOptions{})
+		qs, err := query.Listen(tc.endpoints, idle(t), zmtp.ServerOptions{})
 		if err == nil {
 			qs.Close()
-			t.Errorf("ListenQuery(%q) succeeded", tc.endpoints)
+			t.Errorf("Listen(%q) succeeded", tc.endpoints)
 			continue
 		}
 		if err.Error() != tc.want {
-			t.Errorf("ListenQuery(%q) = %v, want %s", tc.endpoints, err, tc.want)
+			t.Errorf("Listen(%q) = %v, want %s", tc.endpoints, err, tc.want)
 		}
 	}
 }
@@ -500,7 +500,7 @@ func TestQueryPyzmq(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var args []string
@@ -530,10 +530,10 @@ func TestQueryPyzmq(t *testing.T) {
 	if got, err := wire.Decode(toBytes(replies[0])); err != nil || got != f.last {
 		t.Errorf("now: %+v, %v; want %+v", got, err, f.last)
 	}
-	if got := decodeJSON[[]wire.Artist](t, replies[1], "artists"); len(got) != 2 || got[0].Slug != "the_cure" || got[1].Tracks != 2 {
+	if got := decodeJSON[[]query.Artist](t, replies[1], "artists"); len(got) != 2 || got[0].Slug != "the_cure" || got[1].Tracks != 2 {
 		t.Errorf("artists the_ = %+v", got)
 	}
-	if got := decodeJSON[wire.Stats](t, replies[2], "stats"); got.Tracks != 5 || got.Artists != 4 || got.Sent != 1 {
+	if got := decodeJSON[query.Stats](t, replies[2], "stats"); got.Tracks != 5 || got.Artists != 4 || got.Sent != 1 {
 		t.Errorf("stats = %+v", got)
 	}
 	for _, r := range replies[3:5] {
@@ -557,7 +557,7 @@ func toBytes(s []string) [][]byte {
 // TestQueryHeartbeat: a PING (libzmq's ZMQ_HEARTBEAT_IVL) gets a PONG
 // with its context, between requests.
 func TestQueryHeartbeat(t *testing.T) {
-	f := startQuery(t, publisher.QueryOptions{})
+	f := startQuery(t)
 	c := dial(t, f.ep, zmq4.Req)
 	c.c.Write(zmtp.AppendCommand(nil, "PING", []byte{0, 10, 'h', 'b'}))
 	c.c.Flush(time.Now().Add(5 * time.Second))

@@ -1,0 +1,59 @@
+// Package zmtptest holds the raw ZMTP peers that the transport's tests and
+// the sockets built on it share: a SUB that reads only when asked, and the
+// bytes of a greeting for tests that speak the protocol by hand.
+package zmtptest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+)
+
+// Sub connects a SUB made by hand to endpoint, subscribes to prefix and
+// returns the connection, which reads only when the test asks it to. It is
+// closed when the test ends.
+func Sub(t testing.TB, endpoint, prefix string) *zmtp.Conn {
+	t.Helper()
+	nc, err := zmtp.Dial(context.Background(), endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := zmtp.Handshake(nc, zmq4.Sub, false, zmtp.DefaultLimits)
+	if err != nil {
+		nc.Close()
+		t.Fatal(err)
+	}
+	c.Write(zmtp.AppendMsg(nil, append([]byte{1}, prefix...)))
+	if err := c.Flush(time.Now().Add(time.Second)); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Greeting is a ZMTP 3.0 greeting of the NULL mechanism, as a client sends
+// it (64 bytes).
+func Greeting() []byte {
+	g := make([]byte, 64)
+	g[0], g[9], g[10], g[11] = 0xff, 0x7f, 3, 0
+	copy(g[12:], "NULL")
+	return g
+}
+
+// WaitFor polls cond every 5ms until it holds, or fails the test after d:
+// for state that no event announces, such as a server's counters.
+func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
