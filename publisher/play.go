@@ -2,10 +2,10 @@ package publisher
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/trackfeed/trackfeed/internal/schedule"
 	"github.com/trackfeed/trackfeed/topics"
 	"github.com/trackfeed/trackfeed/wire"
 )
@@ -35,33 +35,7 @@ func (p *Publisher) play(ctx context.Context) error {
 		}
 		return nil
 	}
-	// Tracks go out on a schedule: each wake-up sends the tracks due since
-	// the last by the clock, so a late wake-up is made up at once, but
-	// after a long stall (a suspended laptop) the schedule starts again
-	// from now instead of bursting.
-	interval := p.cfg.Interval
-	tk := newTicker(ctx, max(interval, minTick))
-	defer tk.stop()
-	start := time.Now()
-	var done uint64
-	for {
-		err := tk.wait()
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("publisher: interval timer: %w", err)
-		}
-		due := uint64(time.Since(start) / interval)
-		n := due - done
-		done = due
-		if time.Duration(n)*interval > time.Second {
-			n = 1
-		}
-		for range n {
-			p.sendNext(topicCache)
-		}
-	}
+	return schedule.Run(ctx, p.cfg.Interval, func() { p.sendNext(topicCache) })
 }
 
 // sendNext encodes and sends the playlist's next track, if there is one.

@@ -21,6 +21,7 @@ import (
 	"github.com/go-zeromq/zmq4"
 
 	"github.com/trackfeed/trackfeed/internal/pub"
+	"github.com/trackfeed/trackfeed/internal/schedule"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/subscriber"
@@ -154,11 +155,14 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	}
 	cpu0, start := cpuSeconds(), time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, *duration)
-	sent := play(runCtx, sock, list, interval)
+	sent, err := play(runCtx, sock, list, interval)
 	cancel()
 	elapsed, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
 	if *profile != "" {
 		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
 	}
 	b, _ := json.Marshal(pubResult{Sent: sent, Seconds: elapsed, CPUSeconds: cpu})
 	fmt.Fprintf(stdout, "%s\n", b)
@@ -178,12 +182,11 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 }
 
 // play sends list's tracks on sock as publisher.Publisher.Run does (its
-// playlist, its encoding, its socket, and a schedule of the tracks due
-// since the last wake-up, at most one wake-up a millisecond) until ctx
-// ends, and returns how many it sent. It stands in for Run because the
-// benchmark's protocol needs markers before and after the timed run on
-// the same socket, which a Publisher does not send.
-func play(ctx context.Context, sock *pub.Socket, list *publisher.Playlist, interval time.Duration) uint64 {
+// playlist, its encoding, its socket and its schedule) until ctx ends, and
+// returns how many it sent. It stands in for Run because the benchmark's
+// protocol needs markers before and after the timed run on the same
+// socket, which a Publisher does not send.
+func play(ctx context.Context, sock *pub.Socket, list *publisher.Playlist, interval time.Duration) (uint64, error) {
 	topicCache := map[string]string{}
 	var seq uint64
 	send := func() {
@@ -200,23 +203,10 @@ func play(ctx context.Context, sock *pub.Socket, list *publisher.Playlist, inter
 		for ctx.Err() == nil {
 			send()
 		}
-		return seq
+		return seq, nil
 	}
-	tick := time.NewTicker(max(interval, time.Millisecond))
-	defer tick.Stop()
-	start := time.Now()
-	var done uint64
-	for {
-		select {
-		case <-ctx.Done():
-			return seq
-		case <-tick.C:
-		}
-		due := uint64(time.Since(start) / interval)
-		for ; done < due; done++ {
-			send()
-		}
-	}
+	err := schedule.Run(ctx, interval, send)
+	return seq, err
 }
 
 // errEnd stops subscriber.Run at the end marker.

@@ -1,4 +1,4 @@
-package publisher
+package schedule
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // (BENCHMARKS.md, "Latency").
 const minTick = time.Millisecond
 
-// A ticker wakes Run every tick (Run counts the tracks due from the clock,
+// A ticker wakes Run every tick (Run counts the calls due from the clock,
 // so a late or lost wake-up costs nothing but latency). wait returns the
 // context's error once the context given to newTicker ends; stop releases
 // the ticker.
