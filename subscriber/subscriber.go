@@ -44,6 +44,10 @@ type Options struct {
 	// connection's handshake and subscriptions are done: the first time,
 	// and after every reconnect. It runs on the connection's goroutine.
 	OnConnect func(endpoint string)
+	// OnDisconnect, if set, is called with the endpoint and the cause each
+	// time a connection that OnConnect announced ends, before Run tries
+	// again. It is not called when Run's context ends.
+	OnDisconnect func(endpoint string, err error)
 }
 
 func (o *Options) setDefaults() {
@@ -141,6 +145,9 @@ func (l *link) run(ctx context.Context) {
 		case l.connected:
 			l.log.Info("publisher gone; reconnecting", "err", err)
 			l.connected = false
+			if l.opts.OnDisconnect != nil {
+				l.opts.OnDisconnect(l.endpoint, err)
+			}
 		case !l.waiting:
 			l.log.Info("waiting for the publisher", "err", err, "retry", "every ≤ "+l.opts.ReconnectMax.String())
 			l.waiting = true

@@ -15,6 +15,9 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 )
 
 // chromium is where Debian's chromium package puts the browser.
@@ -25,8 +28,9 @@ var screenshots = flag.String("screenshots", "", "write the browser test's scree
 // TestBrowser opens the page in headless Chromium, following a real feed:
 // a track shows within 2 s; typing a prefix with the keyboard filters what
 // follows; the text has enough contrast in both colour schemes and fits a
-// phone; and when the server restarts the page says it is reconnecting,
-// then goes live again by itself.
+// phone; when the server restarts the page says it is reconnecting, then
+// goes live again by itself; and when the publisher stops, the page says
+// the feed is offline.
 func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		msg := "install chromium and chromium-driver: apt-get install -y chromium chromium-driver"
@@ -36,7 +40,8 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("%s not found: %s", chromium, msg)
 	}
 	ctx := testContext(t, 2*time.Minute)
-	feed := startFeed(t, ctx, 50*time.Millisecond)
+	pub, stopFeed := publishertest.StartStoppable(t, publisher.Config{Tracks: feedTracks, Interval: 50 * time.Millisecond})
+	feed := pub.Endpoints()[0]
 	web := startWeb(t, ctx, "127.0.0.1:0", feed)
 
 	b := newBrowser(t, ctx)
@@ -120,6 +125,18 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("after reconnecting, the page shows %q", a)
 		}
 	}
+
+	// The publisher stops: the badge says the feed is offline, and since
+	// when, and the track shown is the last played, not "now playing".
+	stopFeed()
+	b.poll(5*time.Second, "the page to say the feed is offline",
+		`document.getElementById("status").dataset.state === "offline" &&
+		 document.getElementById("status").textContent.startsWith("Feed offline since ") &&
+		 document.getElementById("now-heading").textContent === "Last played"`)
+	b.screenshot("desktop-feed-offline")
+	b.do(chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	b.checkPage("phone, feed offline")
+	b.screenshot("phone-feed-offline")
 	b.checkErrors()
 }
 

@@ -12,8 +12,8 @@
 // Endpoints:
 //
 //	GET /                     the page (?prefix=P filters it, also without JavaScript)
-//	GET /events?prefix=P      the event stream: "history", then one "track" event a track
-//	GET /healthz              200 "ok" while the HTTP server is up (see Server.Handler)
+//	GET /events?prefix=P      the event stream: "history", the feed's state ("feed"), then one "track" event a track
+//	GET /healthz              200 "ok", or 503 once the feed has been down for Options.FeedGrace (see Server.Handler)
 //	GET /metrics              Prometheus metrics of this server
 //	GET /static/...           the page's CSS, JavaScript and icon
 package web

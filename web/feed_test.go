@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -44,11 +45,17 @@ type webServer struct {
 // kernel), following the feed at endpoint, until stop or the test's end.
 func startWeb(t *testing.T, ctx context.Context, addr, endpoint string) *webServer {
 	t.Helper()
+	return startWebOpts(t, ctx, addr, endpoint, Options{Retry: 500 * time.Millisecond})
+}
+
+// startWebOpts is startWeb with opts.
+func startWebOpts(t *testing.T, ctx context.Context, addr, endpoint string, opts Options) *webServer {
+	t.Helper()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Options{Retry: 500 * time.Millisecond})
+	s := New(opts)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, l, subscriber.Options{Endpoints: []string{endpoint}}) }()
@@ -134,5 +141,81 @@ func TestFeedReconnectsCounted(t *testing.T) {
 	waitMetric("2")
 	if err := w.stop(); err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestFeedState: the page's stream, /healthz and /metrics tell the truth
+// about the feed: connecting before the first connection, live while
+// connected, offline (with the time) once the publisher is gone; /healthz
+// fails once the feed has been down longer than the grace period.
+func TestFeedState(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := "ipc://" + t.TempDir() + "/feed.sock"
+	// A grace of a nanosecond: /healthz fails as soon as the feed is down.
+	w := startWebOpts(t, ctx, "127.0.0.1:0", ep, Options{FeedGrace: time.Nanosecond})
+	st := openEvents(t, ctx, w.url, "", nil)
+	st.history(t)
+	nextFeed := func(want string) feedView {
+		t.Helper()
+		for {
+			e, err := st.next()
+			if err != nil {
+				t.Fatalf("waiting for the feed to be %s: %v", want, err)
+			}
+			if e.Event != "feed" {
+				continue
+			}
+			var v feedView
+			if err := json.Unmarshal([]byte(e.Data), &v); err != nil {
+				t.Fatalf("feed event %q: %v", e.Data, err)
+			}
+			if v.State != want {
+				t.Fatalf("feed event %q, want state %s", e.Data, want)
+			}
+			return v
+		}
+	}
+	health := func(wantCode int, wantBody string) {
+		t.Helper()
+		resp, body := get(t, ctx, w.url+"/healthz")
+		if resp.StatusCode != wantCode || !strings.HasPrefix(body, wantBody) {
+			t.Errorf("GET /healthz: %d %q, want %d %q…", resp.StatusCode, body, wantCode, wantBody)
+		}
+	}
+	connected := func(want string) {
+		t.Helper()
+		_, body := get(t, ctx, w.url+"/metrics")
+		if !strings.Contains(body, "\ntrackfeed_web_feed_connected "+want+"\n") {
+			t.Errorf("/metrics: want trackfeed_web_feed_connected %s", want)
+		}
+	}
+
+	nextFeed(feedConnecting)
+	health(503, "not connected to the feed yet since ")
+	connected("0")
+
+	_, stop := publishertest.StartStoppable(t, publisher.Config{Tracks: feedTracks, Bind: []string{ep}, Interval: 5 * time.Millisecond})
+	nextFeed(feedLive)
+	health(200, "ok")
+	connected("1")
+
+	before := time.Now().Truncate(time.Second)
+	stop()
+	v := nextFeed(feedOffline)
+	if v.Since.Before(before) || v.Since.After(time.Now()) {
+		t.Errorf("offline since %v, want the time the publisher stopped (%v)", v.Since, before)
+	}
+	health(503, "the feed is unreachable since ")
+	connected("0")
+}
+
+// TestFeedGrace: within the grace period, a feed not connected yet does
+// not fail /healthz (a web server started before its publisher is fine).
+func TestFeedGrace(t *testing.T) {
+	ctx := testContext(t, 10*time.Second)
+	w := startWebOpts(t, ctx, "127.0.0.1:0", "ipc://"+t.TempDir()+"/none.sock", Options{FeedGrace: time.Hour})
+	resp, body := get(t, ctx, w.url+"/healthz")
+	if resp.StatusCode != 200 || body != "ok\n" {
+		t.Errorf("GET /healthz: %d %q, want 200 ok", resp.StatusCode, body)
 	}
 }

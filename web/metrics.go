@@ -16,6 +16,7 @@ type metrics struct {
 	connections   prometheus.Counter
 	reconnects    prometheus.Counter
 	feedConnects  prometheus.Counter
+	feedConnected prometheus.Gauge
 	clientsDrop   prometheus.Counter
 	tracksDropped prometheus.Counter
 }
@@ -47,6 +48,10 @@ func newMetrics() *metrics {
 			Name: "trackfeed_web_feed_connects_total",
 			Help: "Connections made to the feed's publishers: 1 per endpoint at start, one more for every reconnect (a publisher restart, a network failure).",
 		}),
+		feedConnected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trackfeed_web_feed_connected",
+			Help: "1 while connected to at least one of the feed's publishers, 0 before the first connection and while every one is lost.",
+		}),
 		clientsDrop: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "trackfeed_web_sse_clients_dropped_total",
 			Help: "Event streams ended because the page fell too far behind (its buffer was full).",
@@ -56,7 +61,7 @@ func newMetrics() *metrics {
 			Help: "Tracks that a slow page did not get: the one that found its buffer full, and those still waiting when its stream failed to write.",
 		}),
 	}
-	m.reg.MustRegister(m.received, m.lastReceived, m.clients, m.connections, m.reconnects, m.feedConnects, m.clientsDrop, m.tracksDropped,
+	m.reg.MustRegister(m.received, m.lastReceived, m.clients, m.connections, m.reconnects, m.feedConnects, m.feedConnected, m.clientsDrop, m.tracksDropped,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

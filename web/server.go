@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -45,6 +46,9 @@ type Options struct {
 	// ShutdownTimeout bounds how long Serve waits for requests to finish
 	// once its context ends (default 5s).
 	ShutdownTimeout time.Duration
+	// FeedGrace is how long the feed may be unreachable before /healthz
+	// fails (default 10s): a publisher's restart does not page anyone.
+	FeedGrace time.Duration
 	// Logger receives the server's events (default: discard).
 	Logger *slog.Logger
 }
@@ -72,6 +76,9 @@ func (o *Options) setDefaults() {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 5 * time.Second
 	}
+	if o.FeedGrace <= 0 {
+		o.FeedGrace = 10 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -96,7 +103,11 @@ type Server struct {
 	log     *slog.Logger
 	hub     *hub
 	metrics *metrics
-	handler http.Handler
+	feed    *feedStatus
+	// following is set once Follow runs: only then does the server know
+	// the feed's state (a caller of Publish alone has its own feed).
+	following atomic.Bool
+	handler   http.Handler
 }
 
 // New makes a Server.
@@ -107,6 +118,7 @@ func New(opts Options) *Server {
 		log:     opts.Logger,
 		hub:     newHub(opts.Backlog, opts.ClientBuffer),
 		metrics: newMetrics(),
+		feed:    newFeedStatus(time.Now()),
 	}
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
@@ -115,7 +127,7 @@ func New(opts Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.servePage)
 	mux.HandleFunc("GET /events", s.serveEvents)
-	mux.HandleFunc("GET /healthz", serveHealth)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}))
@@ -125,11 +137,11 @@ func New(opts Options) *Server {
 }
 
 // Handler serves the page and its endpoints (listed in the package
-// documentation). /healthz answers 200 "ok" whenever the HTTP server is
-// up, whether or not the feed is: it is a liveness check, and with its
-// feed down the server still serves the tracks it last received. Watch
-// the feed with the metric
-// trackfeed_web_last_message_received_timestamp_seconds.
+// documentation). /healthz answers 200 "ok" while the feed is connected,
+// or has been unreachable for less than Options.FeedGrace, and 503 with
+// the reason after that. The metrics trackfeed_web_feed_connected and
+// trackfeed_web_last_message_received_timestamp_seconds say the same to
+// Prometheus.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Publish sends t to every open page whose prefix matches its topic, and
@@ -162,17 +174,35 @@ func (s *Server) Close() error {
 // track it receives, until ctx ends (then it returns nil). It reconnects
 // to a publisher that restarts.
 func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
-	onConnect := feed.OnConnect
+	s.following.Store(true)
+	onConnect, onDisconnect := feed.OnConnect, feed.OnDisconnect
 	feed.OnConnect = func(endpoint string) {
 		s.metrics.feedConnects.Inc()
+		s.setFeed(endpoint, true)
 		if onConnect != nil {
 			onConnect(endpoint)
+		}
+	}
+	feed.OnDisconnect = func(endpoint string, err error) {
+		s.setFeed(endpoint, false)
+		if onDisconnect != nil {
+			onDisconnect(endpoint, err)
 		}
 	}
 	return subscriber.Run(ctx, feed, func(t subscriber.Track) error {
 		s.Publish(t)
 		return nil
 	})
+}
+
+// setFeed records whether the feed's endpoint is connected.
+func (s *Server) setFeed(endpoint string, connected bool) {
+	s.feed.set(endpoint, connected, time.Now())
+	if v, _ := s.feed.get(); v.State == feedLive {
+		s.metrics.feedConnected.Set(1)
+	} else {
+		s.metrics.feedConnected.Set(0)
+	}
 }
 
 // Serve serves Handler on l until ctx ends. Then it closes the event
@@ -279,6 +309,12 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	buf := appendRetry(nil, s.opts.Retry)
 	buf = appendHistory(buf, lastID, history)
+	feed, feedChanged := s.feed.get()
+	if s.following.Load() {
+		buf = appendStatus(buf, "feed", feed.json())
+	} else {
+		feedChanged = nil
+	}
 	if err := write(buf); err != nil {
 		log.Debug("page gone", "err", err)
 		return
@@ -311,6 +347,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 					break more
 				}
 			}
+		case <-feedChanged:
+			feed, feedChanged = s.feed.get()
+			buf = appendStatus(buf, "feed", feed.json())
 		case <-tick.C:
 			buf = append(buf, keepAlive...)
 		case <-r.Context().Done():
@@ -399,9 +438,19 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func serveHealth(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	feed, _ := s.feed.get()
+	if s.following.Load() && feed.State != feedLive && time.Since(feed.Since) >= s.opts.FeedGrace {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		what := "not connected to the feed yet"
+		if feed.State == feedOffline {
+			what = "the feed is unreachable"
+		}
+		fmt.Fprintf(w, "%s since %s\n", what, feed.Since.Format(time.RFC3339))
+		return
+	}
 	fmt.Fprintln(w, "ok")
 }
 

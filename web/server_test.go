@@ -155,10 +155,14 @@ func (s *sseStream) history(t *testing.T) []subscriber.Track {
 	return tracks
 }
 
-// nextTrack reads the next event, which must be a track.
+// nextTrack reads the next event but the feed's state, which must be a
+// track.
 func (s *sseStream) nextTrack() (subscriber.Track, sseEvent, error) {
 	var tr subscriber.Track
 	e, err := s.next()
+	for err == nil && e.Event == "feed" {
+		e, err = s.next()
+	}
 	if err != nil {
 		return tr, e, err
 	}
@@ -363,7 +367,7 @@ func TestPage(t *testing.T) {
 func TestHealthz(t *testing.T) {
 	ctx := testContext(t, 10*time.Second)
 	_, ts := startServer(t, Options{})
-	// No feed at all: the server is up, so it is healthy.
+	// No feed followed (Publish alone): the server is up, so it is healthy.
 	resp, body := get(t, ctx, ts.URL+"/healthz")
 	if resp.StatusCode != 200 || body != "ok\n" {
 		t.Errorf("GET /healthz: %s %q, want 200 \"ok\\n\"", resp.Status, body)

@@ -21,6 +21,15 @@ import (
 //	event: track
 //	data: {"topic":"the_cure","artist":"The Cure",...}
 //
+// The feed's state comes after the history and again on every change, as
+// an event without an id (so it does not move Last-Event-ID):
+//
+//	event: feed
+//	data: {"state":"live","since":"2026-12-02T09:40:00Z"}
+//
+// state is "connecting" (no connection yet), "live" (connected to a
+// publisher) or "offline" (every connection lost, since since).
+//
 // A line starting with a colon is a comment that keeps a quiet stream
 // open. Data is JSON on one line, so each event has one data line. A
 // browser that reconnects sends the last id it saw as Last-Event-ID; the
@@ -39,6 +48,16 @@ func appendEvent(b []byte, id uint64, name string, data []byte) []byte {
 	b = append(b, "id: "...)
 	b = strconv.AppendUint(b, id, 10)
 	b = append(b, "\nevent: "...)
+	b = append(b, name...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
+}
+
+// appendStatus appends an event without an id. data must not hold a
+// newline.
+func appendStatus(b []byte, name string, data []byte) []byte {
+	b = append(b, "event: "...)
 	b = append(b, name...)
 	b = append(b, "\ndata: "...)
 	b = append(b, data...)

@@ -24,9 +24,11 @@ for every "The ..." band); the server does the filtering. The page loads
 nothing from the internet, and reconnects by itself when the server
 restarts.
 
-/healthz answers "ok" while the server is up, whether or not the feed is.
-/metrics has Prometheus metrics: tracks received, pages connected,
-reconnects, and slow pages dropped.
+The page's badge tells the truth about the feed: connecting, live, or
+offline since a time. /healthz answers "ok" while the feed is connected
+and fails (503) once it has been unreachable for 10 seconds. /metrics has
+Prometheus metrics: whether the feed is connected, when the last track
+came, tracks received, pages connected, reconnects, slow pages dropped.
 
 It waits for a publisher that is not up yet and reconnects when one
 restarts, until Ctrl-C or SIGTERM.`,

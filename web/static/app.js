@@ -2,7 +2,10 @@
 // server filters by prefix; the stream starts with a "history" event (the
 // current track and those before it, oldest first), then one "track"
 // event a track. Every (re)connection starts with history, so the page
-// rebuilds its list from it after a reconnect or a change of prefix.
+// rebuilds its list from it after a reconnect or a change of prefix. A
+// "feed" event after the history, and again on every change, says whether
+// the server is connected to a publisher: the badge shows that, not just
+// the page's own connection to the server.
 "use strict";
 
 (function () {
@@ -15,10 +18,12 @@
   const form = document.getElementById("filter");
   const input = document.getElementById("prefix");
 
+  const nowHeading = document.getElementById("now-heading");
   const labels = {
     connecting: "Connecting…",
     live: "Live",
     reconnecting: "Reconnecting…",
+    "feed-connecting": "Connecting to the feed…",
   };
 
   let source = null; // the current EventSource
@@ -27,10 +32,17 @@
   let retryTimer = 0;
   let typingTimer = 0;
 
-  function setState(state) {
-    if (statusEl.dataset.state === state) return;
+  function setState(state, text) {
     statusEl.dataset.state = state;
-    statusEl.textContent = labels[state];
+    statusEl.textContent = text || labels[state];
+    // While the feed is down the track shown is the last one, not the one
+    // playing.
+    nowHeading.textContent = state === "offline" ? "Last played" : "Now playing";
+  }
+
+  function clock(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
   function el(tag, className, text) {
@@ -108,7 +120,14 @@
       body.dataset.prefix = prefix;
       renderNow(false);
       renderRecent();
-      setState("live");
+      setState("live"); // until a "feed" event says otherwise
+    });
+    es.addEventListener("feed", (e) => {
+      if (!current()) return;
+      const f = JSON.parse(e.data);
+      if (f.state === "live") setState("live");
+      else if (f.state === "offline") setState("offline", "Feed offline since " + clock(f.since));
+      else setState("feed-connecting");
     });
     es.addEventListener("track", (e) => {
       if (!current()) return;
