@@ -56,3 +56,15 @@ func ExampleSet() {
 	// true 1
 	// false 0
 }
+
+func ExamplePrefix() {
+	for _, typed := range []string{"the_", "The Streets", "Sigur Rós", "The "} {
+		p, _ := topics.Prefix(typed)
+		fmt.Printf("%q → %q\n", typed, p)
+	}
+	// Output:
+	// "the_" → "the_"
+	// "The Streets" → "the_streets"
+	// "Sigur Rós" → "sigur_ros"
+	// "The " → "the_"
+}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/topics"
 )
 
 // Options configure a Server. Zero values take the defaults.
@@ -248,14 +249,21 @@ func (s *Server) Run(ctx context.Context, l net.Listener, feed subscriber.Option
 	return g.Wait()
 }
 
-// readPrefix reads the prefix parameter of r, answering 400 if it is too long.
+// readPrefix reads the prefix parameter of r as topics.Prefix does (a name
+// stands for its slug), answering 400 if it is too long or not UTF-8.
 func readPrefix(w http.ResponseWriter, r *http.Request) (string, bool) {
 	p := r.URL.Query().Get("prefix")
 	if len(p) > maxPrefix {
 		http.Error(w, fmt.Sprintf("prefix: %d bytes is too long (at most %d)", len(p), maxPrefix), http.StatusBadRequest)
 		return "", false
 	}
-	return p, true
+	// A name ("The Cure") stands for its topic (the_cure), as everywhere.
+	q, err := topics.Prefix(p)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("prefix: %v", err), http.StatusBadRequest)
+		return "", false
+	}
+	return q, true
 }
 
 // serveEvents streams the tracks that match the request's prefix, history

@@ -215,13 +215,15 @@ func TestPrefixFiltersStream(t *testing.T) {
 	for _, tc := range []struct {
 		name, prefix string
 		history      []string // artists, oldest first
+		slug         string   // the prefix as the server reads it, if not prefix
 	}{
-		{"everything", "", artists},
-		{"the_", "the_", []string{"The Cure", "The Streets", "The The"}},
-		{"bytes, not words", "the", []string{"The Cure", "The Streets", "Theatre of Tragedy", "The The"}},
-		{"one artist", "sigur_ros", []string{"Sigur Rós"}},
-		{"case matters", "The", nil},
-		{"nothing", "zz", nil},
+		{"everything", "", artists, ""},
+		{"the_", "the_", []string{"The Cure", "The Streets", "The The"}, ""},
+		{"bytes, not words", "the", []string{"The Cure", "The Streets", "Theatre of Tragedy", "The The"}, ""},
+		{"one artist", "sigur_ros", []string{"Sigur Rós"}, ""},
+		{"a name stands for its slug", "The+Cure", []string{"The Cure"}, "the_cure"},
+		{"a name's end, for longer names", "The+", []string{"The Cure", "The Streets", "The The"}, "the_"},
+		{"nothing", "zz", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, ts := startServer(t, Options{})
@@ -241,7 +243,11 @@ func TestPrefixFiltersStream(t *testing.T) {
 			for i, a := range artists {
 				s.Publish(track(100+i, a))
 			}
-			end := subscriber.Track{Topic: tc.prefix + "end", Artist: "end"}
+			slug := tc.prefix
+			if tc.slug != "" {
+				slug = tc.slug
+			}
+			end := subscriber.Track{Topic: slug + "end", Artist: "end"}
 			s.Publish(end)
 			var live []string
 			for {

@@ -18,11 +18,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(ctx, func() {
-		// A second Ctrl-C kills at once.
-		stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			// A second Ctrl-C kills at once.
+			signal.Stop(sigs)
+			cancel(signalled{s.(syscall.Signal)})
+		case <-done:
+			return
+		}
 		// run ends every goroutine before it returns, and that can wait on
 		// the world: a write to a stdout that nobody reads, or a publisher
 		// flushing to a subscriber that stopped reading (it gives such a
@@ -30,13 +38,33 @@ func main() {
 		// ends on time all the same. Nothing is printed: stderr may be the
 		// stuck pipe.
 		time.AfterFunc(stopGrace, func() { os.Exit(0) })
-	})
+	}()
 	// Writes to a closed pipe fail with EPIPE instead of killing the
 	// process, so 'trackfeed subscribe | head -1' ends with status 0.
 	signal.Ignore(syscall.SIGPIPE)
 
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	close(done)
 	os.Exit(report(os.Stderr, err))
+}
+
+// signalled is the cause of run's context when a signal stops it.
+type signalled struct{ sig syscall.Signal }
+
+func (s signalled) Error() string        { return s.sig.String() + " signal received" }
+func (s signalled) Is(target error) bool { return target == context.Canceled }
+
+// interrupted is the error of a command that a signal cut off before it
+// finished (a scan, a query, subscribe --count): status 130 for SIGINT,
+// 143 for SIGTERM, as a shell reports them, and nothing printed. Commands
+// that run until stopped return nil instead: their stop is the end.
+func interrupted(ctx context.Context) error {
+	sig := syscall.SIGINT
+	var s signalled
+	if errors.As(context.Cause(ctx), &s) {
+		sig = s.sig
+	}
+	return &exitError{code: 128 + int(sig)}
 }
 
 // stopGrace is how long main waits for run to return after SIGINT or
@@ -45,7 +73,8 @@ const stopGrace = 750 * time.Millisecond
 
 // run runs the trackfeed command line args (without the program name),
 // printing data on stdout and everything else on stderr, and reading the
-// environment through getenv. It returns nil when ctx is cancelled.
+// environment through getenv. When ctx is cancelled it returns nil, or
+// interrupted(ctx) if the command had not finished.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	return runWith(ctx, args, stdio{stdout: stdout, stderr: stderr, getenv: getenv, progressDelay: progressDelay})
 }

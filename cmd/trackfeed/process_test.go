@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,40 @@ func TestProcess(t *testing.T) {
 			}
 		})
 	}
+
+	// A command cut off before it finished exits as a shell reports a
+	// signal: 130 for SIGINT, 143 for SIGTERM.
+	t.Run("interrupted", func(t *testing.T) {
+		pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--query", "", "--interval", "10ms", "--log-format", "json", music)
+		defer pub.stopWithin(t, syscall.SIGTERM, time.Second)
+		ep := publishedEndpoint(t, ctx, pubLog)
+		mute, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mute.Close()
+		accepted := make(chan net.Conn, 1)
+		go func() {
+			if c, err := mute.Accept(); err == nil {
+				accepted <- c
+			}
+		}()
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+			sub, subOut := start(t, ctx, bin, "subscribe", "--connect", ep, "--count", "100000")
+			if _, err := subOut.waitFor(ctx, func(l string) bool { return strings.Contains(l, " — ") }); err != nil {
+				t.Fatalf("subscribe printed no track: %v", err)
+			}
+			sub.stopWithStatus(t, sig, 128+int(sig))
+		}
+		q, _ := start(t, ctx, bin, "query", "-c", "tcp://"+mute.Addr().String(), "--timeout", "1m", "stats")
+		select {
+		case c := <-accepted: // query is waiting for its answer
+			defer c.Close()
+		case <-ctx.Done():
+			t.Fatal("query did not connect")
+		}
+		q.stopWithStatus(t, syscall.SIGINT, 130)
+	})
 
 	t.Run("closed pipe", func(t *testing.T) {
 		pub, pubLog := start(t, ctx, bin, "publish", "--bind", "tcp://127.0.0.1:0", "--query", "tcp://127.0.0.1:0", "--interval", "1ms", "--log-format", "json", music)
@@ -150,6 +185,23 @@ func (p *process) stopWithin(t *testing.T, sig syscall.Signal, d time.Duration) 
 		t.Errorf("%s still running %v after %v", p.cmd.Args[1], d, sig)
 		p.cmd.Process.Kill()
 		<-p.done
+	}
+}
+
+// stopWithStatus sends sig and wants the process to exit with status want
+// within a second.
+func (p *process) stopWithStatus(t *testing.T, sig syscall.Signal, want int) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+		if got := p.cmd.ProcessState.ExitCode(); got != want {
+			t.Errorf("%s after %v: exit status %d (%v), want %d", p.cmd.Args[1], sig, got, p.err, want)
+		}
+	case <-time.After(time.Second):
+		t.Errorf("%s still running a second after %v", p.cmd.Args[1], sig)
 	}
 }
 

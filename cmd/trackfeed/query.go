@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/trackfeed/trackfeed/query"
-	"github.com/trackfeed/trackfeed/topics"
 	"github.com/trackfeed/trackfeed/wire"
 )
 
@@ -79,6 +78,7 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 	qctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	cl := query.Client{Endpoint: c.connect}
+	var noMatch error
 	var out []byte
 	var err error
 	switch req {
@@ -88,15 +88,18 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 			out, err = c.appendNow(out, &t)
 		}
 	case "artists":
-		prefix := ""
+		prefix := []string{""}
 		if len(rest) == 1 {
-			prefix = rest[0]
+			if prefix, err = slugPrefixes(st.stderr, "query", rest); err != nil {
+				return err
+			}
 		}
 		var artists []query.Artist
-		if artists, err = cl.Artists(qctx, prefix); err == nil {
+		if artists, err = cl.Artists(qctx, prefix[0]); err == nil {
 			out, err = c.appendArtists(out, artists)
-			if len(artists) == 0 && !isSlugPrefix(prefix) {
-				fmt.Fprintf(st.stderr, "trackfeed: query: no artist: topics are slugs; did you mean %q?\n", topics.Slug(prefix))
+			if len(artists) == 0 && prefix[0] != "" {
+				// Like grep: no match is status 1, with nothing printed.
+				noMatch = &exitError{code: 1}
 			}
 		}
 	case "stats":
@@ -113,14 +116,14 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil // Ctrl-C
+			return interrupted(ctx)
 		}
 		return c.explain(err)
 	}
 	if _, err := st.stdout.Write(out); err != nil {
 		return endOfOutput(&writeError{err})
 	}
-	return nil
+	return noMatch
 }
 
 // explain turns a failed query into one line that says what to check.

@@ -54,6 +54,7 @@ func TestQueryCommand(t *testing.T) {
 		want   string            // the exact output, if not ""
 		wantOK func(string) bool // otherwise
 		stderr string
+		code   int
 	}{
 		{name: "now", args: []string{"now"}, wantOK: func(s string) bool { return trackLines[s] }},
 		{name: "now --json", args: []string{"--json", "now"}, wantOK: func(s string) bool {
@@ -64,9 +65,9 @@ func TestQueryCommand(t *testing.T) {
 		{name: "artists PREFIX", args: []string{"artists", "the_"}, want: "the_streets\t2\tThe Streets\n"},
 		{name: "artists --json", args: []string{"artists", "--json"},
 			want: `{"slug":"bjork","name":"Bjork","tracks":1}` + "\n" + `{"slug":"the_streets","name":"The Streets","tracks":2}` + "\n"},
-		{name: "no artist", args: []string{"artists", "zz"}, want: ""},
-		{name: "a name for a prefix", args: []string{"artists", "The"}, want: "",
-			stderr: "trackfeed: query: no artist: topics are slugs; did you mean \"the\"?\n"},
+		{name: "no artist, like grep", args: []string{"artists", "zz"}, want: "", code: 1},
+		{name: "a name for a prefix", args: []string{"artists", "The Streets"}, want: "the_streets\t2\tThe Streets\n",
+			stderr: "trackfeed: query: topics are slugs of names: \"The Streets\" → the_streets\n"},
 		{name: "stats", args: []string{"stats"}, wantOK: func(s string) bool {
 			return strings.HasPrefix(s, "tracks: 3\nartists: 2\nalbums: 2\nskipped: 0\nsubscribers: ") &&
 				strings.Contains(s, "\nuptime: ") && strings.Contains(s, "\nsent: ") && strings.HasSuffix(s, "\n") &&
@@ -88,8 +89,8 @@ func TestQueryCommand(t *testing.T) {
 				args = append(args, "-c", qep)
 			}
 			r := runArgs(t, ctx, tc.env, args...)
-			if r.err != nil || r.stderr != tc.stderr {
-				t.Fatalf("%v\nstderr: %q, want %q", r.err, r.stderr, tc.stderr)
+			if r.code != tc.code || r.stderr != tc.stderr {
+				t.Fatalf("exit %d (%v), want %d\nstderr: %q, want %q", r.code, r.err, tc.code, r.stderr, tc.stderr)
 			}
 			if tc.wantOK != nil && !tc.wantOK(r.stdout) || tc.wantOK == nil && r.stdout != tc.want {
 				t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, tc.want)

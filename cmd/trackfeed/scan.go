@@ -73,7 +73,7 @@ func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
 	lib, err := library.Scan(ctx, fsys, library.Options{Workers: c.workers, OnTrack: func(library.Track) { prog.add() }})
 	prog.done()
 	if ctx.Err() != nil {
-		return nil
+		return interrupted(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("scan %s: %w", dir, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,5 +97,16 @@ func TestScanSampleMusic(t *testing.T) {
 	}
 	if !strings.HasSuffix(r.stderr, "; 0 files skipped\n") {
 		t.Errorf("stderr %q, want a summary with no file skipped", r.stderr)
+	}
+}
+
+// TestScanInterrupted: a scan cut off before it finished exits 130, as a
+// shell reports Ctrl-C, not 0 with half the output.
+func TestScanInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := runArgs(t, ctx, nil, "scan", scanLibrary(t))
+	if r.code != 130 || r.stderr != "" {
+		t.Errorf("exit %d, stderr %q; want 130 and nothing", r.code, r.stderr)
 	}
 }

@@ -92,10 +92,8 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 		return err
 	}
 
-	for _, p := range prefixes {
-		if !isSlugPrefix(p) {
-			log.Warn(fmt.Sprintf("prefix %q can match no artist: topics are slugs; did you mean %q?", p, topics.Slug(p)))
-		}
+	if prefixes, err = slugPrefixes(st.stderr, "subscribe", prefixes); err != nil {
+		return err
 	}
 	log.Info("subscribing", "connect", c.connect, "prefixes", prefixes)
 	var line []byte
@@ -135,6 +133,9 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	wg.Wait()
 	if err == nil {
 		err = nowErr
+	}
+	if err == nil && c.count > 0 && ctx.Err() != nil {
+		return interrupted(ctx) // stopped before --count tracks
 	}
 	return endOfOutput(err)
 }
@@ -196,11 +197,25 @@ func (p *trackPrinter) feed(t subscriber.Track) error {
 	return p.print(&t)
 }
 
-// isSlugPrefix reports whether p can start a topic: it is empty, or a slug
-// itself once a trailing "_" is dropped ("the_", "sigur_r").
-func isSlugPrefix(p string) bool {
-	p = strings.TrimSuffix(p, "_")
-	return p == "" || topics.Slug(p) == p
+// slugPrefixes turns the names among prefixes into their topics' prefixes
+// ("The Streets" → the_streets), saying so once on stderr for cmd.
+func slugPrefixes(stderr io.Writer, cmd string, prefixes []string) ([]string, error) {
+	out := make([]string, len(prefixes))
+	var said []string
+	for i, p := range prefixes {
+		q, err := topics.Prefix(p)
+		if err != nil {
+			return nil, usageErrorf("prefix %q: %v", p, err)
+		}
+		if q != p {
+			said = append(said, fmt.Sprintf("%q → %s", p, q))
+		}
+		out[i] = q
+	}
+	if len(said) > 0 {
+		fmt.Fprintf(stderr, "trackfeed: %s: topics are slugs of names: %s\n", cmd, strings.Join(said, ", "))
+	}
+	return out, nil
 }
 
 // formatter returns the function that prints a track as the flags ask,

@@ -183,47 +183,23 @@ func TestSubscribeWriteError(t *testing.T) {
 	}
 }
 
-func TestIsSlugPrefix(t *testing.T) {
-	for _, tc := range []struct {
-		prefix string
-		want   bool
-	}{
-		{"", true},
-		{"the_", true},
-		{"the_streets", true},
-		{"sigur_r", true},
-		{"ac_dc", true},
-		{"坂本", true},
-		{"sym_", true},
-		{"The Streets", false},
-		{"Björk", false},
-		{"sigur rós", false},
-		{"_the", false},
-	} {
-		if got := isSlugPrefix(tc.prefix); got != tc.want {
-			t.Errorf("isSlugPrefix(%q) = %v, want %v", tc.prefix, got, tc.want)
+// TestSubscribeNames: an artist's name given as a prefix subscribes to
+// its topic, and stderr says so once.
+func TestSubscribeNames(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := startFeed(t, ctx)
+	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--count", "2", "--log-level", "warn", "The Streets", "Sigur Rós")
+	if r.err != nil {
+		t.Fatalf("subscribe: %v\n%s", r.err, r.stderr)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+		if !strings.HasPrefix(l, "The Streets — ") && !strings.HasPrefix(l, "Sigur Rós — ") {
+			t.Errorf("line %q is by neither artist", l)
 		}
 	}
-}
-
-// TestSubscribeWarnsAboutNames checks that an artist's name given as a
-// prefix gets a hint with its slug.
-func TestSubscribeWarnsAboutNames(t *testing.T) {
-	ctx, cancel := context.WithCancel(testContext(t, 10*time.Second))
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"subscribe", "-c", "tcp://127.0.0.1:1", "Sigur Rós"}, new(syncBuffer), &stderr, mapEnv(nil))
-	}()
-	_, err := stderr.waitFor(ctx, func(l string) bool {
-		return strings.Contains(l, `level=WARN msg="prefix \"Sigur Rós\" can match no artist: topics are slugs; did you mean \"sigur_ros\"?"`)
-	})
-	cancel()
-	if err != nil {
-		t.Errorf("no hint: %v\n%s", err, stderr.String())
-	}
-	if err := <-done; err != nil {
-		t.Error(err)
+	want := `trackfeed: subscribe: topics are slugs of names: "The Streets" → the_streets, "Sigur Rós" → sigur_ros` + "\n"
+	if r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
 	}
 }
 
