@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -19,6 +20,21 @@ import (
 
 // DefaultEndpoint is where a Client connects unless told otherwise.
 const DefaultEndpoint = "tcp://localhost:10002"
+
+// EndpointBeside is where a publisher whose feed is at feed answers
+// queries by default: the same host, port 10002 (DefaultBind's). An ipc://
+// feed, or one that does not parse, gives DefaultEndpoint.
+func EndpointBeside(feed string) string {
+	rest, ok := strings.CutPrefix(feed, "tcp://")
+	if !ok {
+		return DefaultEndpoint
+	}
+	host, _, err := net.SplitHostPort(rest)
+	if err != nil || host == "" || host == "*" {
+		return DefaultEndpoint
+	}
+	return "tcp://" + net.JoinHostPort(host, "10002")
+}
 
 // Client asks the query socket at Endpoint, one connection per request, as
 // a ZeroMQ REQ socket. Each call waits until its context ends: give it a

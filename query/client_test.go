@@ -112,3 +112,18 @@ func TestClientNoAnswer(t *testing.T) {
 		t.Errorf("malformed endpoint: %v", err)
 	}
 }
+
+func TestEndpointBeside(t *testing.T) {
+	for feed, want := range map[string]string{
+		"tcp://music.local:10001": "tcp://music.local:10002",
+		"tcp://10.0.0.5:5555":     "tcp://10.0.0.5:10002",
+		"tcp://[::1]:10001":       "tcp://[::1]:10002",
+		"tcp://*:10001":           query.DefaultEndpoint,
+		"ipc:///run/feed.sock":    query.DefaultEndpoint,
+		"nonsense":                query.DefaultEndpoint,
+	} {
+		if got := query.EndpointBeside(feed); got != want {
+			t.Errorf("EndpointBeside(%q) = %q, want %q", feed, got, want)
+		}
+	}
+}

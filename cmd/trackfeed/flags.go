@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/publisher"
 )
 
@@ -175,6 +176,12 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 // and turns --interval 0 into publisher.Unpaced. Unlike libzmq's, an --hwm
 // of 0 cannot mean "no limit": the publisher reads 0 as its default.
 func checkPublishFlags(cfg *publisher.Config) error {
+	if err := checkEndpoints("bind", cfg.Bind...); err != nil {
+		return err
+	}
+	if err := checkEndpoints("query", cfg.Query...); err != nil {
+		return err
+	}
 	switch {
 	case cfg.Interval < 0:
 		return usageErrorf("--interval %v: want 0 (as fast as possible) or more", cfg.Interval)
@@ -213,3 +220,14 @@ func (s *seedFlag) Set(v string) error {
 }
 
 func (s *seedFlag) Type() string { return "uint" }
+
+// checkEndpoints checks the endpoints given with --flag: a malformed one is
+// a usage error (exit 2), found before anything starts.
+func checkEndpoints(flag string, endpoints ...string) error {
+	for _, ep := range endpoints {
+		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
+			return usageErrorf("--%s: %v", flag, err)
+		}
+	}
+	return nil
+}

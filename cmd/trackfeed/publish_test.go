@@ -46,9 +46,11 @@ func TestPublishErrors(t *testing.T) {
 		{"only skipped files", []string{"-b", anyPort, skipped},
 			skipped + ": no tracks found: 1 file(s) skipped (to see why, run: trackfeed scan -v " + skipped + ")"},
 		{"malformed endpoint", []string{"--bind", "localhost:10001", music},
-			`endpoint "localhost:10001": want tcp://HOST:PORT or ipc://PATH`},
+			`--bind: endpoint "localhost:10001": want tcp://HOST:PORT or ipc://PATH`},
 		{"unknown transport", []string{"--bind", "udp://127.0.0.1:0", music},
-			`endpoint "udp://127.0.0.1:0": unsupported transport "udp" (use tcp:// or ipc://)`},
+			`--bind: endpoint "udp://127.0.0.1:0": unsupported transport "udp" (use tcp:// or ipc://)`},
+		{"port out of range", []string{"--query", "tcp://127.0.0.1:99999", music},
+			`--query: endpoint "tcp://127.0.0.1:99999": port "99999": want a number from 0 to 65535`},
 		{"port in use", []string{"--bind", takenEP, music},
 			"bind " + takenEP + ": address already in use (is another publisher running? choose another port with --bind)"},
 		{"query port in use", []string{"-b", anyPort, "--query", takenEP, music},
@@ -57,8 +59,12 @@ func TestPublishErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"publish", "--log-level", "error", "--query", anyPort}, tc.args...)
 			r := runArgs(t, ctx, nil, args...)
-			if r.code != 1 {
-				t.Errorf("exit status %d, want 1", r.code)
+			want := 1
+			if strings.HasPrefix(tc.want, "--") { // a flag's value: a usage error
+				want = 2
+			}
+			if r.code != want {
+				t.Errorf("exit status %d, want %d", r.code, want)
 			}
 			if want := "trackfeed: publish: " + tc.want + "\n"; r.stderr != want {
 				t.Errorf("stderr:\n got %q\nwant %q", r.stderr, want)

@@ -57,6 +57,9 @@ func (c *queryCmd) flags(fs *pflag.FlagSet) {
 const queryRequests = "now, artists [PREFIX], stats or hello NAME"
 
 func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
+	if err := checkEndpoints("connect", c.connect); err != nil {
+		return err
+	}
 	if c.timeout <= 0 {
 		return usageErrorf("--timeout %v: want more than 0, such as 5s", c.timeout)
 	}

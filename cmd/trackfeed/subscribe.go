@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
@@ -66,8 +65,8 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
 	fs.BoolVar(&c.now, "now", false,
 		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
-	fs.StringVar(&c.query, "query", query.DefaultEndpoint,
-		"with --now, ask the query socket at `ENDPOINT`")
+	fs.StringVar(&c.query, "query", "",
+		"with --now, ask the query socket at `ENDPOINT`;\ndefault: the host of the first --connect, port 10002")
 	c.log.define(fs)
 }
 
@@ -82,9 +81,15 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	if err != nil {
 		return err
 	}
+	if err := checkEndpoints("connect", c.connect...); err != nil {
+		return err
+	}
 	if c.now {
-		if _, _, err := zmtp.ParseEndpoint(c.query); err != nil {
-			return usageErrorf("--query: %v", err)
+		if c.query == "" {
+			c.query = query.EndpointBeside(c.connect[0])
+		}
+		if err := checkEndpoints("query", c.query); err != nil {
+			return err
 		}
 	}
 	log, err := c.log.logger(st.stderr)

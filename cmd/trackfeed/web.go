@@ -56,6 +56,9 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	if len(args) > 0 {
 		return usageErrorf("takes no arguments; give the feed with --connect (see 'trackfeed web --help')")
 	}
+	if err := checkEndpoints("connect", c.connect...); err != nil {
+		return err
+	}
 	log, err := c.log.logger(st.stderr)
 	if err != nil {
 		return err

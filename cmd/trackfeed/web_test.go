@@ -104,8 +104,8 @@ func TestWebErrors(t *testing.T) {
 			"--http " + taken.Addr().String() + ": address already in use (is another trackfeed web running? choose another address with --http)"},
 		{"no port", []string{"--http", "127.0.0.1"}, 1,
 			"--http 127.0.0.1: listen tcp: address 127.0.0.1: missing port in address"},
-		{"bad endpoint", []string{"--http", "127.0.0.1:0", "-c", "localhost:10001"}, 1,
-			`endpoint "localhost:10001": want tcp://HOST:PORT or ipc://PATH`},
+		{"bad endpoint", []string{"--http", "127.0.0.1:0", "-c", "localhost:10001"}, 2,
+			`--connect: endpoint "localhost:10001": want tcp://HOST:PORT or ipc://PATH`},
 		{"arguments", []string{"the_"}, 2,
 			"takes no arguments; give the feed with --connect (see 'trackfeed web --help')"},
 	} {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -20,7 +21,10 @@ func ParseEndpoint(endpoint string) (network, address string, err error) {
 	case scheme == "tcp":
 		host, port, err := net.SplitHostPort(rest)
 		if err != nil || port == "" {
-			return "", "", fmt.Errorf("endpoint %q: want tcp://HOST:PORT, e.g. tcp://*:10001", endpoint)
+			return "", "", fmt.Errorf("endpoint %q: want tcp://HOST:PORT, e.g. tcp://localhost:10001 to connect or tcp://*:10001 to bind", endpoint)
+		}
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return "", "", fmt.Errorf("endpoint %q: port %q: want a number from 0 to 65535", endpoint, port)
 		}
 		if host == "*" {
 			host = ""
