@@ -208,7 +208,8 @@ func (p *Publisher) Run(ctx context.Context) error {
 	}
 	p.Close()
 	s := p.Stats()
-	p.log.Info("stopped", "queued", s.Queued, "dropped", s.Dropped, "refused", s.Refused)
+	p.log.Info("stopped", "tracks_sent", s.Sent, "copies_queued_to_subscribers", s.Queued,
+		"copies_dropped_for_slow_subscribers", s.Dropped, "subscribers_refused", s.Refused)
 	return err
 }
 

@@ -284,6 +284,7 @@ func (q *Server) artists(prefix string) []Artist {
 
 func (q *Server) stats() Stats {
 	s := q.src.Stats()
-	s.UptimeSeconds = time.Since(q.started).Round(time.Millisecond).Seconds()
+	// Whole milliseconds, printed as such: 1.523, not 1.5230000000000001.
+	s.UptimeSeconds = float64(time.Since(q.started).Milliseconds()) / 1000
 	return s
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -223,8 +224,15 @@ func TestQueryStats(t *testing.T) {
 	if got != want {
 		t.Errorf("stats = %+v\nwant    %+v", got, want)
 	}
+	raw := c.ask("stats")[1]
 	var fields map[string]any
-	json.Unmarshal([]byte(c.ask("stats")[1]), &fields)
+	json.Unmarshal([]byte(raw), &fields)
+	// Whole milliseconds: at most three decimals.
+	if m := regexp.MustCompile(`"uptime_seconds":([0-9.e+-]+)`).FindStringSubmatch(raw); m == nil {
+		t.Errorf("stats %s: no uptime_seconds", raw)
+	} else if _, frac, _ := strings.Cut(m[1], "."); len(frac) > 3 || strings.ContainsAny(m[1], "e") {
+		t.Errorf("uptime_seconds %s: want whole milliseconds, such as 1.523", m[1])
+	}
 	for _, k := range []string{"tracks", "artists", "albums", "skipped", "subscribers", "uptime_seconds", "sent", "queued", "dropped", "refused"} {
 		if _, ok := fields[k]; !ok {
 			t.Errorf("stats has no %q: %v", k, fields)

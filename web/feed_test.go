@@ -84,9 +84,12 @@ func TestRun(t *testing.T) {
 	st := openEvents(t, ctx, w.url, "prefix=the_", nil)
 	st.history(t)
 	for range 10 {
-		tr, _, err := st.nextTrack()
+		tr, e, err := st.nextTrack()
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.Contains(e.Data, `"path"`) || tr.Path != "" {
+			t.Errorf("the stream sends the file's path to browsers: %s", e.Data)
 		}
 		if !strings.HasPrefix(tr.Artist, "The ") || !strings.HasPrefix(tr.Topic, "the_") || tr.Album == "" || tr.Seq == 0 {
 			t.Errorf("got %+v, want a full track by a \"The …\" band", tr)

@@ -148,7 +148,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Publish sends t to every open page whose prefix matches its topic, and
 // keeps it for pages that open later. It never blocks on a page.
 func (s *Server) Publish(t subscriber.Track) {
-	data, err := json.Marshal(t)
+	data, err := json.Marshal(pageTrack{
+		Topic: t.Topic, Artist: t.Artist, Album: t.Album, Title: t.Title, Seq: t.Seq, Sent: t.Sent,
+		TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year, Genre: t.Genre, AlbumArtist: t.AlbumArtist,
+	})
 	if err != nil {
 		// Only a time past year 9999 can do this.
 		s.log.Warn("skipping track that does not encode as JSON", "topic", t.Topic, "err", err)
@@ -161,6 +164,23 @@ func (s *Server) Publish(t subscriber.Track) {
 		s.metrics.tracksDropped.Add(float64(n))
 		s.log.Info("dropped pages that fell behind; they reconnect by themselves", "pages", n)
 	}
+}
+
+// pageTrack is a track as the event stream sends it to browsers: what the
+// page shows, under the feed's JSON names (docs/PROTOCOL.md), and not the
+// file's path on the publisher's disk.
+type pageTrack struct {
+	Topic       string    `json:"topic"`
+	Artist      string    `json:"artist"`
+	Album       string    `json:"album"`
+	Title       string    `json:"title"`
+	Seq         uint64    `json:"seq"`
+	Sent        time.Time `json:"sent"`
+	TrackNo     int       `json:"track"`
+	Disc        int       `json:"disc"`
+	Year        int       `json:"year"`
+	Genre       string    `json:"genre"`
+	AlbumArtist string    `json:"album_artist"`
 }
 
 // Close ends every event stream and refuses new ones; the browsers retry

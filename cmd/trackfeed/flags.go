@@ -156,10 +156,28 @@ func (l *logFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&l.format, "log-format", "text", "log `FORMAT`: text, or json for machines")
 }
 
+// defineQuiet is define for a command whose output scripts read: with no
+// --log-level, it logs at info on a terminal and only warnings when its
+// stdout is not one (logger's quiet).
+func (l *logFlags) defineQuiet(fs *pflag.FlagSet) {
+	fs.StringVar(&l.level, "log-level", "", "log `LEVEL`: debug, info, warn or error;\ndefault: info when stdout is a terminal, else warn")
+	fs.StringVar(&l.format, "log-format", "text", "log `FORMAT`: text, or json for machines")
+}
+
 // logger makes the slog.Logger that the flags ask for, writing to w.
 func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	return l.loggerQuiet(w, false)
+}
+
+// loggerQuiet is logger; with no --log-level (defineQuiet), quiet makes
+// it log warnings and errors only.
+func (l *logFlags) loggerQuiet(w io.Writer, quiet bool) (*slog.Logger, error) {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(l.level)); err != nil {
+	switch {
+	case l.level == "" && quiet:
+		level = slog.LevelWarn
+	case l.level == "":
+	case level.UnmarshalText([]byte(l.level)) != nil:
 		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", l.level)
 	}
 	opts := &slog.HandlerOptions{Level: level}

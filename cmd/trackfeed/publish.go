@@ -42,6 +42,7 @@ type publishCmd struct {
 func (c *publishCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.cfg.Bind, "bind", "b", []string{publisher.DefaultBind}, "bind to `ENDPOINT`, tcp://HOST:PORT or ipc://PATH;\nrepeat or separate with commas for more than one")
 	fs.StringSliceVar(&c.cfg.Query, "query", []string{query.DefaultBind}, "answer 'trackfeed query' (or any ZeroMQ REQ) on\n`ENDPOINT`; repeatable; --query '' answers none")
+	fs.SetAnnotation("query", envAnnotation, []string{"TRACKFEED_QUERY_BIND"}) // TRACKFEED_QUERY is where clients connect
 	fs.DurationVar(&c.cfg.Interval, "interval", publisher.DefaultInterval, "wait `DURATION` between two tracks, such as 100ms or 2s;\n0 sends as fast as subscribers take them")
 	fs.StringVar(&c.order, "order", "shuffle", "play `ORDER`: shuffle (every track once, then reshuffle)\nor sequential (by path)")
 	fs.Var((*seedFlag)(&c.cfg.Seed), "seed", "shuffle with `SEED` to play the same order again;\nif not given, a random seed is picked and logged")
@@ -89,6 +90,7 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	if err != nil {
 		return publishError(cfg.Dir, err)
 	}
+	announceOpen(cfg.Logger, "the feed", cfg.Bind)
 	prog.start("scanning")
 	return publishError(cfg.Dir, p.Run(ctx))
 }

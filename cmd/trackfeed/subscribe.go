@@ -61,13 +61,13 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false,
 		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist")
 	fs.StringVar(&c.format, "format", "",
-		"print each track with the Go text/template `TEMPLATE`;\nfields: {{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}}\n{{.Disc}} {{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}}\n{{.Topic}} {{.Seq}} {{.Sent}}")
+		"print each track with the Go text/template `TEMPLATE`\n(\\t and \\n are a tab and a newline); fields:\n{{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}} {{.Disc}}\n{{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}} {{.Topic}}\n{{.Seq}} {{.Sent}}")
 	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
 	fs.BoolVar(&c.now, "now", false,
 		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
 	fs.StringVar(&c.query, "query", "",
 		"with --now, ask the query socket at `ENDPOINT`;\ndefault: the host of the first --connect, port 10002")
-	c.log.define(fs)
+	c.log.defineQuiet(fs)
 }
 
 // errEnough ends a subscription that has printed --count tracks.
@@ -92,7 +92,7 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 			return err
 		}
 	}
-	log, err := c.log.logger(st.stderr)
+	log, err := c.log.loggerQuiet(st.stderr, !isTerminal(st.stdout))
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,10 @@ func (c *subscribeCmd) formatter() (func([]byte, *subscriber.Track) ([]byte, err
 			return appendJSON(b, t)
 		}, nil
 	case c.format != "":
-		tmpl, err := template.New("format").Parse(c.format)
+		// \t and \n as typed in a shell are a tab and a newline, as in
+		// docker's --format.
+		text := strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(c.format)
+		tmpl, err := template.New("format").Parse(text)
 		if err == nil {
 			// Catch unknown fields now, not at the first track.
 			err = tmpl.Execute(io.Discard, &subscriber.Track{})

@@ -132,7 +132,7 @@ func TestSubscribeStop(t *testing.T) {
 	var stderr syncBuffer
 	go func() {
 		var stdout syncBuffer
-		err := run(ctx, []string{"subscribe", "-c", "tcp://127.0.0.1:1"}, &stdout, &stderr, mapEnv(nil))
+		err := run(ctx, []string{"subscribe", "--log-level", "info", "-c", "tcp://127.0.0.1:1"}, &stdout, &stderr, mapEnv(nil))
 		done <- result{err: err, stdout: stdout.String()}
 	}()
 	if _, err := stderr.waitFor(ctx, func(l string) bool { return strings.Contains(l, "msg=subscribing") }); err != nil {
@@ -184,11 +184,13 @@ func TestSubscribeWriteError(t *testing.T) {
 }
 
 // TestSubscribeNames: an artist's name given as a prefix subscribes to
-// its topic, and stderr says so once.
+// its topic, and stderr says so once, and nothing else when stdout is not
+// a terminal.
 func TestSubscribeNames(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	ep := startFeed(t, ctx)
-	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--count", "2", "--log-level", "warn", "The Streets", "Sigur Rós")
+	// stdout is not a terminal: no INFO lines unless asked for.
+	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--count", "2", "The Streets", "Sigur Rós")
 	if r.err != nil {
 		t.Fatalf("subscribe: %v\n%s", r.err, r.stderr)
 	}
@@ -210,5 +212,16 @@ func TestAppendJSON(t *testing.T) {
 	}
 	if s := string(got); !strings.HasPrefix(s, `x{"topic":"","artist":"Simon & Garfunkel <live>",`) || !strings.HasSuffix(s, "}\n") {
 		t.Errorf("got %s", s)
+	}
+}
+
+// TestSubscribeFormatEscapes: \t and \n in --format are a tab and a
+// newline, as in docker's --format.
+func TestSubscribeFormatEscapes(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := startFeed(t, ctx)
+	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--count", "1", "--format", `{{.Topic}}\t{{.Title}}\n`, "the_streets")
+	if r.err != nil || r.stdout != "the_streets\tBus Stop\n" {
+		t.Errorf("stdout %q, %v; want %q", r.stdout, r.err, "the_streets\tBus Stop\n")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -120,8 +121,11 @@ func (s *Socket) serve(_ context.Context, c *zmtp.Conn) {
 	writer.Wait()
 	c.Close()
 	s.remove(p)
+	// A subscriber that leaves, by a close or a reset, is routine; a
+	// protocol error or a stall is worth a warning.
 	level := slog.LevelDebug
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) &&
+		!errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 		level = slog.LevelWarn
 	}
 	s.log.Log(context.Background(), level, "subscriber gone", "remote", nc.RemoteAddr(), "dropped", p.dropped.Load(), "reason", errString(err))

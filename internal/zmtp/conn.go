@@ -218,6 +218,9 @@ func (c *Conn) readHeader() error {
 		}
 	}
 	st.flags = st.hdr[0]
+	if st.flags&flagCommand != 0 && len(st.ends) > 0 {
+		return fmt.Errorf("%w: a command frame inside a multipart message, after frame %d", ErrBadFrame, len(st.ends))
+	}
 	size := uint64(st.hdr[1])
 	if st.flags&flagLong != 0 {
 		size = binary.BigEndian.Uint64(st.hdr[1:9])
@@ -343,8 +346,11 @@ func AppendPong(dst, ping []byte) []byte {
 
 // ParseCommand splits a command frame into its name and data.
 func ParseCommand(frame []byte) (name string, data []byte, err error) {
-	if len(frame) == 0 || int(frame[0]) > len(frame)-1 {
-		return "", nil, fmt.Errorf("%w: command of %d bytes", ErrBadFrame, len(frame))
+	switch {
+	case len(frame) == 0:
+		return "", nil, fmt.Errorf("%w: an empty command frame (it has no name)", ErrBadFrame)
+	case int(frame[0]) > len(frame)-1:
+		return "", nil, fmt.Errorf("%w: a command frame of %d bytes cannot hold the %d-byte name its first byte announces", ErrBadFrame, len(frame), frame[0])
 	}
 	n := int(frame[0])
 	return string(frame[1 : 1+n]), frame[1+n:], nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +203,21 @@ func FuzzPeer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCommandInsideMessage: a command frame after a frame with MORE is a
+// protocol error that says so, not a command of odd length.
+func TestCommandInsideMessage(t *testing.T) {
+	in := append(greeting(), ready("SUB")...)
+	in = appendFrame(in, flagMore, []byte("the_"))
+	in = appendFrame(in, flagCommand, []byte("\x04PING\x00\x01"))
+	c, err := handshakeWith(t, in, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _, err = c.ReadMsg()
+	if !errors.Is(err, ErrBadFrame) || !strings.Contains(err.Error(), "a command frame inside a multipart message, after frame 1") {
+		t.Errorf("ReadMsg: %v, want ErrBadFrame naming the command inside the message", err)
+	}
 }
