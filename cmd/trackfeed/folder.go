@@ -29,6 +29,14 @@ func musicFolder(dir, hint string) (fs.FS, error) {
 	case !fi.IsDir():
 		return nil, fmt.Errorf("%s: not a folder (give the folder that holds your music, not a file in it)", dir)
 	}
+	f, err := os.Open(dir)
+	if err == nil {
+		_, err = f.ReadDir(1)
+		f.Close()
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%s: permission denied (let this user read it: chmod -R o+rX %s; or run as a user who can)", dir, shellQuote(dir))
+	}
 	return os.DirFS(dir), nil
 }
 

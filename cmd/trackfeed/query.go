@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/wire"
 )
@@ -134,7 +135,12 @@ func (c *queryCmd) explain(err error) error {
 	var na *query.NoAnswerError
 	var qe *query.Error
 	const hint = "(is 'trackfeed publish' running? is --query enabled?)"
+	var ie *zmtp.IncompatibleError
 	switch {
+	case errors.As(err, &ie) && ie.Peer == "PUB":
+		return fmt.Errorf("%s is a feed (a PUB socket), not a query socket: a publisher answers queries on its --query port, 10002 unless told otherwise", c.connect)
+	case errors.As(err, &ie):
+		return fmt.Errorf("%s is a %s socket, not a query socket (is this the right port?)", c.connect, ie.Peer)
 	case errors.As(err, &na) && errors.Is(na.Err, context.DeadlineExceeded):
 		return fmt.Errorf("no answer from %s within %v %s", c.connect, c.timeout, hint)
 	case errors.As(err, &na):

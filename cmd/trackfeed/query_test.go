@@ -122,6 +122,7 @@ func TestQueryCommandErrors(t *testing.T) {
 	}
 	defer qs.Close()
 	emptyEP := qs.Endpoints()[0] // a publisher that has sent nothing yet
+	feedEP := startFeed(t, ctx)
 
 	for _, tc := range []struct {
 		name string
@@ -139,6 +140,8 @@ func TestQueryCommandErrors(t *testing.T) {
 		{"zero timeout", []string{"--timeout", "0", "now"}, 2, "--timeout 0s: want more than 0, such as 5s"},
 		{"malformed endpoint", []string{"-c", "localhost:10002", "now"}, 2,
 			`--connect: endpoint "localhost:10002": want tcp://HOST:PORT or ipc://PATH`},
+		{"the feed's port", []string{"-c", feedEP, "now"}, 1,
+			feedEP + " is a feed (a PUB socket), not a query socket: a publisher answers queries on its --query port, 10002 unless told otherwise"},
 		{"nothing listening", []string{"-c", refusedEP, "now"}, 1,
 			"no answer from " + refusedEP + ": connection refused (is 'trackfeed publish' running? is --query enabled?)"},
 		{"no answer", []string{"-c", muteEP, "--timeout", "200ms", "stats"}, 1,

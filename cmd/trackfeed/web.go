@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -58,6 +59,9 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	if err := checkEndpoints("connect", c.connect...); err != nil {
 		return err
+	}
+	if _, _, err := net.SplitHostPort(c.http); err != nil || strings.Contains(c.http, "/") {
+		return usageErrorf("--http %s: want HOST:PORT to listen on, such as 127.0.0.1:8080 or :8080 (not a URL)", c.http)
 	}
 	log, err := c.log.logger(st.stderr)
 	if err != nil {

@@ -102,8 +102,10 @@ func TestWebErrors(t *testing.T) {
 	}{
 		{"address in use", []string{"--http", taken.Addr().String()}, 1,
 			"--http " + taken.Addr().String() + ": address already in use (is another trackfeed web running? choose another address with --http)"},
-		{"no port", []string{"--http", "127.0.0.1"}, 1,
-			"--http 127.0.0.1: listen tcp: address 127.0.0.1: missing port in address"},
+		{"no port", []string{"--http", "127.0.0.1"}, 2,
+			"--http 127.0.0.1: want HOST:PORT to listen on, such as 127.0.0.1:8080 or :8080 (not a URL)"},
+		{"a URL", []string{"--http", "http://127.0.0.1:8080/"}, 2,
+			"--http http://127.0.0.1:8080/: want HOST:PORT to listen on, such as 127.0.0.1:8080 or :8080 (not a URL)"},
 		{"bad endpoint", []string{"--http", "127.0.0.1:0", "-c", "localhost:10001"}, 2,
 			`--connect: endpoint "localhost:10001": want tcp://HOST:PORT or ipc://PATH`},
 		{"arguments", []string{"the_"}, 2,

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -82,6 +83,19 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
 
+// IncompatibleError is Handshake's error when the peer is a socket of a
+// type that cannot talk to ours, such as a PUB that a REQ reached.
+type IncompatibleError struct {
+	Peer, Ours string // socket types: "PUB", "REQ"
+}
+
+func (e *IncompatibleError) Error() string {
+	return fmt.Sprintf("the peer is a %s socket, which a %s cannot talk to", e.Peer, e.Ours)
+}
+
+// incompatible reads zmq4's error for a peer of the wrong type.
+var incompatible = regexp.MustCompile(`peer="([A-Z]+)" not compatible with`)
+
 // Handshake runs the ZMTP 3.0 greeting and NULL-mechanism READY exchange on
 // nc as a socket of type typ, then returns a Conn for the data phase. It
 // fails if the peer takes longer than lim.HandshakeTimeout, sends a frame
@@ -106,6 +120,8 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 	if err != nil {
 		if g.err != nil {
 			err = g.err
+		} else if m := incompatible.FindStringSubmatch(err.Error()); m != nil {
+			err = &IncompatibleError{Peer: m[1], Ours: string(typ)}
 		}
 		return nil, fmt.Errorf("handshake with %s: %w", nc.RemoteAddr(), err)
 	}

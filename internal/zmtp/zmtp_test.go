@@ -221,3 +221,32 @@ func TestCommandInsideMessage(t *testing.T) {
 		t.Errorf("ReadMsg: %v, want ErrBadFrame naming the command inside the message", err)
 	}
 }
+
+// TestHandshakeIncompatible: a peer of a type ours cannot talk to is an
+// *IncompatibleError that names both.
+func TestHandshakeIncompatible(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if nc, err := l.Accept(); err == nil {
+			defer nc.Close()
+			Handshake(nc, zmq4.Pub, true, DefaultLimits)
+		}
+	}()
+	defer func() { <-done }()
+	client, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	_, err = Handshake(client, zmq4.Req, false, DefaultLimits)
+	var ie *IncompatibleError
+	if !errors.As(err, &ie) || ie.Peer != "PUB" || ie.Ours != "REQ" {
+		t.Errorf("REQ meets PUB: %v, want an *IncompatibleError of PUB and REQ", err)
+	}
+}
