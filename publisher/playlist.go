@@ -168,14 +168,21 @@ func (p *Playlist) swap(a, b int) {
 	p.pos[p.round[a]], p.pos[p.round[b]] = a, b
 }
 
-// count adds d to t's artist and album counts.
+// count adds d to t's artist and album counts, by library.Summary's rules
+// (so that query stats and the scan's summary agree): an empty artist is
+// no artist, an empty album no album, and an album is its album artist's,
+// or its artist's when it has none.
 func (p *Playlist) count(t library.Track, d int) {
-	add(p.artists, t.Artist, d)
-	k := [2]string{t.AlbumArtist, t.Album}
-	if k[0] == "" {
-		k[0] = t.Artist
+	if t.Artist != "" {
+		add(p.artists, t.Artist, d)
 	}
-	add(p.albums, k, d)
+	if t.Album != "" {
+		k := [2]string{t.AlbumArtist, t.Album}
+		if k[0] == "" {
+			k[0] = t.Artist
+		}
+		add(p.albums, k, d)
+	}
 }
 
 func add[K comparable](m map[K]int, k K, d int) {

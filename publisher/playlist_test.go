@@ -152,3 +152,27 @@ func TestCounts(t *testing.T) {
 		t.Errorf("Artists = %v", got)
 	}
 }
+
+// TestCountsAsSummary: the playlist counts artists and albums as the
+// scan's summary does, so query stats and scan agree on one library.
+func TestCountsAsSummary(t *testing.T) {
+	tracks := []library.Track{
+		{Path: "a/1.mp3", Artist: "A", Album: "X"},
+		{Path: "a/2.mp3", Artist: "A", Album: "X", AlbumArtist: "Various"},
+		{Path: "b/1.mp3", Artist: "B", Album: ""},
+		{Path: "c/1.mp3", Artist: "", Album: "Y"},
+		{Path: "d/1.mp3"},
+	}
+	p := NewPlaylist(Sequential, 1)
+	p.Add(tracks...)
+	sum := (&library.Library{Tracks: tracks}).Summary()
+	n, artists, albums := p.Counts()
+	if n != sum.Tracks || artists != sum.Artists || albums != sum.Albums {
+		t.Errorf("playlist counts %d tracks, %d artists, %d albums; the summary %d, %d, %d",
+			n, artists, albums, sum.Tracks, sum.Artists, sum.Albums)
+	}
+	p.Remove("a/2.mp3")
+	if _, artists, albums := p.Counts(); artists != 2 || albums != 2 {
+		t.Errorf("after a removal: %d artists, %d albums; want 2, 2", artists, albums)
+	}
+}

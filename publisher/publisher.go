@@ -186,9 +186,17 @@ type NoTracksError struct {
 
 func (e *NoTracksError) Error() string {
 	if e.Summary.Skipped > 0 {
-		return fmt.Sprintf("no tracks found: %d file(s) skipped", e.Summary.Skipped)
+		return "no tracks found: " + files(e.Summary.Skipped) + " skipped"
 	}
 	return "no tracks found"
+}
+
+// files is "1 file" or "N files".
+func files(n int) string {
+	if n == 1 {
+		return "1 file"
+	}
+	return fmt.Sprintf("%d files", n)
 }
 
 // Run plays the library until ctx ends, then stops (giving subscribers

@@ -44,7 +44,11 @@ func noTracksError(dir string, sum library.Summary) error {
 	if sum.Skipped == 0 {
 		return fmt.Errorf("%s: no tracks found: no .mp3, .flac, .m4a, .ogg, .opus or .dsf files in it (give the folder that holds your music)", dir)
 	}
-	return fmt.Errorf("%s: no tracks found: %d file(s) skipped (to see why, run: trackfeed scan -v %s)", dir, sum.Skipped, shellQuote(dir))
+	files := fmt.Sprintf("%d files", sum.Skipped)
+	if sum.Skipped == 1 {
+		files = "1 file"
+	}
+	return fmt.Errorf("%s: no tracks found: %s skipped (to see why, run: trackfeed scan -v %s)", dir, files, shellQuote(dir))
 }
 
 // publishError adds to a publisher's error the flag or next step to try.

@@ -44,7 +44,7 @@ func TestPublishErrors(t *testing.T) {
 		{"empty folder", []string{"-b", anyPort, empty},
 			empty + ": no tracks found: no .mp3, .flac, .m4a, .ogg, .opus or .dsf files in it (give the folder that holds your music)"},
 		{"only skipped files", []string{"-b", anyPort, skipped},
-			skipped + ": no tracks found: 1 file(s) skipped (to see why, run: trackfeed scan -v " + skipped + ")"},
+			skipped + ": no tracks found: 1 file skipped (to see why, run: trackfeed scan -v " + skipped + ")"},
 		{"malformed endpoint", []string{"--bind", "localhost:10001", music},
 			`--bind: endpoint "localhost:10001": want tcp://HOST:PORT or ipc://PATH`},
 		{"unknown transport", []string{"--bind", "udp://127.0.0.1:0", music},
