@@ -40,9 +40,11 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("%s not found: %s", chromium, msg)
 	}
 	ctx := testContext(t, 2*time.Minute)
-	pub, stopFeed := publishertest.StartStoppable(t, publisher.Config{Tracks: feedTracks, Interval: 50 * time.Millisecond})
+	pub, stopFeed := publishertest.StartStoppable(t, publisher.Config{Tracks: feedTracks, Interval: 50 * time.Millisecond,
+		Query: []string{"tcp://127.0.0.1:0"}})
 	feed := pub.Endpoints()[0]
-	web := startWeb(t, ctx, "127.0.0.1:0", feed)
+	opts := Options{Retry: 500 * time.Millisecond, Query: pub.QueryEndpoints()[0]}
+	web := startWebOpts(t, ctx, "127.0.0.1:0", feed, opts)
 
 	b := newBrowser(t, ctx)
 	b.do(chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile, chromedp.EmulatePortrait))
@@ -113,7 +115,7 @@ func TestBrowser(t *testing.T) {
 	b.poll(5*time.Second, "the page to say it is reconnecting",
 		`document.getElementById("status").dataset.state === "reconnecting" && document.getElementById("status").textContent === "Reconnecting…"`)
 	b.screenshot("desktop-reconnecting")
-	web = startWeb(t, ctx, addr, feed)
+	web = startWebOpts(t, ctx, addr, feed, opts)
 	b.poll(10*time.Second, "the page to reconnect",
 		`document.getElementById("status").dataset.state === "live" && document.querySelectorAll("#recent li").length >= 2`)
 	if n := value(t, web.metrics.reconnects); n < 1 {
@@ -125,6 +127,17 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("after reconnecting, the page shows %q", a)
 		}
 	}
+
+	// The prefix box offers the publisher's artists; picking a name (here
+	// typed whole, as choosing it from the list does) filters by its topic.
+	b.poll(5*time.Second, "the list of artists to pick from",
+		`[...document.querySelectorAll("#artists option")].map(o => o.value).includes("The Cure")`)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("prefix").value = "", document.getElementById("prefix").focus()`))
+	b.do(chromedp.KeyEvent("The Cure\r"))
+	b.poll(5*time.Second, "the page to show The Cure only",
+		`document.body.dataset.prefix === "The Cure" && document.querySelector("#now .now-artist")?.textContent === "The Cure" &&
+		 [...document.querySelectorAll("#recent .r-by")].every(e => e.textContent.startsWith("The Cure"))`)
+	b.screenshot("desktop-artist-picked")
 
 	// The publisher stops: the badge says the feed is offline, and since
 	// when, and the track shown is the last played, not "now playing".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
+	"github.com/trackfeed/trackfeed/topics"
 )
 
 // feedTracks is the library of the test feed: "The …" bands and others.
@@ -220,5 +223,44 @@ func TestFeedGrace(t *testing.T) {
 	resp, body := get(t, ctx, w.url+"/healthz")
 	if resp.StatusCode != 200 || body != "ok\n" {
 		t.Errorf("GET /healthz: %d %q, want 200 ok", resp.StatusCode, body)
+	}
+}
+
+// TestArtists: /artists lists the publisher's artists, asked of its real
+// query socket; 502 when that does not answer; [] when there is none.
+func TestArtists(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	p := publishertest.Start(t, publisher.Config{Tracks: feedTracks, Query: []string{"tcp://127.0.0.1:0"}, Interval: time.Hour})
+	w := startWebOpts(t, ctx, "127.0.0.1:0", p.Endpoints()[0], Options{Query: p.QueryEndpoints()[0]})
+	resp, body := get(t, ctx, w.url+"/artists")
+	var artists []query.Artist
+	if err := json.Unmarshal([]byte(body), &artists); resp.StatusCode != 200 || err != nil {
+		t.Fatalf("GET /artists: %s %q (%v)", resp.Status, body, err)
+	}
+	want := map[string]bool{}
+	for _, tr := range feedTracks {
+		want[tr.Artist] = true
+	}
+	if len(artists) != len(want) {
+		t.Errorf("%d artists, want %d: %+v", len(artists), len(want), artists)
+	}
+	for _, a := range artists {
+		if !want[a.Name] || a.Slug != topics.Slug(a.Name) || a.Tracks < 1 {
+			t.Errorf("artist %+v is not one of the feed's", a)
+		}
+	}
+
+	refused, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused.Close()
+	w = startWebOpts(t, ctx, "127.0.0.1:0", p.Endpoints()[0], Options{Query: "tcp://" + refused.Addr().String()})
+	if resp, body := get(t, ctx, w.url+"/artists"); resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("GET /artists with no query socket: %s %q, want 502", resp.Status, body)
+	}
+	w = startWebOpts(t, ctx, "127.0.0.1:0", p.Endpoints()[0], Options{})
+	if resp, body := get(t, ctx, w.url+"/artists"); resp.StatusCode != 200 || body != "[]\n" {
+		t.Errorf("GET /artists without Options.Query: %s %q, want 200 []", resp.Status, body)
 	}
 }

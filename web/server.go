@@ -50,6 +50,9 @@ type Options struct {
 	// FeedGrace is how long the feed may be unreachable before /healthz
 	// fails (default 10s): a publisher's restart does not page anyone.
 	FeedGrace time.Duration
+	// Query, if set, is the publisher's query socket: /artists lists its
+	// artists, and the page offers them in its prefix box.
+	Query string
 	// Logger receives the server's events (default: discard).
 	Logger *slog.Logger
 }
@@ -105,6 +108,7 @@ type Server struct {
 	hub     *hub
 	metrics *metrics
 	feed    *feedStatus
+	artists artistCache
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool
@@ -129,6 +133,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /{$}", s.servePage)
 	mux.HandleFunc("GET /events", s.serveEvents)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /artists", s.serveArtists)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}))
@@ -405,8 +410,8 @@ type trackView struct {
 	subscriber.Track
 }
 
-// Details is the line under the album: year, genre, track number, each
-// when known. app.js builds the same line.
+// Details is the line under the album: year, genre, disc (from the
+// second), track number, each when known. app.js builds the same line.
 func (t trackView) Details() string {
 	var parts []string
 	if t.Year > 0 {
@@ -414,6 +419,9 @@ func (t trackView) Details() string {
 	}
 	if t.Genre != "" {
 		parts = append(parts, t.Genre)
+	}
+	if t.Disc > 1 { // disc 1 of one disc says nothing
+		parts = append(parts, fmt.Sprintf("disc %d", t.Disc))
 	}
 	if t.TrackNo > 0 {
 		parts = append(parts, fmt.Sprintf("track %d", t.TrackNo))

@@ -664,3 +664,18 @@ func TestServeShutdown(t *testing.T) {
 		t.Error("connected after shutdown")
 	}
 }
+
+func TestDetails(t *testing.T) {
+	for _, tc := range []struct {
+		t    subscriber.Track
+		want string
+	}{
+		{subscriber.Track{Year: 1995, Genre: "Trip-Hop", Disc: 2, TrackNo: 3}, "1995 · Trip-Hop · disc 2 · track 3"},
+		{subscriber.Track{Disc: 1, TrackNo: 7}, "track 7"},
+		{subscriber.Track{}, ""},
+	} {
+		if got := (trackView{tc.t}).Details(); got != tc.want {
+			t.Errorf("Details of %+v = %q, want %q", tc.t, got, tc.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/web"
 )
@@ -41,6 +42,7 @@ curl -s localhost:8080/metrics | grep ^trackfeed_web`,
 
 type webCmd struct {
 	connect []string
+	query   string
 	http    string
 	log     logFlags
 }
@@ -48,6 +50,8 @@ type webCmd struct {
 func (c *webCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
 		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
+	fs.StringVar(&c.query, "query", "",
+		"list the artists to pick from, asked of the query socket\nat `ENDPOINT`; default: the host of the first --connect,\nport 10002")
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080",
 		"serve the page on `ADDRESS`, HOST:PORT; :8080 lets\nother machines in, port 0 picks a free port")
 	c.log.define(fs)
@@ -58,6 +62,12 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 		return usageErrorf("takes no arguments; give the feed with --connect (see 'trackfeed web --help')")
 	}
 	if err := checkEndpoints("connect", c.connect...); err != nil {
+		return err
+	}
+	if c.query == "" {
+		c.query = query.EndpointBeside(c.connect[0])
+	}
+	if err := checkEndpoints("query", c.query); err != nil {
 		return err
 	}
 	if _, _, err := net.SplitHostPort(c.http); err != nil || strings.Contains(c.http, "/") {
@@ -76,5 +86,5 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	defer l.Close()
 	log.Info("serving", "url", "http://"+l.Addr().String()+"/", "connect", c.connect)
-	return web.New(web.Options{Logger: log}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log})
+	return web.New(web.Options{Logger: log, Query: c.query}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log})
 }

@@ -57,6 +57,7 @@
     const parts = [];
     if (t.year > 0) parts.push(String(t.year));
     if (t.genre) parts.push(t.genre);
+    if (t.disc > 1) parts.push("disc " + t.disc);
     if (t.track > 0) parts.push("track " + t.track);
     return parts.join(" · ");
   }
@@ -167,6 +168,21 @@
     typingTimer = setTimeout(() => apply(input.value), 300);
   });
 
+  // The artists to pick from, as the publisher's query socket lists them;
+  // the browser filters the list as the user types. None: a plain box.
+  function loadArtists() {
+    fetch("/artists").then((r) => (r.ok ? r.json() : [])).then((artists) => {
+      const list = document.getElementById("artists");
+      list.replaceChildren(...artists.map((a) => {
+        const o = el("option");
+        o.value = a.name;
+        o.label = a.tracks === 1 ? "1 track" : a.tracks + " tracks";
+        return o;
+      }));
+    }).catch(() => {});
+  }
+
   // What the server rendered stays until the stream's history replaces it.
   connect();
+  loadArtists();
 })();
