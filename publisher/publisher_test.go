@@ -218,12 +218,7 @@ func TestNoTracks(t *testing.T) {
 // TestBindFirst: New binds every endpoint before it reads a file, so a
 // taken port fails at once, as a *BindError that names the socket.
 func TestBindFirst(t *testing.T) {
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	ep := "tcp://" + taken.Addr().String()
+	ep := zmtptest.Taken(t)
 	for _, tc := range []struct {
 		socket      string
 		bind, query string

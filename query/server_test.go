@@ -455,12 +455,7 @@ func TestQueryClose(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	ep := "tcp://" + taken.Addr().String()
+	ep := zmtptest.Taken(t)
 	for _, tc := range []struct {
 		endpoints []string
 		want      string

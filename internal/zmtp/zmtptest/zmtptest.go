@@ -5,6 +5,7 @@ package zmtptest
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -56,4 +57,16 @@ func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Taken returns a tcp:// endpoint on 127.0.0.1 whose port is taken (by a
+// listener that accepts nothing) until the test ends.
+func Taken(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return "tcp://" + l.Addr().String()
 }
