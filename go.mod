@@ -15,6 +15,8 @@ require (
 	golang.org/x/text v0.44.0
 )
 
+require golang.org/x/crypto v0.59.0 // indirect
+
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

@@ -149,6 +149,7 @@ func commands() []command {
 		queryCommand,
 		webCommand,
 		scanCommand,
+		keygenCommand,
 		versionCommand,
 		helpCommand,
 	}

@@ -1,0 +1,154 @@
+package curve
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/go-zeromq/zmq4"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestZ85 checks the example of RFC 32 and round trips.
+func TestZ85(t *testing.T) {
+	raw := []byte{0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B}
+	if s, err := Z85Encode(raw); err != nil || s != "HelloWorld" {
+		t.Errorf("Z85Encode = %q, %v; want HelloWorld", s, err)
+	}
+	if b, err := Z85Decode("HelloWorld"); err != nil || !bytes.Equal(b, raw) {
+		t.Errorf("Z85Decode = %x, %v; want %x", b, err, raw)
+	}
+	for range 100 {
+		b := make([]byte, 32)
+		rand.Read(b)
+		s, _ := Z85Encode(b)
+		if back, err := Z85Decode(s); err != nil || !bytes.Equal(back, b) {
+			t.Fatalf("round trip of %x: %q → %x, %v", b, s, back, err)
+		}
+	}
+	for _, bad := range []string{"Hello Worl", "Hell", "~~~~~", "#####"} {
+		if _, err := Z85Decode(bad); !errors.Is(err, ErrZ85) {
+			t.Errorf("Z85Decode(%q): %v, want ErrZ85", bad, err)
+		}
+	}
+	if _, err := Z85Encode([]byte{1, 2, 3}); err == nil {
+		t.Error("Z85Encode of 3 bytes: no error")
+	}
+}
+
+func TestKeys(t *testing.T) {
+	kp, err := NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, err := PublicOf(kp.Secret); err != nil || pub != kp.Public {
+		t.Errorf("PublicOf(secret) = %v, %v; want %v", pub, err, kp.Public)
+	}
+	back, err := ParseKey(" " + kp.Public.String() + "\n")
+	if err != nil || back != kp.Public {
+		t.Errorf("ParseKey(String()) = %v, %v", back, err)
+	}
+	if _, err := ParseKey("short"); err == nil {
+		t.Error("ParseKey of 5 characters: no error")
+	}
+}
+
+// pair runs a client and a server handshake against each other over
+// loopback TCP and returns what each returned.
+func pair(t *testing.T, client, server *Security) (cerr, serr error) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	go func() {
+		nc, err := l.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer nc.Close()
+		_, err = zmq4.Open(nc, server, zmq4.Rep, nil, true, nil)
+		done <- err
+	}()
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cerr = zmq4.Open(nc, client, zmq4.Req, nil, false, nil)
+	nc.Close()
+	return cerr, <-done
+}
+
+// TestHandshake: a client that holds the server's key gets in; the two
+// sessions then seal and open each other's messages, in order only.
+func TestHandshake(t *testing.T) {
+	skp, _ := NewKeyPair()
+	ckp, _ := NewKeyPair()
+	var admitted Key
+	c, s := Client(ckp, skp.Public), Server(skp, func(k Key) error { admitted = k; return nil })
+	if cerr, serr := pair(t, c, s); cerr != nil || serr != nil {
+		t.Fatalf("handshake: client %v, server %v", cerr, serr)
+	}
+	if admitted != ckp.Public || s.Session.Peer != ckp.Public || c.Session.Peer != skp.Public {
+		t.Errorf("keys: admitted %v, server sees %v, client sees %v", admitted, s.Session.Peer, c.Session.Peer)
+	}
+	for i, msg := range []string{"", "the_streets", strings.Repeat("x", 100000)} {
+		sealed := c.Session.Seal(nil, []byte(msg), i == 0)
+		got, more, err := s.Session.Open(sealed)
+		if err != nil || string(got) != msg || more != (i == 0) {
+			t.Fatalf("message %d: %q %v %v", i, got[:min(len(got), 20)], more, err)
+		}
+		back := s.Session.Seal(nil, []byte(msg), false)
+		if got, _, err := c.Session.Open(back); err != nil || string(got) != msg {
+			t.Fatalf("reply %d: %v", i, err)
+		}
+	}
+
+	// Damage, replay, reordering: each refused, and the session goes on.
+	first := c.Session.Seal(nil, []byte("one"), false)
+	second := c.Session.Seal(nil, []byte("two"), false)
+	for i := len(messageName); i < len(second); i += 7 {
+		bad := bytes.Clone(second)
+		bad[i] ^= 0x20
+		if _, _, err := s.Session.Open(bad); !errors.Is(err, ErrBadMessage) {
+			t.Fatalf("bit flipped at %d: %v, want ErrBadMessage", i, err)
+		}
+	}
+	if _, _, err := s.Session.Open(second); err != nil {
+		t.Fatalf("second: %v", err)
+	}
+	if _, _, err := s.Session.Open(first); !errors.Is(err, ErrBadMessage) {
+		t.Errorf("an earlier nonce after a later one: %v, want ErrBadMessage", err)
+	}
+	if _, _, err := s.Session.Open(second); !errors.Is(err, ErrBadMessage) {
+		t.Errorf("a replay: %v, want ErrBadMessage", err)
+	}
+	// A client's message is no server's: the nonce prefixes differ.
+	if _, _, err := c.Session.Open(c.Session.Seal(nil, []byte("x"), false)); !errors.Is(err, ErrBadMessage) {
+		t.Errorf("a client's own message opened as the server's: %v", err)
+	}
+}
+
+// TestRefused: the wrong server key, and a client key the server does not
+// admit, are refused on both sides, with the reason.
+func TestRefused(t *testing.T) {
+	skp, _ := NewKeyPair()
+	ckp, _ := NewKeyPair()
+	other, _ := NewKeyPair()
+	cerr, serr := pair(t, Client(ckp, other.Public), Server(skp, nil))
+	if cerr == nil || !errors.Is(serr, ErrRefused) {
+		t.Errorf("wrong server key: client %v, server %v; want both to fail, the server with ErrRefused", cerr, serr)
+	}
+	cerr, serr = pair(t, Client(ckp, skp.Public), Server(skp, func(Key) error { return errors.New("unknown client key") }))
+	if cerr == nil || !strings.Contains(cerr.Error(), `the server refused: "unknown client key"`) || !errors.Is(serr, ErrRefused) {
+		t.Errorf("key not admitted: client %v, server %v", cerr, serr)
+	}
+}

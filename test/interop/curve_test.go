@@ -1,0 +1,154 @@
+package interop
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/internal/curve"
+)
+
+type pyKeys struct {
+	Public, Secret string
+}
+
+// TestCurveKeys: keys made by pyzmq (libzmq's zmq_curve_keypair) read
+// here and give the same public key; ours give libzmq's public key too.
+func TestCurveKeys(t *testing.T) {
+	ctx := withTimeout(t, 20*time.Second)
+	var theirs pyKeys
+	startPython(t, ctx, "testdata/curve.py", "keypair").nextJSON(t, ctx, &theirs)
+	secret, err := curve.ParseKey(theirs.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, err := curve.PublicOf(secret); err != nil || pub.String() != theirs.Public {
+		t.Errorf("public key of pyzmq's secret: %v %v, pyzmq says %s", pub, err, theirs.Public)
+	}
+	ours, err := curve.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pub pyKeys
+	startPython(t, ctx, "testdata/curve.py", "public", ours.Secret.String()).nextJSON(t, ctx, &pub)
+	if pub.Public != ours.Public.String() {
+		t.Errorf("libzmq derives %s from our secret key, we %s", pub.Public, ours.Public)
+	}
+}
+
+// TestCurveClientToPyzmq: our CURVE handshake and message boxes against a
+// pyzmq REP that is a CURVE server.
+func TestCurveClientToPyzmq(t *testing.T) {
+	ctx := withTimeout(t, 20*time.Second)
+	var server pyKeys
+	startPython(t, ctx, "testdata/curve.py", "keypair").nextJSON(t, ctx, &server)
+	serverKey, _ := curve.ParseKey(server.Public)
+	rep := startPython(t, ctx, "testdata/curve.py", "rep", server.Secret)
+	var ep struct{ Endpoint string }
+	rep.nextJSON(t, ctx, &ep)
+
+	ckp, _ := curve.NewKeyPair()
+	sec := curve.Client(ckp, serverKey)
+	zc := dialZMQ4(t, ctx, ep.Endpoint, sec, zmq4.Req, false)
+	// A REQ's request: an empty delimiter, then the body, each boxed.
+	for i, frame := range []string{"", "world"} {
+		// libzmq sends each MESSAGE as a data frame of its own (MORE is
+		// inside the box), not as a command frame.
+		if err := zc.SendMsg(zmq4.NewMsg(sec.Session.Seal(nil, []byte(frame), i == 0))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reply []string
+	for more := true; more; {
+		msg, err := zc.RecvMsg()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var frame []byte
+		frame, more, err = sec.Session.Open(msg.Frames[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply = append(reply, string(frame))
+	}
+	if len(reply) != 2 || reply[0] != "" || reply[1] != "Hello world" {
+		t.Errorf("reply %q, want [\"\" \"Hello world\"]", reply)
+	}
+}
+
+// TestPyzmqClientToCurveServer: a pyzmq REQ, a CURVE client, against our
+// CURVE server; its key is the one the server admits.
+func TestPyzmqClientToCurveServer(t *testing.T) {
+	ctx := withTimeout(t, 20*time.Second)
+	skp, _ := curve.NewKeyPair()
+	var client pyKeys
+	startPython(t, ctx, "testdata/curve.py", "keypair").nextJSON(t, ctx, &client)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	var admitted curve.Key
+	go func() {
+		done <- func() error {
+			nc, err := l.Accept()
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			sec := curve.Server(skp, func(k curve.Key) error { admitted = k; return nil })
+			zc, err := zmq4.Open(nc, sec, zmq4.Rep, nil, true, nil)
+			if err != nil {
+				return err
+			}
+			var req [][]byte
+			for more := true; more; {
+				msg, err := zc.RecvMsg()
+				if err != nil {
+					return err
+				}
+				var frame []byte
+				if frame, more, err = sec.Session.Open(msg.Frames[0]); err != nil {
+					return err
+				}
+				req = append(req, frame)
+			}
+			for i, frame := range [][]byte{req[0], append([]byte("Hello "), req[len(req)-1]...)} {
+				if err := zc.SendMsg(zmq4.NewMsg(sec.Session.Seal(nil, frame, i == 0))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}()
+	}()
+	var reply struct{ Reply string }
+	startPython(t, ctx, "testdata/curve.py", "req", "tcp://"+l.Addr().String(), skp.Public.String(),
+		client.Public, client.Secret, "pyzmq").nextJSON(t, ctx, &reply)
+	if err := <-done; err != nil {
+		t.Fatalf("our server: %v", err)
+	}
+	if reply.Reply != "Hello pyzmq" || admitted.String() != client.Public {
+		t.Errorf("reply %q, admitted %s; want Hello pyzmq from %s", reply.Reply, admitted, client.Public)
+	}
+}
+
+// dialZMQ4 connects to endpoint and runs zmq4's handshake with sec.
+func dialZMQ4(t *testing.T, ctx context.Context, endpoint string, sec zmq4.Security, typ zmq4.SocketType, server bool) *zmq4.Conn {
+	t.Helper()
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", endpoint[len("tcp://"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	zc, err := zmq4.Open(nc, sec, typ, nil, server, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zc
+}
