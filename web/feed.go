@@ -28,8 +28,9 @@ func newFeedStatus(now time.Time) *feedStatus {
 	return &feedStatus{conns: make(map[string]bool), state: feedConnecting, since: now, notify: make(chan struct{})}
 }
 
-// set records whether endpoint is connected.
-func (f *feedStatus) set(endpoint string, connected bool, now time.Time) {
+// set records whether endpoint is connected. changed, if the state
+// changes, sees the new one before any page does.
+func (f *feedStatus) set(endpoint string, connected bool, now time.Time, changed func(state string)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if connected {
@@ -45,6 +46,7 @@ func (f *feedStatus) set(endpoint string, connected bool, now time.Time) {
 		return
 	}
 	f.state, f.since = state, now
+	changed(state)
 	close(f.notify)
 	f.notify = make(chan struct{})
 }

@@ -223,12 +223,13 @@ func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
 
 // setFeed records whether the feed's endpoint is connected.
 func (s *Server) setFeed(endpoint string, connected bool) {
-	s.feed.set(endpoint, connected, time.Now())
-	if v, _ := s.feed.get(); v.State == feedLive {
-		s.metrics.feedConnected.Set(1)
-	} else {
-		s.metrics.feedConnected.Set(0)
-	}
+	s.feed.set(endpoint, connected, time.Now(), func(state string) {
+		if state == feedLive {
+			s.metrics.feedConnected.Set(1)
+		} else {
+			s.metrics.feedConnected.Set(0)
+		}
+	})
 }
 
 // Serve serves Handler on l until ctx ends. Then it closes the event
