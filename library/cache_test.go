@@ -496,11 +496,11 @@ func TestCacheSaveIsAtomic(t *testing.T) {
 	scanWith(t, fsys, cache)
 
 	t.Run("full disk", func(t *testing.T) {
-		defer func(orig func(string, string) (tempFile, error)) { createTemp = orig }(createTemp)
-		createTemp = func(dir, pattern string) (tempFile, error) {
+		cache.createTemp = func(dir, pattern string) (tempFile, error) {
 			f, err := os.CreateTemp(dir, pattern)
 			return fullDisk{f}, err
 		}
+		defer func() { cache.createTemp = nil }()
 		err := cache.Save()
 		if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "unchanged") {
 			t.Errorf("Save on a full disk = %v, want ENOSPC, saying the old cache is unchanged", err)

@@ -38,7 +38,9 @@ type Options struct {
 	// writes it. A cache belongs to one library root. A file modified less
 	// than two seconds before the scan began is read but not remembered,
 	// as a second change within one tick of the file system's clock would
-	// not show in its modification time.
+	// not show in its modification time. The tracks of unchanged files
+	// come from the cache, and with a cache read by OpenCache their
+	// strings keep the whole cache file in memory (see OpenCache).
 	Cache *Cache
 }
 
