@@ -6,7 +6,15 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
+
+// The tests of the ID3v2 parser build their tags byte by byte, with what
+// librarytest's writer, which writes tags as taggers do, never writes: frame
+// flags (compression, encryption, grouping, data length, unsynchronisation),
+// version 2.2, extended headers, UTF-16 without a byte order mark or with
+// encoding 2, and stuffing after every 0xFF.
 
 // rawFrame returns an ID3v2 frame with the given format flags (the second
 // flags byte) around data, sized as version does it.
@@ -19,7 +27,7 @@ func rawFrame(version byte, id string, flags byte, data []byte) []byte {
 	case 3:
 		b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
 	default:
-		b = append(b, syncsafeBytes(len(data))...)
+		b = append(b, librarytest.AppendSyncsafe(nil, len(data))...)
 	}
 	return append(append(b, 0, flags), data...)
 }
@@ -28,7 +36,9 @@ func rawFrame(version byte, id string, flags byte, data []byte) []byte {
 // padding.
 func rawTag(version, flags byte, frames ...[]byte) []byte {
 	body := append(bytes.Join(frames, nil), make([]byte, 32)...)
-	return append([]byte{'I', 'D', '3', version, 0, flags, 0, 0, 0, 0}[:6], append(syncsafeBytes(len(body)), body...)...)
+	h := librarytest.ID3v2Header(version, len(body))
+	h[5] = flags
+	return append(h, body...)
 }
 
 func latin1Text(s string) []byte { return append([]byte{0}, s...) }
@@ -79,23 +89,23 @@ func TestParseID3v2(t *testing.T) {
 		frames := append(rawFrame(3, "TIT2", 0, utf16Text("Ünsync", binary.LittleEndian, true)),
 			rawFrame(3, "TPE1", 0, latin1Text("\xff\xe0 band"))...)
 		body := stuff(append(frames, make([]byte, 16)...))
-		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(syncsafeBytes(len(body)), body...)...)
+		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(librarytest.AppendSyncsafe(nil, len(body)), body...)...)
 	}()
 	v23unsyncNoPadding := func() []byte {
 		body := stuff(rawFrame(3, "TIT2", 0, utf16Text("No padding", binary.LittleEndian, true)))
-		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(syncsafeBytes(len(body)), body...)...)
+		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(librarytest.AppendSyncsafe(nil, len(body)), body...)...)
 	}()
 	v24frameUnsync := rawTag(4, 0, rawFrame(4, "TIT2", 0x02|0x01,
-		append(syncsafeBytes(11), stuff(utf16Text("Ÿes", binary.LittleEndian, true))...)))
+		append(librarytest.AppendSyncsafe(nil, 11), stuff(utf16Text("Ÿes", binary.LittleEndian, true))...)))
 	v23ext := func() []byte {
 		frames := append([]byte{0, 0, 0, 6, 0, 0, 0, 0, 0, 0}, rawFrame(3, "TIT2", 0, latin1Text("Ext"))...)
 		frames = append(frames, make([]byte, 8)...)
-		return append([]byte{'I', 'D', '3', 3, 0, 0x40}, append(syncsafeBytes(len(frames)), frames...)...)
+		return append([]byte{'I', 'D', '3', 3, 0, 0x40}, append(librarytest.AppendSyncsafe(nil, len(frames)), frames...)...)
 	}()
 	v24ext := func() []byte {
 		frames := append([]byte{0, 0, 0, 6, 1, 0}, rawFrame(4, "TIT2", 0, utf8Text("Ext4"))...)
 		frames = append(frames, make([]byte, 8)...)
-		return append([]byte{'I', 'D', '3', 4, 0, 0x40}, append(syncsafeBytes(len(frames)), frames...)...)
+		return append([]byte{'I', 'D', '3', 4, 0, 0x40}, append(librarytest.AppendSyncsafe(nil, len(frames)), frames...)...)
 	}()
 
 	for _, tc := range []struct {
@@ -201,18 +211,13 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // TestID3v2ReadsLittle checks what the reader leaves unread: a cover
 // picture, padding, and an ID3v1 tag that could add nothing.
 func TestID3v2ReadsLittle(t *testing.T) {
-	full := []frame{{"TPE1", "Artist"}, {"TALB", "Album"}, {"TIT2", "Title"}, {"TRCK", "1"},
-		{"TYER", "2001"}, {"TCON", "Rock"}}
-	var textFrames [][]byte
-	for _, f := range full {
-		textFrames = append(textFrames, rawFrame(3, f.id, 0, latin1Text(f.text)))
-	}
-	cover := rawFrame(3, "APIC", 0, append([]byte("\x00image/jpeg\x00\x03\x00"), bytes.Repeat([]byte{0xFF, 0xD8}, 50_000)...))
+	full := []librarytest.Frame{{ID: "TPE1", Text: "Artist"}, {ID: "TALB", Text: "Album"}, {ID: "TIT2", Text: "Title"},
+		{ID: "TRCK", Text: "1"}, {ID: "TYER", Text: "2001"}, {ID: "TCON", Text: "Rock"}}
+	cover := bytes.Repeat([]byte{0xFF, 0xD8}, 50_000)
 	v1 := id3v1("V1 title", "", "", "", 3, 17)
 	want := tags{artist: "Artist", album: "Album", title: "Title", track: 1, year: 2001, genre: "Rock"}
-	padded := func(frames ...[]byte) []byte {
-		body := append(bytes.Join(frames, nil), make([]byte, 8000)...)
-		return append([]byte{'I', 'D', '3', 3, 0, 0}, append(syncsafeBytes(len(body)), body...)...)
+	tag := func(frames []librarytest.Frame, cover []byte, coverFirst bool) []byte {
+		return librarytest.ID3v2{Version: 3, Frames: frames, Cover: cover, CoverFirst: coverFirst, Padding: 8000}.Append(nil)
 	}
 
 	for _, tc := range []struct {
@@ -221,9 +226,9 @@ func TestID3v2ReadsLittle(t *testing.T) {
 		maxCalls int
 		maxBytes int
 	}{
-		{"cover first", padded(append([][]byte{cover}, textFrames...)...), 2, 2 * headSize},
-		{"cover last", padded(append(textFrames, cover)...), 2, 2 * headSize},
-		{"no cover, long padding", padded(textFrames...), 1, headSize},
+		{"cover first", tag(full, cover, true), 2, 2 * headSize},
+		{"cover last", tag(full, cover, false), 2, 2 * headSize},
+		{"no cover, long padding", tag(full, nil, false), 1, headSize},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := cat(tc.tag, audio(20000), v1)
@@ -241,7 +246,7 @@ func TestID3v2ReadsLittle(t *testing.T) {
 	}
 
 	t.Run("ID3v1 still read when it can add", func(t *testing.T) {
-		data := cat(padded(textFrames[:2]...), audio(20000), v1)
+		data := cat(tag(full[:2], nil, false), audio(20000), v1)
 		var r tagReader
 		got, err := r.read(bytes.NewReader(data), int64(len(data)))
 		if err != nil || got.title != "V1 title" || got.genre != "Rock" {

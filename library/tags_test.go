@@ -13,19 +13,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/dhowden/tag"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 func TestReadTags(t *testing.T) {
-	unsync := id3v2(3, frame{"TIT2", "Unsynced"}, frame{"TPE1", "U"})
+	unsync := librarytest.Tag(3, "TIT2", "Unsynced", "TPE1", "U")
 	unsync[5] |= 0x80
 
-	footer := id3v2(4, frame{"TIT2", "Footed"})
+	footer := librarytest.Tag(4, "TIT2", "Footed")
 	footer[5] |= 0x10
 	footer = cat(footer, []byte("3DI\x04\x00\x10"), footer[6:10], audio(300),
 		id3v1("", "", "", "", 0, 8))
 
 	dsf := cat([]byte("DSD "), make([]byte, 16), binary.LittleEndian.AppendUint64(nil, 28),
-		id3v2(3, frame{"TIT2", "Direct Stream"}))
+		librarytest.Tag(3, "TIT2", "Direct Stream"))
 
 	for _, tc := range []struct {
 		name string
@@ -33,30 +35,30 @@ func TestReadTags(t *testing.T) {
 		want tags
 		err  string
 	}{
-		{"ID3v2.3", cat(id3v2(3, frame{"TIT2", "Title"}, frame{"TRCK", "04"}), audio(100)),
+		{"ID3v2.3", cat(librarytest.Tag(3, "TIT2", "Title", "TRCK", "04"), audio(100)),
 			tags{title: "Title", track: 4}, ""},
-		{"ID3v2.3 UTF-16", id3v2(3, frame{"TIT2", "日本"}), tags{title: "日本"}, ""},
+		{"ID3v2.3 UTF-16", librarytest.Tag(3, "TIT2", "日本"), tags{title: "日本"}, ""},
 		{"ID3v2.3 unsynchronised", unsync, tags{title: "Unsynced", artist: "U"}, ""},
 		{"ID3v2.4 footer then ID3v1", footer, tags{title: "Footed", genre: "Jazz"}, ""},
-		{"ID3v2 tag is whole file", id3v2(4, frame{"TIT2", "Whole"}), tags{title: "Whole"}, ""},
+		{"ID3v2 tag is whole file", librarytest.Tag(4, "TIT2", "Whole"), tags{title: "Whole"}, ""},
 		{"ID3v1 only", cat(audio(10), id3v1("One", "Band", "", "", 0, 255)), tags{title: "One", artist: "Band"}, ""},
 		{"ID3v1 is whole file", id3v1("Just", "", "", "", 1, 255), tags{title: "Just", track: 1}, ""},
 		{"ID3v1 UTF-8", cat(audio(10), id3v1("Jóga", "", "", "", 0, 255)), tags{title: "Jóga"}, ""},
 		{"ID3v1 cut UTF-8", cat(audio(10), id3v1("Jóga ó"[:7], "", "", "", 0, 255)), tags{title: "Jóga \uFFFD"}, ""},
 		{"ID3v1 Latin-1", cat(audio(10), id3v1("Jóga"[:2], "", "", "", 0, 255)), tags{title: "JÃ"}, ""},
-		{"broken ID3v2", cat(id3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200)),
+		{"broken ID3v2", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200)),
 			tags{}, "ID3v2: data ends inside a frame"},
-		{"broken ID3v2 rescued by ID3v1", cat(id3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200),
+		{"broken ID3v2 rescued by ID3v1", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200),
 			id3v1("Saved", "", "", "", 0, 255)), tags{title: "Saved"}, ""},
 		{"no tag", audio(300), tags{}, "no tag found"},
 		{"DSF", dsf, tags{title: "Direct Stream"}, ""},
-		{"FLAC", flac("TITLE=F", "ARTIST=A", "DISCNUMBER=2"), tags{title: "F", artist: "A", disc: 2}, ""},
-		{"MP4", mp4(mp4Item("\xa9nam", 1, []byte("M")), mp4Item("disk", 0, []byte{0, 0, 0, 2, 0, 2})),
+		{"FLAC", librarytest.FLAC(0, "TITLE=F", "ARTIST=A", "DISCNUMBER=2"), tags{title: "F", artist: "A", disc: 2}, ""},
+		{"MP4", librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 1, []byte("M")), librarytest.MP4Item("disk", 0, []byte{0, 0, 0, 2, 0, 2})),
 			tags{title: "M", disc: 2}, ""},
-		{"MP4 int title", mp4(mp4Item("\xa9nam", 21, []byte{1})), tags{}, "panic: interface conversion"},
-		{"MP4 nested", cat(atom("ftyp", []byte("M4A ")), bytes8("moov", 65)), tags{}, "too deep"},
-		{"MP4 nested a little", cat(atom("ftyp", []byte("M4A ")), bytes8("moov", 64)), tags{}, ""},
-		{"truncated", cat(id3v2Header(3, 1000), []byte("TIT2")), tags{}, "header says 1010 bytes, file has 14"},
+		{"MP4 int title", librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{1})), tags{}, "panic: interface conversion"},
+		{"MP4 nested", cat(librarytest.Atom("ftyp", []byte("M4A ")), bytes8("moov", 65)), tags{}, "too deep"},
+		{"MP4 nested a little", cat(librarytest.Atom("ftyp", []byte("M4A ")), bytes8("moov", 64)), tags{}, ""},
+		{"truncated", cat(librarytest.ID3v2Header(3, 1000), []byte("TIT2")), tags{}, "header says 1010 bytes, file has 14"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var r tagReader
@@ -98,9 +100,9 @@ func TestReadTagsBoundsMemory(t *testing.T) {
 // TestReadTagsReusedBuffer checks that tags read from a worker's buffer do
 // not change when the buffer is reused for the next file.
 func TestReadTagsReusedBuffer(t *testing.T) {
-	a := cat(id3v2(4, frame{"TIT2", "First"}, frame{"TPE1", "Artist One"}), audio(100),
+	a := cat(librarytest.Tag(4, "TIT2", "First", "TPE1", "Artist One"), audio(100),
 		id3v1("", "", "V1 Album", "", 0, 255))
-	b := cat(id3v2(4, frame{"TIT2", "XXXXX"}, frame{"TPE1", "YYYYYYYYYY"}), audio(100),
+	b := cat(librarytest.Tag(4, "TIT2", "XXXXX", "TPE1", "YYYYYYYYYY"), audio(100),
 		id3v1("", "", "ZZZZZZZZ", "", 0, 255))
 	var r tagReader
 	first, err := r.read(bytes.NewReader(a), int64(len(a)))
@@ -134,10 +136,10 @@ func TestCleanTag(t *testing.T) {
 // valid trimmed UTF-8, and give the same answer on a reused reader and on
 // a file that can only be read forward.
 func FuzzReadTags(f *testing.F) {
-	f.Add(cat(id3v2(3, frame{"TIT2", "Seed"}, frame{"TPE1", "Artist"}), audio(64), id3v1("T", "A", "B", "2000", 1, 1)))
+	f.Add(cat(librarytest.Tag(3, "TIT2", "Seed", "TPE1", "Artist"), audio(64), id3v1("T", "A", "B", "2000", 1, 1)))
 	f.Add(cat(audio(16), id3v1("Only v1", "A", "B", "1999", 2, 17)))
-	f.Add(mp4(mp4Item("\xa9nam", 1, []byte("M4A"))))
-	f.Add(flac("TITLE=F", "ARTIST=A"))
+	f.Add(librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 1, []byte("M4A"))))
+	f.Add(librarytest.FLAC(0, "TITLE=F", "ARTIST=A"))
 	var reused tagReader
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
