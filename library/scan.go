@@ -1,6 +1,7 @@
 package library
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trackfeed/trackfeed/library/tags"
 )
 
 // Options tune a scan. The zero value is ready to use.
@@ -328,7 +331,7 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 // sends a batch of results for each batch of jobs.
 func work(ctx context.Context, fsys fs.FS, jobs <-chan jobBatch, results chan<- resultBatch,
 	known *cacheView, racySince int64) {
-	var r tagReader
+	var r tags.Reader
 	for {
 		select {
 		case <-ctx.Done():
@@ -362,7 +365,7 @@ const racyWindow = 2 * time.Second
 // readFile reads one file, or takes it from the cache if the cache knows it
 // and its size and modification time have not changed. A file modified
 // after racySince is read but not remembered.
-func readFile(fsys fs.FS, j job, r *tagReader, known *cacheView, racySince int64) result {
+func readFile(fsys fs.FS, j job, r *tags.Reader, known *cacheView, racySince int64) result {
 	if known == nil {
 		res, _, _ := readTrack(fsys, j, r)
 		return res
@@ -390,7 +393,7 @@ func readFile(fsys fs.FS, j job, r *tagReader, known *cacheView, racySince int64
 // for what they leave out. It also returns the file's size and modification
 // time as it found them before reading, and whether the result is worth
 // remembering: false when the file could not be stat'd or read.
-func readTrack(fsys fs.FS, j job, r *tagReader) (result, stamp, bool) {
+func readTrack(fsys fs.FS, j job, r *tags.Reader) (result, stamp, bool) {
 	if j.symlink {
 		// Stat before Open: opening a link to a pipe would block.
 		fi, err := fs.Stat(fsys, j.path)
@@ -418,30 +421,41 @@ func readTrack(fsys fs.FS, j job, r *tagReader) (result, stamp, bool) {
 		return skipped(j.path, ReasonEmpty, nil), st, true
 	}
 
-	tg, err := r.read(readerAt(f), fi.Size())
-	if err != nil && err != errNoTag {
-		if isPanic(err) {
-			return skipped(j.path, ReasonPanic, err), st, true
-		}
-		if ioe, ok := findIOError(err); ok {
-			return skipped(j.path, ReasonUnreadable, ioe.err), stamp{}, false
-		}
-		return skipped(j.path, ReasonCorrupt, err), st, true
+	tg, err := r.Read(f, fi.Size())
+	if err != nil && err != tags.ErrNoTag {
+		return tagError(j.path, err, st)
 	}
 
 	t := FromPath(j.path)
-	t.Artist = cmpOr(tg.artist, t.Artist)
-	t.AlbumArtist = tg.albumArtist
-	t.Album = cmpOr(tg.album, t.Album)
-	t.Title = cmpOr(tg.title, t.Title)
-	t.Genre = tg.genre
-	t.TrackNo = cmpOr(tg.track, t.TrackNo)
-	t.Disc = cmpOr(tg.disc, t.Disc)
-	t.Year = tg.year
+	t.Artist = cmp.Or(tg.Artist, t.Artist)
+	t.AlbumArtist = tg.AlbumArtist
+	t.Album = cmp.Or(tg.Album, t.Album)
+	t.Title = cmp.Or(tg.Title, t.Title)
+	t.Genre = tg.Genre
+	t.TrackNo = cmp.Or(tg.Track, t.TrackNo)
+	t.Disc = cmp.Or(tg.Disc, t.Disc)
+	t.Year = tg.Year
 	if t.Title == "" {
 		return skipped(j.path, ReasonNoTitle, errNoTitle), st, true
 	}
 	return result{track: t}, st, true
+}
+
+// tagError is readTrack's result for a file whose tags could not be read:
+// a skip whose Reason says why, and whether the cache should remember it
+// (not when the file could not be read: another read may succeed).
+func tagError(p string, err error, st stamp) (result, stamp, bool) {
+	var (
+		pe *tags.PanicError
+		re *tags.ReadError
+	)
+	switch {
+	case errors.As(err, &pe):
+		return skipped(p, ReasonPanic, err), st, true
+	case errors.As(err, &re):
+		return skipped(p, ReasonUnreadable, re.Err), stamp{}, false
+	}
+	return skipped(p, ReasonCorrupt, err), st, true
 }
 
 // collect gathers the results until the channel is closed, or only drains

@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/trackfeed/trackfeed/library/tags"
 )
 
 // WatchOptions tune a Watcher. The zero value is ready to use.
@@ -571,7 +573,7 @@ func (w *Watcher) read(ctx context.Context, batch []string) readResult {
 	})
 	for range workers {
 		wg.Go(func() {
-			var r tagReader
+			var r tags.Reader
 			for p := range paths {
 				if send(ctx, results, readOne(w.fsys, p, &r)) != nil {
 					return
@@ -609,7 +611,7 @@ func (w *Watcher) read(ctx context.Context, batch []string) readResult {
 // walk has the file's type from its folder listing; here the file may have
 // changed since the event, so it is Lstat'ed first, which also keeps a
 // pipe from being opened.
-func readOne(fsys fs.FS, p string, r *tagReader) result {
+func readOne(fsys fs.FS, p string, r *tags.Reader) result {
 	fi, err := fs.Lstat(fsys, p)
 	if err != nil {
 		return skipped(p, ReasonUnreadable, err)

@@ -1,4 +1,4 @@
-package library
+package tags
 
 import (
 	"bytes"
@@ -111,58 +111,58 @@ func TestParseID3v2(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data []byte
-		want tags
+		want Tags
 		err  string
 	}{
 		{"2.2", rawTag(2, 0, rawFrame(2, "TT2", 0, latin1Text("Old")), rawFrame(2, "TP1", 0, latin1Text("Band")),
 			rawFrame(2, "TCO", 0, latin1Text("(13)")), rawFrame(2, "TYE", 0, latin1Text("1998"))),
-			tags{title: "Old", artist: "Band", genre: "Pop", year: 1998}, ""},
-		{"2.2 compressed tag", rawTag(2, 0x40, rawFrame(2, "TT2", 0, latin1Text("x"))), tags{}, ""},
-		{"2.3 unsynchronised", v23unsync, tags{title: "Ünsync", artist: "ÿà band"}, ""},
-		{"2.3 unsynchronised, no padding", v23unsyncNoPadding, tags{title: "No padding"}, ""},
-		{"2.4 frame unsynchronised, data length", v24frameUnsync, tags{title: "Ÿes"}, ""},
+			Tags{Title: "Old", Artist: "Band", Genre: "Pop", Year: 1998}, ""},
+		{"2.2 compressed tag", rawTag(2, 0x40, rawFrame(2, "TT2", 0, latin1Text("x"))), Tags{}, ""},
+		{"2.3 unsynchronised", v23unsync, Tags{Title: "Ünsync", Artist: "ÿà band"}, ""},
+		{"2.3 unsynchronised, no padding", v23unsyncNoPadding, Tags{Title: "No padding"}, ""},
+		{"2.4 frame unsynchronised, data length", v24frameUnsync, Tags{Title: "Ÿes"}, ""},
 		{"2.4 tag unsynchronised", rawTag(4, 0x80, rawFrame(4, "TIT2", 0, stuff(utf16Text("Ÿ", binary.LittleEndian, true)))),
-			tags{title: "Ÿ"}, ""},
-		{"2.3 extended header", v23ext, tags{title: "Ext"}, ""},
-		{"2.4 extended header", v24ext, tags{title: "Ext4"}, ""},
-		{"2.3 group byte", title(3, 0x20, append([]byte{7}, latin1Text("Grouped")...)), tags{title: "Grouped"}, ""},
-		{"2.4 group byte", title(4, 0x40, append([]byte{7}, utf8Text("Grouped")...)), tags{title: "Grouped"}, ""},
+			Tags{Title: "Ÿ"}, ""},
+		{"2.3 extended header", v23ext, Tags{Title: "Ext"}, ""},
+		{"2.4 extended header", v24ext, Tags{Title: "Ext4"}, ""},
+		{"2.3 group byte", title(3, 0x20, append([]byte{7}, latin1Text("Grouped")...)), Tags{Title: "Grouped"}, ""},
+		{"2.4 group byte", title(4, 0x40, append([]byte{7}, utf8Text("Grouped")...)), Tags{Title: "Grouped"}, ""},
 		{"2.3 compressed frame left out", rawTag(3, 0, rawFrame(3, "TIT2", 0x80, []byte("\x00\x00\x00\x05zzzzz")),
-			rawFrame(3, "TPE1", 0, latin1Text("Kept"))), tags{artist: "Kept"}, ""},
-		{"2.4 encrypted frame left out", title(4, 0x04, []byte("\x01secret")), tags{}, ""},
+			rawFrame(3, "TPE1", 0, latin1Text("Kept"))), Tags{Artist: "Kept"}, ""},
+		{"2.4 encrypted frame left out", title(4, 0x04, []byte("\x01secret")), Tags{}, ""},
 		{"first frame wins", rawTag(3, 0, rawFrame(3, "TIT2", 0, latin1Text("One")), rawFrame(3, "TIT2", 0, latin1Text("Two"))),
-			tags{title: "One"}, ""},
-		{"UTF-16 big-endian BOM", title(3, 0, utf16Text("Größe", binary.BigEndian, true)), tags{title: "Größe"}, ""},
+			Tags{Title: "One"}, ""},
+		{"UTF-16 big-endian BOM", title(3, 0, utf16Text("Größe", binary.BigEndian, true)), Tags{Title: "Größe"}, ""},
 		{"UTF-16 without BOM", title(3, 0, append([]byte{1}, utf16Text("Nö", binary.LittleEndian, false)[1:]...)),
-			tags{title: "Nö"}, ""},
-		{"UTF-16BE, encoding 2", title(4, 0, utf16Text("Zwei", binary.BigEndian, false)), tags{title: "Zwei"}, ""},
-		{"UTF-16 surrogate pair", title(3, 0, utf16Text("Emoji 🎵", binary.LittleEndian, true)), tags{title: "Emoji 🎵"}, ""},
-		{"UTF-16 lone surrogate", title(3, 0, []byte{1, 0xFF, 0xFE, 0x00, 0xD8, 'a', 0}), tags{title: "\uFFFDa"}, ""},
-		{"UTF-16 odd length", title(3, 0, []byte{1, 0xFF, 0xFE, 'o', 0, 'k'}), tags{title: "o"}, ""},
-		{"Latin-1", title(3, 0, latin1Text("Caf\xe9")), tags{title: "Café"}, ""},
-		{"unknown encoding as Latin-1", title(3, 0, []byte("\x09Caf\xe9")), tags{title: "Café"}, ""},
-		{"UTF-8 that is not", title(4, 0, utf8Text("Caf\xe9")), tags{title: "Café"}, ""},
-		{"several values", title(4, 0, utf8Text("One\x00Two\x00\x00")), tags{title: "One; Two"}, ""},
+			Tags{Title: "Nö"}, ""},
+		{"UTF-16BE, encoding 2", title(4, 0, utf16Text("Zwei", binary.BigEndian, false)), Tags{Title: "Zwei"}, ""},
+		{"UTF-16 surrogate pair", title(3, 0, utf16Text("Emoji 🎵", binary.LittleEndian, true)), Tags{Title: "Emoji 🎵"}, ""},
+		{"UTF-16 lone surrogate", title(3, 0, []byte{1, 0xFF, 0xFE, 0x00, 0xD8, 'a', 0}), Tags{Title: "\uFFFDa"}, ""},
+		{"UTF-16 odd length", title(3, 0, []byte{1, 0xFF, 0xFE, 'o', 0, 'k'}), Tags{Title: "o"}, ""},
+		{"Latin-1", title(3, 0, latin1Text("Caf\xe9")), Tags{Title: "Café"}, ""},
+		{"unknown encoding as Latin-1", title(3, 0, []byte("\x09Caf\xe9")), Tags{Title: "Café"}, ""},
+		{"UTF-8 that is not", title(4, 0, utf8Text("Caf\xe9")), Tags{Title: "Café"}, ""},
+		{"several values", title(4, 0, utf8Text("One\x00Two\x00\x00")), Tags{Title: "One; Two"}, ""},
 		{"several UTF-16 values", title(4, 0, append(utf16Text("A", binary.BigEndian, true),
-			append([]byte{0, 0}, utf16Text("B", binary.LittleEndian, true)[1:]...)...)), tags{title: "A; B"}, ""},
-		{"terminated", title(3, 0, latin1Text("Done\x00")), tags{title: "Done"}, ""},
+			append([]byte{0, 0}, utf16Text("B", binary.LittleEndian, true)[1:]...)...)), Tags{Title: "A; B"}, ""},
+		{"terminated", title(3, 0, latin1Text("Done\x00")), Tags{Title: "Done"}, ""},
 		{"numbers", rawTag(4, 0, rawFrame(4, "TRCK", 0, utf8Text("07/12")), rawFrame(4, "TPOS", 0, utf8Text(" 2")),
-			rawFrame(4, "TDRC", 0, utf8Text("1999-04-17T10:00"))), tags{track: 7, disc: 2, year: 1999}, ""},
-		{"TDRC in 2.3", rawTag(3, 0, rawFrame(3, "TDRC", 0, latin1Text("2001"))), tags{year: 2001}, ""},
-		{"year out of range", rawTag(3, 0, rawFrame(3, "TYER", 0, latin1Text("99999"))), tags{}, ""},
+			rawFrame(4, "TDRC", 0, utf8Text("1999-04-17T10:00"))), Tags{Track: 7, Disc: 2, Year: 1999}, ""},
+		{"TDRC in 2.3", rawTag(3, 0, rawFrame(3, "TDRC", 0, latin1Text("2001"))), Tags{Year: 2001}, ""},
+		{"year out of range", rawTag(3, 0, rawFrame(3, "TYER", 0, latin1Text("99999"))), Tags{}, ""},
 		{"junk frame ID ends the frames", rawTag(3, 0, rawFrame(3, "TIT2", 0, latin1Text("Before")),
-			[]byte("x\x01junk..."), rawFrame(3, "TPE1", 0, latin1Text("After"))), tags{title: "Before"}, ""},
+			[]byte("x\x01junk..."), rawFrame(3, "TPE1", 0, latin1Text("After"))), Tags{Title: "Before"}, ""},
 		{"frame past the tag", append(rawTag(3, 0)[:10], rawFrame(3, "TIT2", 0, latin1Text("Long"))[:12]...),
-			tags{}, "TIT2: frame runs past the end of the tag"},
-		{"version 5", []byte("ID3\x05\x00\x00\x00\x00\x00\x00"), tags{}, "version 2.5"},
+			Tags{}, "TIT2: frame runs past the end of the tag"},
+		{"version 5", []byte("ID3\x05\x00\x00\x00\x00\x00\x00"), Tags{}, "version 2.5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "frame past the tag" {
 				tc.data[9] = byte(len(tc.data) - 10) // a header that covers what is there
 			}
-			var r tagReader
+			var r Reader
 			got, err := r.read(bytes.NewReader(tc.data), int64(len(tc.data)))
-			if tc.err == "" && err != nil && err != errNoTag || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			if tc.err == "" && err != nil && err != ErrNoTag || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 				t.Fatalf("err = %v, want %q", err, tc.err)
 			}
 			if got != tc.want {
@@ -214,8 +214,8 @@ func TestID3v2ReadsLittle(t *testing.T) {
 	full := []librarytest.Frame{{ID: "TPE1", Text: "Artist"}, {ID: "TALB", Text: "Album"}, {ID: "TIT2", Text: "Title"},
 		{ID: "TRCK", Text: "1"}, {ID: "TYER", Text: "2001"}, {ID: "TCON", Text: "Rock"}}
 	cover := bytes.Repeat([]byte{0xFF, 0xD8}, 50_000)
-	v1 := id3v1("V1 title", "", "", "", 3, 17)
-	want := tags{artist: "Artist", album: "Album", title: "Title", track: 1, year: 2001, genre: "Rock"}
+	v1 := librarytest.ID3v1{Title: "V1 title", Track: 3, Genre: 17}.Append(nil)
+	want := Tags{Artist: "Artist", Album: "Album", Title: "Title", Track: 1, Year: 2001, Genre: "Rock"}
 	tag := func(frames []librarytest.Frame, cover []byte, coverFirst bool) []byte {
 		return librarytest.ID3v2{Version: 3, Frames: frames, Cover: cover, CoverFirst: coverFirst, Padding: 8000}.Append(nil)
 	}
@@ -233,7 +233,7 @@ func TestID3v2ReadsLittle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			data := cat(tc.tag, audio(20000), v1)
 			c := &countingReaderAt{r: bytes.NewReader(data)}
-			var r tagReader
+			var r Reader
 			got, err := r.read(c, int64(len(data)))
 			if err != nil || got != want {
 				t.Fatalf("read = %+v, %v; want %+v", got, err, want)
@@ -247,9 +247,9 @@ func TestID3v2ReadsLittle(t *testing.T) {
 
 	t.Run("ID3v1 still read when it can add", func(t *testing.T) {
 		data := cat(tag(full[:2], nil, false), audio(20000), v1)
-		var r tagReader
+		var r Reader
 		got, err := r.read(bytes.NewReader(data), int64(len(data)))
-		if err != nil || got.title != "V1 title" || got.genre != "Rock" {
+		if err != nil || got.Title != "V1 title" || got.Genre != "Rock" {
 			t.Errorf("read = %+v, %v; want the ID3v1 title and genre", got, err)
 		}
 	})

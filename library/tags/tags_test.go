@@ -1,4 +1,4 @@
-package library
+package tags
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -24,7 +26,7 @@ func TestReadTags(t *testing.T) {
 	footer := librarytest.Tag(4, "TIT2", "Footed")
 	footer[5] |= 0x10
 	footer = cat(footer, []byte("3DI\x04\x00\x10"), footer[6:10], audio(300),
-		id3v1("", "", "", "", 0, 8))
+		librarytest.ID3v1{Genre: 8}.Append(nil))
 
 	dsf := cat([]byte("DSD "), make([]byte, 16), binary.LittleEndian.AppendUint64(nil, 28),
 		librarytest.Tag(3, "TIT2", "Direct Stream"))
@@ -32,36 +34,36 @@ func TestReadTags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data []byte
-		want tags
+		want Tags
 		err  string
 	}{
 		{"ID3v2.3", cat(librarytest.Tag(3, "TIT2", "Title", "TRCK", "04"), audio(100)),
-			tags{title: "Title", track: 4}, ""},
-		{"ID3v2.3 UTF-16", librarytest.Tag(3, "TIT2", "日本"), tags{title: "日本"}, ""},
-		{"ID3v2.3 unsynchronised", unsync, tags{title: "Unsynced", artist: "U"}, ""},
-		{"ID3v2.4 footer then ID3v1", footer, tags{title: "Footed", genre: "Jazz"}, ""},
-		{"ID3v2 tag is whole file", librarytest.Tag(4, "TIT2", "Whole"), tags{title: "Whole"}, ""},
-		{"ID3v1 only", cat(audio(10), id3v1("One", "Band", "", "", 0, 255)), tags{title: "One", artist: "Band"}, ""},
-		{"ID3v1 is whole file", id3v1("Just", "", "", "", 1, 255), tags{title: "Just", track: 1}, ""},
-		{"ID3v1 UTF-8", cat(audio(10), id3v1("Jóga", "", "", "", 0, 255)), tags{title: "Jóga"}, ""},
-		{"ID3v1 cut UTF-8", cat(audio(10), id3v1("Jóga ó"[:7], "", "", "", 0, 255)), tags{title: "Jóga \uFFFD"}, ""},
-		{"ID3v1 Latin-1", cat(audio(10), id3v1("Jóga"[:2], "", "", "", 0, 255)), tags{title: "JÃ"}, ""},
+			Tags{Title: "Title", Track: 4}, ""},
+		{"ID3v2.3 UTF-16", librarytest.Tag(3, "TIT2", "日本"), Tags{Title: "日本"}, ""},
+		{"ID3v2.3 unsynchronised", unsync, Tags{Title: "Unsynced", Artist: "U"}, ""},
+		{"ID3v2.4 footer then ID3v1", footer, Tags{Title: "Footed", Genre: "Jazz"}, ""},
+		{"ID3v2 tag is whole file", librarytest.Tag(4, "TIT2", "Whole"), Tags{Title: "Whole"}, ""},
+		{"ID3v1 only", cat(audio(10), librarytest.ID3v1{Title: "One", Artist: "Band", Genre: 255}.Append(nil)), Tags{Title: "One", Artist: "Band"}, ""},
+		{"ID3v1 is whole file", librarytest.ID3v1{Title: "Just", Track: 1, Genre: 255}.Append(nil), Tags{Title: "Just", Track: 1}, ""},
+		{"ID3v1 UTF-8", cat(audio(10), librarytest.ID3v1{Title: "Jóga", Genre: 255}.Append(nil)), Tags{Title: "Jóga"}, ""},
+		{"ID3v1 cut UTF-8", cat(audio(10), librarytest.ID3v1{Title: "Jóga ó"[:7], Genre: 255}.Append(nil)), Tags{Title: "Jóga \uFFFD"}, ""},
+		{"ID3v1 Latin-1", cat(audio(10), librarytest.ID3v1{Title: "Jóga"[:2], Genre: 255}.Append(nil)), Tags{Title: "JÃ"}, ""},
 		{"broken ID3v2", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200)),
-			tags{}, "ID3v2: data ends inside a frame"},
+			Tags{}, "ID3v2: data ends inside a frame"},
 		{"broken ID3v2 rescued by ID3v1", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200),
-			id3v1("Saved", "", "", "", 0, 255)), tags{title: "Saved"}, ""},
-		{"no tag", audio(300), tags{}, "no tag found"},
-		{"DSF", dsf, tags{title: "Direct Stream"}, ""},
-		{"FLAC", librarytest.FLAC(0, "TITLE=F", "ARTIST=A", "DISCNUMBER=2"), tags{title: "F", artist: "A", disc: 2}, ""},
+			librarytest.ID3v1{Title: "Saved", Genre: 255}.Append(nil)), Tags{Title: "Saved"}, ""},
+		{"no tag", audio(300), Tags{}, "no tag found"},
+		{"DSF", dsf, Tags{Title: "Direct Stream"}, ""},
+		{"FLAC", librarytest.FLAC(0, "TITLE=F", "ARTIST=A", "DISCNUMBER=2"), Tags{Title: "F", Artist: "A", Disc: 2}, ""},
 		{"MP4", librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 1, []byte("M")), librarytest.MP4Item("disk", 0, []byte{0, 0, 0, 2, 0, 2})),
-			tags{title: "M", disc: 2}, ""},
-		{"MP4 int title", librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{1})), tags{}, "panic: interface conversion"},
-		{"MP4 nested", cat(librarytest.Atom("ftyp", []byte("M4A ")), bytes8("moov", 65)), tags{}, "too deep"},
-		{"MP4 nested a little", cat(librarytest.Atom("ftyp", []byte("M4A ")), bytes8("moov", 64)), tags{}, ""},
-		{"truncated", cat(librarytest.ID3v2Header(3, 1000), []byte("TIT2")), tags{}, "header says 1010 bytes, file has 14"},
+			Tags{Title: "M", Disc: 2}, ""},
+		{"MP4 int title", librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{1})), Tags{}, "panic: interface conversion"},
+		{"MP4 nested", cat(librarytest.Atom("ftyp", []byte("M4A ")), bytes8("moov", 65)), Tags{}, "too deep"},
+		{"MP4 nested a little", cat(librarytest.Atom("ftyp", []byte("M4A ")), bytes8("moov", 64)), Tags{}, ""},
+		{"truncated", cat(librarytest.ID3v2Header(3, 1000), []byte("TIT2")), Tags{}, "header says 1010 bytes, file has 14"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var r tagReader
+			var r Reader
 			got, err := r.read(bytes.NewReader(tc.data), int64(len(tc.data)))
 			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 				t.Fatalf("err = %v, want %q", err, tc.err)
@@ -73,11 +75,53 @@ func TestReadTags(t *testing.T) {
 	}
 }
 
+// TestReadErrors checks that Read's errors tell a caller what happened to
+// a file on disk: no tag, a corrupt tag, a failed read, a parser's panic.
+func TestReadErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		extra int64 // bytes the caller thinks the file has beyond its end
+		is    func(error) bool
+	}{
+		{"no tag", audio(300), 0, func(err error) bool { return errors.Is(err, ErrNoTag) }},
+		{"corrupt", cat(librarytest.ID3v2Header(3, 1000), []byte("TIT2")), 0, func(err error) bool {
+			var re *ReadError
+			return errors.Is(err, ErrCorrupt) && !errors.As(err, &re)
+		}},
+		{"shorter than its size", librarytest.Tag(3, "TIT2", "Cut"), 5000, func(err error) bool {
+			var re *ReadError
+			return errors.As(err, &re) && errors.Is(err, errShortFile) && !errors.Is(err, ErrCorrupt)
+		}},
+		{"panic", librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{1})), 0, func(err error) bool {
+			var pe *PanicError
+			return errors.As(err, &pe) && !errors.Is(err, ErrCorrupt)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(p, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			got, err := Read(f, int64(len(tc.data))+tc.extra)
+			if !tc.is(err) || got != (Tags{}) {
+				t.Errorf("Read = %+v, %v (%T)", got, err, err)
+			}
+		})
+	}
+}
+
 // TestReadTagsBoundsMemory checks that a frame claiming 0x7FFFFFFF bytes
 // costs no more than the tag header allows. dhowden/tag alone reads the
 // rest of the file into memory.
 func TestReadTagsBoundsMemory(t *testing.T) {
-	data := brokenFiles["huge-frame.mp3"].data
+	data := hugeFrame
 	measure := func(read func()) uint64 {
 		var before, after runtime.MemStats
 		runtime.GC()
@@ -88,7 +132,7 @@ func TestReadTagsBoundsMemory(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		return (after.TotalAlloc - before.TotalAlloc) / 10
 	}
-	var r tagReader
+	var r Reader
 	ours := measure(func() { r.read(bytes.NewReader(data), int64(len(data))) })
 	theirs := measure(func() { tag.ReadFrom(bytes.NewReader(data)) })
 	t.Logf("bytes allocated per read of a %d-byte file: %d here, %d by tag.ReadFrom", len(data), ours, theirs)
@@ -101,15 +145,15 @@ func TestReadTagsBoundsMemory(t *testing.T) {
 // not change when the buffer is reused for the next file.
 func TestReadTagsReusedBuffer(t *testing.T) {
 	a := cat(librarytest.Tag(4, "TIT2", "First", "TPE1", "Artist One"), audio(100),
-		id3v1("", "", "V1 Album", "", 0, 255))
+		librarytest.ID3v1{Album: "V1 Album", Genre: 255}.Append(nil))
 	b := cat(librarytest.Tag(4, "TIT2", "XXXXX", "TPE1", "YYYYYYYYYY"), audio(100),
-		id3v1("", "", "ZZZZZZZZ", "", 0, 255))
-	var r tagReader
+		librarytest.ID3v1{Album: "ZZZZZZZZ", Genre: 255}.Append(nil))
+	var r Reader
 	first, err := r.read(bytes.NewReader(a), int64(len(a)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := tags{title: "First", artist: "Artist One", album: "V1 Album"}
+	want := Tags{Title: "First", Artist: "Artist One", Album: "V1 Album"}
 	if _, err := r.read(bytes.NewReader(b), int64(len(b))); err != nil {
 		t.Fatal(err)
 	}
@@ -136,11 +180,11 @@ func TestCleanTag(t *testing.T) {
 // valid trimmed UTF-8, and give the same answer on a reused reader and on
 // a file that can only be read forward.
 func FuzzReadTags(f *testing.F) {
-	f.Add(cat(librarytest.Tag(3, "TIT2", "Seed", "TPE1", "Artist"), audio(64), id3v1("T", "A", "B", "2000", 1, 1)))
-	f.Add(cat(audio(16), id3v1("Only v1", "A", "B", "1999", 2, 17)))
+	f.Add(cat(librarytest.Tag(3, "TIT2", "Seed", "TPE1", "Artist"), audio(64), librarytest.ID3v1{Title: "T", Artist: "A", Album: "B", Year: "2000", Track: 1, Genre: 1}.Append(nil)))
+	f.Add(cat(audio(16), librarytest.ID3v1{Title: "Only v1", Artist: "A", Album: "B", Year: "1999", Track: 2, Genre: 17}.Append(nil)))
 	f.Add(librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 1, []byte("M4A"))))
 	f.Add(librarytest.FLAC(0, "TITLE=F", "ARTIST=A"))
-	var reused tagReader
+	var reused Reader
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		defer func() {
@@ -148,14 +192,14 @@ func FuzzReadTags(f *testing.F) {
 				t.Errorf("reading %d bytes took %v", len(data), d)
 			}
 		}()
-		var r tagReader
+		var r Reader
 		got, err := r.read(bytes.NewReader(data), int64(len(data)))
-		for _, s := range []string{got.artist, got.albumArtist, got.album, got.title, got.genre} {
+		for _, s := range []string{got.Artist, got.AlbumArtist, got.Album, got.Title, got.Genre} {
 			if !utf8.ValidString(s) || s != strings.TrimSpace(s) {
 				t.Errorf("tag value %q is not trimmed valid UTF-8", s)
 			}
 		}
-		if err != nil && got != (tags{}) {
+		if err != nil && got != (Tags{}) {
 			t.Errorf("error %v came with tags %+v", err, got)
 		}
 		again, err2 := reused.read(bytes.NewReader(data), int64(len(data)))
@@ -172,7 +216,7 @@ func FuzzReadTags(f *testing.F) {
 // TestBufReader compares bufReader with bytes.Reader over random reads and
 // seeks.
 func TestBufReader(t *testing.T) {
-	data := garbage(100_000)
+	data := randomBytes(100_000)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, head := range []int{0, headSize} {
 		var b bufReader
@@ -200,7 +244,7 @@ func TestBufReader(t *testing.T) {
 }
 
 func TestBufReaderLimit(t *testing.T) {
-	data := garbage(10_000)
+	data := randomBytes(10_000)
 	var b bufReader
 	b.reset(bytes.NewReader(data), int64(len(data)), 5000, nil)
 	if _, err := io.ReadAll(&b); !errors.Is(err, errTooMuch) {
