@@ -22,7 +22,8 @@
 //     as it comes, and puts the tracks in walk order once all workers are
 //     done, which is their order by path.
 //     The results channel is closed in one place, after the walker and every
-//     worker have returned.
+//     worker have returned. This pool (pool.go) is also the one in which a
+//     Watcher reads the files that changed.
 //
 // Broken files never stop a scan: each is recorded as a Skip with a Reason
 // (empty, unreadable, corrupt tag, a panic in the tag reader, ...), and only
