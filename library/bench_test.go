@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // writeLibrary writes artists × albums × tracks tagged MP3s under root.
@@ -19,10 +21,10 @@ func writeLibrary(tb testing.TB, root string, artists, albums, tracks int) int {
 				tb.Fatal(err)
 			}
 			for tr := range tracks {
-				data := cat(id3v2(3,
-					frame{"TPE1", fmt.Sprintf("Artist %03d", a)}, frame{"TALB", fmt.Sprintf("Album %02d", al)},
-					frame{"TIT2", fmt.Sprintf("Song number %d of album %d", tr+1, al)},
-					frame{"TRCK", fmt.Sprint(tr + 1)}, frame{"TYER", "2001"}, frame{"TCON", "Rock"},
+				data := cat(librarytest.Tag(3,
+					"TPE1", fmt.Sprintf("Artist %03d", a), "TALB", fmt.Sprintf("Album %02d", al),
+					"TIT2", fmt.Sprintf("Song number %d of album %d", tr+1, al),
+					"TRCK", fmt.Sprint(tr+1), "TYER", "2001", "TCON", "Rock",
 				), audio(2048), id3v1("", "", "", "", byte(tr+1), 17))
 				name := filepath.Join(dir, fmt.Sprintf("%02d Song.mp3", tr+1))
 				if err := os.WriteFile(name, data, 0o644); err != nil {

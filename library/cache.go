@@ -29,6 +29,10 @@ type Cache struct {
 	path   string
 	saveMu sync.Mutex // one Save at a time
 
+	// createTemp makes Save's temporary file; nil means os.CreateTemp.
+	// Tests set it to fail where a disk would.
+	createTemp func(dir, pattern string) (tempFile, error)
+
 	mu    sync.Mutex
 	v     *cacheView
 	dirty bool // v differs from the file at path
@@ -119,7 +123,9 @@ func (v *cacheView) lookup(p string) *cacheEntry { return v.entries()[p] }
 
 // Tracks returns the tracks the cache remembers, as the last scan left
 // them, in no particular order: a publisher can play them at once while a
-// scan with this cache checks them against the files.
+// scan with this cache checks them against the files. For a cache read by
+// OpenCache, their strings keep the whole cache file in memory (see
+// OpenCache).
 func (c *Cache) Tracks() []Track {
 	v := c.view()
 	tracks := make([]Track, 0, v.n)
@@ -132,7 +138,8 @@ func (c *Cache) Tracks() []Track {
 // TrackChunks yields the tracks of Tracks a chunk of about a thousand at a
 // time. From a cache read from a file, the first chunk comes as soon as it
 // is decoded and the others are decoded in parallel meanwhile: a publisher
-// puts the first on the air at once, whatever the size of the cache.
+// puts the first on the air at once, whatever the size of the cache. Their
+// strings keep the whole cache file in memory, as those of Tracks do.
 func (c *Cache) TrackChunks() iter.Seq[[]Track] {
 	v := c.view()
 	if v.file != nil {
@@ -194,6 +201,16 @@ func (w *CacheWarning) Unwrap() error { return w.Err }
 // file gives an empty cache and no error. A file that cannot be used gives
 // an empty cache and a *CacheWarning; OpenCache returns no other error, so
 // a broken cache never stops a scan.
+//
+// The file is read into memory in one piece, and the strings of the tracks
+// that come from it (their paths, titles, artists, albums and genres, from
+// Tracks, TrackChunks, or a Scan that finds a file unchanged) point into
+// that piece rather than being copied out of it, which would cost the
+// memory of the file again and a load's time. The other side of it is that
+// the whole file, about 100 bytes a track, stays in memory for as long as
+// any one of those strings is reachable, even after the Cache is gone.
+// A program that keeps a few such tracks long after dropping the cache
+// and its scan's Library should strings.Clone what it keeps.
 func OpenCache(path string) (*Cache, error) {
 	c := NewCache(path)
 	data, err := os.ReadFile(path)
@@ -287,7 +304,7 @@ func (c *Cache) Save() error {
 	if !dirty {
 		return nil
 	}
-	if err := writeAtomic(c.path, encodeCache(v)); err != nil {
+	if err := writeAtomic(c.path, encodeCache(v), c.createTemp); err != nil {
 		return fmt.Errorf("library: save scan cache %s: %w (the previous cache file, if any, is unchanged)", c.path, err)
 	}
 	c.mu.Lock()
@@ -298,8 +315,8 @@ func (c *Cache) Save() error {
 	return nil
 }
 
-// tempFile is the part of *os.File that writeAtomic uses; tests replace
-// createTemp to fail where a disk would.
+// tempFile is the part of *os.File that writeAtomic uses; a test's
+// Cache.createTemp returns one that fails where a disk would.
 type tempFile interface {
 	Write([]byte) (int, error)
 	Sync() error
@@ -307,13 +324,15 @@ type tempFile interface {
 	Name() string
 }
 
-var createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
-
 // writeAtomic replaces the file at path with data, or leaves it as it was.
-func writeAtomic(path string, data []byte) (err error) {
+// It makes the temporary file with createTemp, or os.CreateTemp if nil.
+func writeAtomic(path string, data []byte, createTemp func(dir, pattern string) (tempFile, error)) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if createTemp == nil {
+		createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
 	}
 	f, err := createTemp(dir, filepath.Base(path)+".*.tmp")
 	if err != nil {

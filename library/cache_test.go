@@ -19,6 +19,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // countFS counts the audio files it opens.
@@ -133,8 +135,8 @@ func TestCacheSharesStrings(t *testing.T) {
 	mtime := time.Now().Add(-time.Hour)
 	fsys := fstest.MapFS{}
 	for i := range 4 {
-		fsys[fmt.Sprintf("x/%02d.mp3", i+1)] = &fstest.MapFile{ModTime: mtime, Data: cat(id3v2(3,
-			frame{"TPE1", "Same Artist"}, frame{"TALB", "Same Album"}, frame{"TIT2", fmt.Sprint("T", i)}))}
+		fsys[fmt.Sprintf("x/%02d.mp3", i+1)] = &fstest.MapFile{ModTime: mtime, Data: cat(librarytest.Tag(3,
+			"TPE1", "Same Artist", "TALB", "Same Album", "TIT2", fmt.Sprint("T", i)))}
 	}
 	path := filepath.Join(t.TempDir(), "c")
 	cache := NewCache(path)
@@ -169,7 +171,7 @@ func TestCacheChanges(t *testing.T) {
 	// Same size, new time; new size, same time; a new file; a file gone.
 	touched := fsys["Björk/Homogenic/02 Jóga.mp3"]
 	touched.ModTime = touched.ModTime.Add(time.Nanosecond)
-	touched.Data = cat(id3v2(4, frame{"TIT2", "Jóga (new tag)"}), audio(len(touched.Data)-len(id3v2(4, frame{"TIT2", "Jóga (new tag)"}))))
+	touched.Data = cat(librarytest.Tag(4, "TIT2", "Jóga (new tag)"), audio(len(touched.Data)-len(librarytest.Tag(4, "TIT2", "Jóga (new tag)"))))
 	grown := fsys["Old/Latin1/03_Old_Song.mp3"]
 	grown.Data = cat(audio(1), grown.Data)
 	fsys["New/Album/01 New.mp3"] = &fstest.MapFile{Data: audio(100), ModTime: touched.ModTime}
@@ -496,11 +498,11 @@ func TestCacheSaveIsAtomic(t *testing.T) {
 	scanWith(t, fsys, cache)
 
 	t.Run("full disk", func(t *testing.T) {
-		defer func(orig func(string, string) (tempFile, error)) { createTemp = orig }(createTemp)
-		createTemp = func(dir, pattern string) (tempFile, error) {
+		cache.createTemp = func(dir, pattern string) (tempFile, error) {
 			f, err := os.CreateTemp(dir, pattern)
 			return fullDisk{f}, err
 		}
+		defer func() { cache.createTemp = nil }()
 		err := cache.Save()
 		if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "unchanged") {
 			t.Errorf("Save on a full disk = %v, want ENOSPC, saying the old cache is unchanged", err)
@@ -720,7 +722,7 @@ func TestCacheTracks(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "music")
 	writeFiles(t, root, map[string][]byte{
-		"A/B/01 One.mp3":   cat(id3v2(3, frame{"TPE1", "A"}, frame{"TIT2", "One"}), audio(100)),
+		"A/B/01 One.mp3":   cat(librarytest.Tag(3, "TPE1", "A", "TIT2", "One"), audio(100)),
 		"A/B/02 Empty.mp3": nil,
 	})
 	old := time.Now().Add(-time.Hour)

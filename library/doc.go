@@ -16,28 +16,23 @@
 //     skips.
 //   - Options.Workers goroutines (GOMAXPROCS by default) take batches from
 //     that channel, read each file's tags and fill the gaps with FromPath.
-//     Each worker reuses its own buffers.
+//     Each worker reuses its own tags.Reader.
 //   - The goroutine that called Scan collects the results, shares repeated
 //     artist, album and genre strings, hands each track to Options.OnTrack
 //     as it comes, and puts the tracks in walk order once all workers are
 //     done, which is their order by path.
 //     The results channel is closed in one place, after the walker and every
-//     worker have returned.
+//     worker have returned. This pool (pool.go) is also the one in which a
+//     Watcher reads the files that changed.
 //
 // Broken files never stop a scan: each is recorded as a Skip with a Reason
 // (empty, unreadable, corrupt tag, a panic in the tag reader, ...), and only
 // an unreadable root is an error. Panics in the tag readers are recovered
 // per file.
 //
-// MP3 tags are read here (id3v2.go), with ReadAt calls on the file: the
-// first 4 KiB, which hold the whole tag of most files, then only the frames
-// this package uses. A cover picture is stepped over without being read,
-// reading stops at the padding, and the ID3v1 tag in the last 128 bytes is
-// read (by github.com/dhowden/tag) only when the ID3v2 tag leaves a field
-// that it could fill. No read goes beyond the size the tag's header states,
-// which bounds the memory a lying header can cost. Other formats (FLAC,
-// Ogg, MP4, DSF) go through github.com/dhowden/tag over a buffered reader
-// with a read limit.
+// Tags are read by package library/tags: each worker keeps a tags.Reader,
+// whose buffers serve file after file, and the scan turns its errors into
+// Reasons.
 //
 // With Options.Cache, a worker first looks the file up in the Cache: if the
 // cache knows its path and the file's size and modification time (from the

@@ -33,13 +33,13 @@ const (
 	// does its name (for example "01.mp3" with no tag).
 	ReasonNoTitle Reason = "no tag and no usable path"
 	// ReasonCorrupt: the file starts like a tagged file (ID3v2, MP4, FLAC,
-	// Ogg, DSF) but the tag cannot be parsed.
+	// Ogg, DSF) but the tag cannot be parsed (tags.ErrCorrupt).
 	ReasonCorrupt Reason = "corrupt tag"
 	// ReasonUnreadable: the file or folder could not be opened or read
 	// (permissions, I/O error, a symlink loop).
 	ReasonUnreadable Reason = "unreadable"
 	// ReasonPanic: the tag reader panicked on this file; the panic was
-	// recovered and Err holds its value.
+	// recovered and Err, a *tags.PanicError, holds its value.
 	ReasonPanic Reason = "panic in tag reader"
 	// ReasonBadName: the name is not valid UTF-8. io/fs paths must be valid
 	// UTF-8, so such a file cannot be opened through an fs.FS at all.

@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
 	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // TestSampleMusic: every file of the bundled library, whatever its tag
@@ -23,11 +23,11 @@ func TestSampleMusic(t *testing.T) {
 	for _, tr := range lib.Tracks {
 		got[tr.Path] = tr
 	}
-	files := samplemusic.Files()
+	files := librarytest.Files()
 	if len(lib.Tracks) != len(files) {
 		t.Errorf("scan found %d tracks, the catalogue has %d", len(lib.Tracks), len(files))
 	}
-	kinds := map[samplemusic.TagKind]int{}
+	kinds := map[librarytest.TagKind]int{}
 	for _, f := range files {
 		tr, ok := got[f.Path]
 		if !ok {
@@ -42,7 +42,7 @@ func TestSampleMusic(t *testing.T) {
 		}
 		kinds[f.Tag]++
 	}
-	for k := samplemusic.ID3v23Latin1; k <= samplemusic.NoTag; k++ {
+	for k := librarytest.ID3v23Latin1; k <= librarytest.NoTag; k++ {
 		if kinds[k] == 0 {
 			t.Errorf("no %v file read correctly", k)
 		}

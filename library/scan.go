@@ -1,18 +1,19 @@
 package library
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trackfeed/trackfeed/library/tags"
 )
 
 // Options tune a scan. The zero value is ready to use.
@@ -38,7 +39,9 @@ type Options struct {
 	// writes it. A cache belongs to one library root. A file modified less
 	// than two seconds before the scan began is read but not remembered,
 	// as a second change within one tick of the file system's clock would
-	// not show in its modification time.
+	// not show in its modification time. The tracks of unchanged files
+	// come from the cache, and with a cache read by OpenCache their
+	// strings keep the whole cache file in memory (see OpenCache).
 	Cache *Cache
 }
 
@@ -60,14 +63,7 @@ var errNoTitle = errors.New("neither the tags nor the file name give a title")
 // that Scan started has ended when it returns.
 func Scan(ctx context.Context, fsys fs.FS, opts Options) (*Library, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := orDiscard(opts.Logger)
 	var (
 		known     *cacheView
 		racySince int64
@@ -77,33 +73,19 @@ func Scan(ctx context.Context, fsys fs.FS, opts Options) (*Library, error) {
 		racySince = time.Now().Add(-racyWindow).UnixNano()
 	}
 
-	jobs := make(chan jobBatch, workers)
-	results := make(chan resultBatch, workers)
-	var (
-		wg      sync.WaitGroup
-		walkErr error
-	)
-	wg.Go(func() {
-		defer close(jobs)
-		walkErr = walk(ctx, fsys, jobs, results)
-	})
-	for range workers {
-		wg.Go(func() { work(ctx, fsys, jobs, results, known, racySince) })
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
+	p := startPool(ctx, workerCount(opts.Workers), minBatch,
+		func(j job, r *tags.Reader) result { return readFile(fsys, j, r, known, racySince) },
+		func(f *feeder) error { return walk(fsys, f) })
 	// Even if OnTrack panics, stop the pipeline and wait for it to end.
 	defer func() {
 		cancel()
-		for range results {
+		for range p.results {
 		}
 	}()
 
-	lib, seen := collect(ctx, results, opts.OnTrack, log, known)
+	lib, seen := collect(ctx, p.results, opts.OnTrack, log, known)
 
-	if walkErr != nil {
+	if walkErr := p.err; walkErr != nil {
 		if errors.Is(walkErr, ErrRoot) {
 			return nil, fmt.Errorf("library: %w", walkErr)
 		}
@@ -153,37 +135,11 @@ func skipped(p string, reason Reason, err error) result {
 // system cannot be read or is not a folder.
 var ErrRoot = errors.New("cannot read the library root")
 
-// Jobs go to the workers in batches, so that the hand-off costs little
-// next to the reads: a batch is sent once it has minBatch files and a worker
-// can take it, or once it has maxBatch.
-const (
-	minBatch = 16
-	maxBatch = 64
-)
-
-// jobBatch is files for a worker to read; seq numbers the batches in walk
-// order.
-type jobBatch struct {
-	seq  int
-	jobs []job
-}
-
-// resultBatch is what a worker read from a jobBatch, in the same order and
-// with the same seq; the walker's own skips have seq -1.
-type resultBatch struct {
-	seq     int
-	results []result
-}
-
-// walk sends every audio file under fsys's root to jobs, and every folder or
-// entry it must skip to results.
-func walk(ctx context.Context, fsys fs.FS, jobs chan<- jobBatch, results chan<- resultBatch) error {
-	w := walker{ctx: ctx, fsys: fsys, jobs: jobs, results: results}
-	err := w.tree(".")
-	if err == nil && len(w.batch.jobs) > 0 {
-		err = send(ctx, jobs, w.batch)
-	}
-	return err
+// walk feeds every audio file under fsys's root to the pool's workers, and
+// reports every folder or entry it must skip.
+func walk(fsys fs.FS, f *feeder) error {
+	w := walker{fsys: fsys, feeder: f}
+	return w.tree(".")
 }
 
 // walker walks a tree as fs.WalkDir does, reading each folder with
@@ -193,11 +149,8 @@ func walk(ctx context.Context, fsys fs.FS, jobs chan<- jobBatch, results chan<- 
 // files come out sorted by path, and the scan's tracks need no sort. Links
 // to folders are not followed, so a link loop cannot trap the walk.
 type walker struct {
-	ctx     context.Context
-	fsys    fs.FS
-	jobs    chan<- jobBatch
-	results chan<- resultBatch
-	batch   jobBatch
+	fsys fs.FS
+	*feeder
 }
 
 // tree visits the entries of folder dir, then those of its subfolders.
@@ -277,29 +230,6 @@ func pathOrder(a, b fs.DirEntry) int {
 	return next(x, a.IsDir()) - next(y, b.IsDir())
 }
 
-// add queues a file for the workers.
-func (w *walker) add(j job) error {
-	w.batch.jobs = append(w.batch.jobs, j)
-	if len(w.batch.jobs) >= maxBatch {
-		err := send(w.ctx, w.jobs, w.batch)
-		w.batch = jobBatch{seq: w.batch.seq + 1}
-		return err
-	}
-	if len(w.batch.jobs) >= minBatch {
-		select {
-		case w.jobs <- w.batch:
-			w.batch = jobBatch{seq: w.batch.seq + 1}
-		default:
-		}
-	}
-	return nil
-}
-
-// skip reports an entry that the scan leaves out.
-func (w *walker) skip(p string, reason Reason, err error) error {
-	return send(w.ctx, w.results, resultBatch{seq: -1, results: []result{skipped(p, reason, err)}})
-}
-
 // isAudio reports whether a file name has an extension that dhowden/tag
 // can read.
 func isAudio(name string) bool {
@@ -310,43 +240,6 @@ func isAudio(name string) bool {
 		}
 	}
 	return false
-}
-
-// send sends v on ch unless ctx is done first.
-func send[T any](ctx context.Context, ch chan<- T, v T) error {
-	select {
-	case ch <- v:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// work reads the files from jobs until jobs is closed or ctx is done, and
-// sends a batch of results for each batch of jobs.
-func work(ctx context.Context, fsys fs.FS, jobs <-chan jobBatch, results chan<- resultBatch,
-	known *cacheView, racySince int64) {
-	var r tagReader
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case batch, ok := <-jobs:
-			if !ok {
-				return
-			}
-			out := resultBatch{seq: batch.seq, results: make([]result, 0, len(batch.jobs))}
-			for _, j := range batch.jobs {
-				if ctx.Err() != nil {
-					return
-				}
-				out.results = append(out.results, readFile(fsys, j, &r, known, racySince))
-			}
-			if send(ctx, results, out) != nil {
-				return
-			}
-		}
-	}
 }
 
 // racyWindow is how long before a scan a file must have last changed for
@@ -360,7 +253,7 @@ const racyWindow = 2 * time.Second
 // readFile reads one file, or takes it from the cache if the cache knows it
 // and its size and modification time have not changed. A file modified
 // after racySince is read but not remembered.
-func readFile(fsys fs.FS, j job, r *tagReader, known *cacheView, racySince int64) result {
+func readFile(fsys fs.FS, j job, r *tags.Reader, known *cacheView, racySince int64) result {
 	if known == nil {
 		res, _, _ := readTrack(fsys, j, r)
 		return res
@@ -388,7 +281,7 @@ func readFile(fsys fs.FS, j job, r *tagReader, known *cacheView, racySince int64
 // for what they leave out. It also returns the file's size and modification
 // time as it found them before reading, and whether the result is worth
 // remembering: false when the file could not be stat'd or read.
-func readTrack(fsys fs.FS, j job, r *tagReader) (result, stamp, bool) {
+func readTrack(fsys fs.FS, j job, r *tags.Reader) (result, stamp, bool) {
 	if j.symlink {
 		// Stat before Open: opening a link to a pipe would block.
 		fi, err := fs.Stat(fsys, j.path)
@@ -416,30 +309,41 @@ func readTrack(fsys fs.FS, j job, r *tagReader) (result, stamp, bool) {
 		return skipped(j.path, ReasonEmpty, nil), st, true
 	}
 
-	tg, err := r.read(readerAt(f), fi.Size())
-	if err != nil && err != errNoTag {
-		if isPanic(err) {
-			return skipped(j.path, ReasonPanic, err), st, true
-		}
-		if ioe, ok := findIOError(err); ok {
-			return skipped(j.path, ReasonUnreadable, ioe.err), stamp{}, false
-		}
-		return skipped(j.path, ReasonCorrupt, err), st, true
+	tg, err := r.Read(f, fi.Size())
+	if err != nil && err != tags.ErrNoTag {
+		return tagError(j.path, err, st)
 	}
 
 	t := FromPath(j.path)
-	t.Artist = cmpOr(tg.artist, t.Artist)
-	t.AlbumArtist = tg.albumArtist
-	t.Album = cmpOr(tg.album, t.Album)
-	t.Title = cmpOr(tg.title, t.Title)
-	t.Genre = tg.genre
-	t.TrackNo = cmpOr(tg.track, t.TrackNo)
-	t.Disc = cmpOr(tg.disc, t.Disc)
-	t.Year = tg.year
+	t.Artist = cmp.Or(tg.Artist, t.Artist)
+	t.AlbumArtist = tg.AlbumArtist
+	t.Album = cmp.Or(tg.Album, t.Album)
+	t.Title = cmp.Or(tg.Title, t.Title)
+	t.Genre = tg.Genre
+	t.TrackNo = cmp.Or(tg.Track, t.TrackNo)
+	t.Disc = cmp.Or(tg.Disc, t.Disc)
+	t.Year = tg.Year
 	if t.Title == "" {
 		return skipped(j.path, ReasonNoTitle, errNoTitle), st, true
 	}
 	return result{track: t}, st, true
+}
+
+// tagError is readTrack's result for a file whose tags could not be read:
+// a skip whose Reason says why, and whether the cache should remember it
+// (not when the file could not be read: another read may succeed).
+func tagError(p string, err error, st stamp) (result, stamp, bool) {
+	var (
+		pe *tags.PanicError
+		re *tags.ReadError
+	)
+	switch {
+	case errors.As(err, &pe):
+		return skipped(p, ReasonPanic, err), st, true
+	case errors.As(err, &re):
+		return skipped(p, ReasonUnreadable, re.Err), stamp{}, false
+	}
+	return skipped(p, ReasonCorrupt, err), st, true
 }
 
 // collect gathers the results until the channel is closed, or only drains

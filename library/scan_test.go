@@ -20,6 +20,8 @@ import (
 	"unsafe"
 
 	"go.uber.org/goleak"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // testCtx returns a context that ends with the test or after ten seconds,
@@ -33,28 +35,28 @@ func testCtx(t *testing.T) context.Context {
 // taggedFiles is a small library: ID3v2.3, ID3v2.4, ID3v1, a mix of both,
 // FLAC, MP4, an untagged file and files that are not audio.
 var taggedFiles = map[string][]byte{
-	"Various/Mix/01 Whatever.mp3": cat(id3v2(3,
-		frame{"TPE1", "Tag Artist"}, frame{"TPE2", "Various Artists"}, frame{"TALB", "Tag Album"},
-		frame{"TIT2", "Tag Title"}, frame{"TRCK", "3/12"}, frame{"TPOS", "1/2"},
-		frame{"TYER", "1999"}, frame{"TCON", "(17)"},
+	"Various/Mix/01 Whatever.mp3": cat(librarytest.Tag(3,
+		"TPE1", "Tag Artist", "TPE2", "Various Artists", "TALB", "Tag Album",
+		"TIT2", "Tag Title", "TRCK", "3/12", "TPOS", "1/2",
+		"TYER", "1999", "TCON", "(17)",
 	), audio(2000)),
-	"Björk/Homogenic/02 Jóga.mp3": cat(id3v2(4,
-		frame{"TPE1", "Björk"}, frame{"TALB", "Homogenic"}, frame{"TIT2", "Jóga"},
-		frame{"TRCK", "2"}, frame{"TDRC", "1997-09-22"}, frame{"TCON", "Electronic"},
+	"Björk/Homogenic/02 Jóga.mp3": cat(librarytest.Tag(4,
+		"TPE1", "Björk", "TALB", "Homogenic", "TIT2", "Jóga",
+		"TRCK", "2", "TDRC", "1997-09-22", "TCON", "Electronic",
 	), audio(1000)),
-	"Motörhead/Ace of Spades/01 Ace of Spades.mp3": cat(id3v2(3,
-		frame{"TPE1", "Motörhead"}, frame{"TIT2", "Ace of Spades"}, frame{"TIT3", "日本語 subtitle"},
+	"Motörhead/Ace of Spades/01 Ace of Spades.mp3": cat(librarytest.Tag(3,
+		"TPE1", "Motörhead", "TIT2", "Ace of Spades", "TIT3", "日本語 subtitle",
 	), audio(500)),
 	"Old/Latin1/03_Old_Song.mp3": cat(audio(3000),
 		id3v1("Caf\xe9 Song", "Old Band", "Old Album", "1985", 3, 17)),
-	"Mixed/05 Half.mp3": cat(id3v2(3, frame{"TIT2", "Half Tagged"}), audio(100),
+	"Mixed/05 Half.mp3": cat(librarytest.Tag(3, "TIT2", "Half Tagged"), audio(100),
 		id3v1("", "V1 Artist", "V1 Album", "2001", 5, 255)),
 	"Untagged Artist/Untagged Album/04 - Plain Song.MP3": audio(5000),
-	"Flac Artist/Flac Album/06 ignored.flac": flacPadded(20000, "ARTIST=Flac Artist", "ALBUM=Flac Album",
+	"Flac Artist/Flac Album/06 ignored.flac": librarytest.FLAC(20000, "ARTIST=Flac Artist", "ALBUM=Flac Album",
 		"TITLE=Flac Title", "TRACKNUMBER=6", "DATE=2010", "GENRE=Jazz"),
-	"M4A/Album/07 ignored.m4a": mp4Audio(100000,
-		mp4Item("\xa9nam", 1, []byte("MP4 Title")), mp4Item("\xa9ART", 1, []byte("MP4 Artist")),
-		mp4Item("trkn", 0, []byte{0, 0, 0, 7, 0, 9, 0, 0}),
+	"M4A/Album/07 ignored.m4a": librarytest.MP4(100000,
+		librarytest.MP4Item("\xa9nam", 1, []byte("MP4 Title")), librarytest.MP4Item("\xa9ART", 1, []byte("MP4 Artist")),
+		librarytest.MP4Item("trkn", 0, []byte{0, 0, 0, 7, 0, 9, 0, 0}),
 	),
 	"Various/Mix/cover.jpg":  []byte("\xff\xd8\xff"),
 	"Various/Mix/notes.txt":  []byte("hello"),
@@ -188,9 +190,9 @@ func checkTracks(t *testing.T, got, want []Track) {
 func TestScanSharesStrings(t *testing.T) {
 	fsys := fstest.MapFS{}
 	for i := range 3 {
-		fsys[fmt.Sprintf("x/%02d.mp3", i+1)] = &fstest.MapFile{Data: cat(id3v2(3,
-			frame{"TPE1", "Same Artist"}, frame{"TALB", "Same Album"}, frame{"TIT2", fmt.Sprint("T", i)},
-			frame{"TCON", "Pop"}))}
+		fsys[fmt.Sprintf("x/%02d.mp3", i+1)] = &fstest.MapFile{Data: cat(librarytest.Tag(3,
+			"TPE1", "Same Artist", "TALB", "Same Album", "TIT2", fmt.Sprint("T", i),
+			"TCON", "Pop"))}
 	}
 	lib, err := Scan(testCtx(t), fsys, Options{})
 	if err != nil {
@@ -219,20 +221,20 @@ var brokenFiles = map[string]struct {
 }{
 	"empty.mp3": {nil, ReasonEmpty},
 	// The header claims a 1 MiB tag; the file ends after one frame.
-	"truncated.mp3":    {cat(id3v2Header(3, 1<<20), []byte("TIT2\x00\x00\x00\x06\x00\x00\x00Hello")), ReasonCorrupt},
+	"truncated.mp3":    {cat(librarytest.ID3v2Header(3, 1<<20), []byte("TIT2\x00\x00\x00\x06\x00\x00\x00Hello")), ReasonCorrupt},
 	"short-header.mp3": {[]byte("ID3\x03"), ReasonCorrupt},
-	"bad-version.mp3":  {cat(id3v2Header(9, 20), make([]byte, 20)), ReasonCorrupt},
+	"bad-version.mp3":  {cat(librarytest.ID3v2Header(9, 20), make([]byte, 20)), ReasonCorrupt},
 	// A frame that claims 0x7FFFFFFF bytes, in front of 1 MiB of audio.
-	"huge-frame.mp3": {cat(id3v2Header(3, 100), []byte("TIT2\x7f\xff\xff\xff\x00\x00\x00Hi"), make([]byte, 87),
+	"huge-frame.mp3": {cat(librarytest.ID3v2Header(3, 100), []byte("TIT2\x7f\xff\xff\xff\x00\x00\x00Hi"), make([]byte, 87),
 		audio(1<<20)), ReasonCorrupt},
-	"mp4-int-title.mp3":   {mp4(mp4Item("\xa9nam", 21, []byte{5})), ReasonPanic},
-	"mp4-jpeg-artist.m4a": {mp4(mp4Item("\xa9ART", 13, []byte("\xff\xd8\xff"))), ReasonPanic},
-	"mp4-nested.m4a":      {cat(atom("ftyp", []byte("M4A \x00\x00\x00\x00")), bytes8("moov", 100000)), ReasonCorrupt},
-	"flac-truncated.flac": {flac("TITLE=Cut")[:50], ReasonCorrupt},
+	"mp4-int-title.mp3":   {librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{5})), ReasonPanic},
+	"mp4-jpeg-artist.m4a": {librarytest.MP4(0, librarytest.MP4Item("\xa9ART", 13, []byte("\xff\xd8\xff"))), ReasonPanic},
+	"mp4-nested.m4a":      {cat(librarytest.Atom("ftyp", []byte("M4A \x00\x00\x00\x00")), bytes8("moov", 100000)), ReasonCorrupt},
+	"flac-truncated.flac": {librarytest.FLAC(0, "TITLE=Cut")[:50], ReasonCorrupt},
 	"01.mp3":              {audio(1000), ReasonNoTitle},
 	"Artist/Album/02.mp3": {audio(1000), ReasonNoTitle},
 	"Artist/Album/03 Kept.mp3": {
-		cat(id3v2(3, frame{"TIT2", ""}), audio(100)), "",
+		cat(librarytest.Tag(3, "TIT2", ""), audio(100)), "",
 	},
 	// Without a tag, garbage cannot be told from untagged MPEG audio; its
 	// name makes it a track.
@@ -512,8 +514,8 @@ func TestScanUnreadable(t *testing.T) {
 
 	t.Run("read error", func(t *testing.T) {
 		for _, data := range [][]byte{
-			cat(id3v2(3, frame{"TIT2", "x"}), audio(20000)), // ID3 fast path
-			cat(flac("TITLE=x"), audio(100000)),             // buffered reader
+			cat(librarytest.Tag(3, "TIT2", "x"), audio(20000)), // ID3 fast path
+			cat(librarytest.FLAC(0, "TITLE=x"), audio(100000)), // buffered reader
 		} {
 			fsys := brokenReadFS{fstest.MapFS{"x.mp3": {Data: data}}, 20}
 			lib, err := Scan(testCtx(t), fsys, Options{})

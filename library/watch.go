@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/trackfeed/trackfeed/library/tags"
 )
 
 // WatchOptions tune a Watcher. The zero value is ready to use.
@@ -71,7 +72,7 @@ var ErrWatcherClosed = errors.New("library: watcher closed")
 // needed only once. It watches every folder of the tree (adding a watch for
 // each folder created or moved in later, and reading the files already in
 // it), waits for each changed file to settle, reads its tags as Scan does,
-// in a bounded pool of workers, and hands the result on as a Change.
+// in Scan's pool of workers, and hands the result on as a Change.
 //
 // Files and folders are picked as Scan picks them: audio files by
 // extension; names that start with a dot, and names that are not valid
@@ -139,22 +140,16 @@ func NewWatcher(ctx context.Context, root string, fsys fs.FS, opts WatchOptions)
 	w := &Watcher{
 		root:    abs,
 		fsys:    fsys,
-		workers: opts.Workers,
+		workers: workerCount(opts.Workers),
 		settle:  cmp.Or(opts.Settle, DefaultSettle),
 		delay:   cmp.Or(opts.MaxDelay, DefaultMaxDelay),
-		log:     opts.Logger,
+		log:     orDiscard(opts.Logger),
 		fsw:     fsw,
 		start:   make(chan startRun),
 		done:    make(chan struct{}),
 		dirs:    make(map[string]bool),
 		files:   make(map[string]bool),
 		pending: make(map[string]*pending),
-	}
-	if w.workers <= 0 {
-		w.workers = runtime.GOMAXPROCS(0)
-	}
-	if w.log == nil {
-		w.log = slog.New(slog.DiscardHandler)
 	}
 	if err := fsw.Add(abs); err != nil {
 		fsw.Close()
@@ -554,50 +549,39 @@ type readResult struct {
 	gone   []string
 }
 
-// read reads the files of a batch in a pool of workers, and sorts what
-// it found into a Change.
+// read reads the files of a batch in a pool of workers, Scan's, and sorts
+// what it found into a Change.
 func (w *Watcher) read(ctx context.Context, batch []string) readResult {
-	workers := min(w.workers, len(batch))
-	paths := make(chan string, workers)
-	results := make(chan result, workers)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(paths)
-		for _, p := range batch {
-			if send(ctx, paths, p) != nil {
-				return
-			}
-		}
-	})
-	for range workers {
-		wg.Go(func() {
-			var r tagReader
-			for p := range paths {
-				if send(ctx, results, readOne(w.fsys, p, &r)) != nil {
-					return
+	// Batches of one file at least: a few changed files are read at once,
+	// each by a worker, and many go in larger batches as the workers fall
+	// behind.
+	p := startPool(ctx, min(w.workers, len(batch)), 1,
+		func(j job, r *tags.Reader) result { return readOne(w.fsys, j.path, r) },
+		func(f *feeder) error {
+			for _, name := range batch {
+				if err := f.add(job{path: name}); err != nil {
+					return err
 				}
 			}
+			return nil
 		})
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
 
 	var (
 		ch   Change
 		gone []string
 	)
-	for res := range results {
-		switch {
-		case !res.skipped:
-			ch.Added = append(ch.Added, res.track)
-		case errors.Is(res.skip.Err, fs.ErrNotExist):
-			ch.Removed = append(ch.Removed, res.skip.Path)
-			gone = append(gone, res.skip.Path)
-		default:
-			ch.Removed = append(ch.Removed, res.skip.Path)
-			w.log.Debug("skip", "path", res.skip.Path, "reason", string(res.skip.Reason), "err", res.skip.Err)
+	for rb := range p.results {
+		for _, res := range rb.results {
+			switch {
+			case !res.skipped:
+				ch.Added = append(ch.Added, res.track)
+			case errors.Is(res.skip.Err, fs.ErrNotExist):
+				ch.Removed = append(ch.Removed, res.skip.Path)
+				gone = append(gone, res.skip.Path)
+			default:
+				ch.Removed = append(ch.Removed, res.skip.Path)
+				w.log.Debug("skip", "path", res.skip.Path, "reason", string(res.skip.Reason), "err", res.skip.Err)
+			}
 		}
 	}
 	slices.SortFunc(ch.Added, func(a, b Track) int { return strings.Compare(a.Path, b.Path) })
@@ -609,7 +593,7 @@ func (w *Watcher) read(ctx context.Context, batch []string) readResult {
 // walk has the file's type from its folder listing; here the file may have
 // changed since the event, so it is Lstat'ed first, which also keeps a
 // pipe from being opened.
-func readOne(fsys fs.FS, p string, r *tagReader) result {
+func readOne(fsys fs.FS, p string, r *tags.Reader) result {
 	fi, err := fs.Lstat(fsys, p)
 	if err != nil {
 		return skipped(p, ReasonUnreadable, err)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"go.uber.org/goleak"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // watchState is what a consumer of a Watcher holds: the library as the
@@ -146,7 +148,7 @@ func startWatch(t *testing.T, root string, opts WatchOptions) (*watchState, *Wat
 
 // mp3 is a small MP3 file whose tag names artist and title.
 func mp3(artist, title string) []byte {
-	return cat(id3v2(3, frame{"TPE1", artist}, frame{"TIT2", title}), audio(200))
+	return cat(librarytest.Tag(3, "TPE1", artist, "TIT2", title), audio(200))
 }
 
 func write(t *testing.T, root, rel string, data []byte) {

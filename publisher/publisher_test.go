@@ -14,9 +14,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
 	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
 )
@@ -26,17 +26,17 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // writeSample writes the first n files of the sample library's catalogue
 // into a new folder, an hour old (the scan cache keeps only files whose
 // modification time is settled), and returns the folder and the files.
-func writeSample(t *testing.T, n int) (string, []samplemusic.File) {
+func writeSample(t *testing.T, n int) (string, []librarytest.File) {
 	t.Helper()
 	dir := t.TempDir()
-	files := samplemusic.Files()[:n]
+	files := librarytest.Files()[:n]
 	for _, f := range files {
 		writeFile(t, dir, f, time.Now().Add(-time.Hour))
 	}
 	return dir, files
 }
 
-func writeFile(t *testing.T, dir string, f samplemusic.File, mtime time.Time) {
+func writeFile(t *testing.T, dir string, f librarytest.File, mtime time.Time) {
 	t.Helper()
 	b, err := f.Bytes()
 	if err != nil {
@@ -62,7 +62,7 @@ func paths(tracks []library.Track) []string {
 	return out
 }
 
-func filePaths(files []samplemusic.File) []string {
+func filePaths(files []librarytest.File) []string {
 	out := make([]string, len(files))
 	for i, f := range files {
 		out[i] = f.Path
@@ -161,7 +161,7 @@ func TestWatchAfterScan(t *testing.T) {
 	}
 	zmtptest.WaitFor(t, 10*time.Second, "the file removed during the scan to leave", func() bool { return !has(removed.Path) })
 
-	added := samplemusic.Files()[len(files)]
+	added := librarytest.Files()[len(files)]
 	writeFile(t, dir, added, time.Now())
 	zmtptest.WaitFor(t, 10*time.Second, "the added file to join", func() bool { return has(added.Path) })
 	if err := os.RemoveAll(filepath.Join(dir, strings.Split(added.Path, "/")[0])); err != nil {
@@ -179,7 +179,7 @@ func TestNoWatch(t *testing.T) {
 	dir, files := writeSample(t, 3)
 	p := publishertest.Start(t, publisher.Config{Dir: dir})
 	waitScanned(t, p)
-	writeFile(t, dir, samplemusic.Files()[3], time.Now())
+	writeFile(t, dir, librarytest.Files()[3], time.Now())
 	// Nothing announces a change that is not followed: give a watcher, if
 	// one ran by mistake, the time it takes to notice.
 	time.Sleep(500 * time.Millisecond)

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
 	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
 )
@@ -35,7 +35,7 @@ func TestRunEmptied(t *testing.T) {
 		t.Errorf("with an empty playlist, Run used %v of CPU in 300ms", used)
 	}
 
-	back := samplemusic.Files()[1]
+	back := librarytest.Files()[1]
 	writeFile(t, dir, back, time.Now())
 	zmtptest.WaitFor(t, 10*time.Second, back.Path+" to be sent", func() bool {
 		tr, ok := p.Now()

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"flag"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -141,30 +142,13 @@ func writeMusic(t *testing.T, tracks ...testTrack) string {
 		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		b := id3v23(map[string]string{"TPE1": tr.artist, "TALB": tr.album, "TIT2": tr.title, "TRCK": tr.trackNo})
-		b = append(b, bytes.Repeat([]byte{0xff, 0xfb, 0x50, 0xc4}, 64)...)
+		b := librarytest.Tag(3, "TPE1", tr.artist, "TALB", tr.album, "TIT2", tr.title, "TRCK", tr.trackNo)
+		b = append(b, librarytest.Silence(256)...)
 		if err := os.WriteFile(name, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return dir
-}
-
-// id3v23 makes an ID3v2.3 tag of ISO-8859-1 (here: ASCII) text frames.
-func id3v23(frames map[string]string) []byte {
-	var body []byte
-	for _, id := range []string{"TPE1", "TALB", "TIT2", "TRCK"} {
-		text := frames[id]
-		if text == "" {
-			continue
-		}
-		body = append(body, id...)
-		body = binary.BigEndian.AppendUint32(body, uint32(1+len(text)))
-		body = append(body, 0, 0, 0) // flags, then encoding 0
-		body = append(body, text...)
-	}
-	n := len(body)
-	return append([]byte{'I', 'D', '3', 3, 0, 0, byte(n >> 21 & 0x7f), byte(n >> 14 & 0x7f), byte(n >> 7 & 0x7f), byte(n & 0x7f)}, body...)
 }
 
 // streetsAndCure is a library of three tracks by two artists.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
 	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 	"github.com/trackfeed/trackfeed/topics"
 	"github.com/trackfeed/trackfeed/wire"
 )
@@ -27,7 +27,7 @@ const (
 // order, which both publishers play in a loop.
 func sampleTracks() []library.Track {
 	var out []library.Track
-	for _, f := range samplemusic.Files() {
+	for _, f := range librarytest.Files() {
 		out = append(out, library.Track{
 			Path: f.Path, Artist: f.Artist, AlbumArtist: f.AlbumArtist, Album: f.Album,
 			Title: f.Title, Genre: f.Genre, TrackNo: f.TrackNo, Disc: f.Disc, Year: f.Year,

@@ -1,5 +1,5 @@
 // Command genlib writes a synthetic music library for benchmarks; see
-// package genlib for what it holds.
+// librarytest.WriteLibrary for what it holds.
 //
 //	go run ./tools/genlib -n 20000 DIR
 package main
@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/trackfeed/trackfeed/internal/genlib"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 func main() {
@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		flags.Usage()
 		return errors.New("want one folder to write to")
 	}
-	st, err := genlib.Write(flags.Arg(0), *n, *seed)
+	st, err := librarytest.WriteLibrary(flags.Arg(0), *n, *seed)
 	if err != nil {
 		return err
 	}

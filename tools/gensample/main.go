@@ -1,5 +1,5 @@
 // Command gensample regenerates trackfeed's bundled sample library from the
-// catalogue in internal/samplemusic:
+// catalogue in library/librarytest:
 //
 //	go run ./tools/gensample sample-music
 //
@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 func main() {
@@ -39,14 +39,14 @@ func run(args []string, stderr io.Writer) error {
 	dir := args[0]
 
 	want := make(map[string]bool)
-	for _, f := range samplemusic.Files() {
+	for _, f := range librarytest.Files() {
 		want[f.Path] = true
 	}
 	removed, err := removeStale(dir, want)
 	if err != nil {
 		return fmt.Errorf("remove stale files in %s: %w", dir, err)
 	}
-	if err := samplemusic.Write(dir); err != nil {
+	if err := librarytest.Write(dir); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	fmt.Fprintf(stderr, "gensample: wrote %d files to %s, removed %d stale\n", len(want), dir, removed)

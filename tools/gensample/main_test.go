@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 func TestRun(t *testing.T) {
@@ -21,7 +21,7 @@ func TestRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first := samplemusic.Files()[0]
+	first := librarytest.Files()[0]
 	write("README.md", "kept")
 	write("Old Band/Old Album/01 Gone.mp3", "stale")
 	write("Old Band/cover.jpg", "kept, and so is its folder")
@@ -43,7 +43,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s: %v", rel, err)
 		}
 	}
-	for _, f := range samplemusic.Files() {
+	for _, f := range librarytest.Files() {
 		want, err := f.Bytes()
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +63,7 @@ func TestRunMissingDir(t *testing.T) {
 	if err := run([]string{dir}, new(bytes.Buffer)); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(samplemusic.Files()[0].Path))); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(librarytest.Files()[0].Path))); err != nil {
 		t.Error(err)
 	}
 }

@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/genlib"
 	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // contender is one thing that reads the library, and its timed rounds.
@@ -127,11 +127,11 @@ func bench(ctx context.Context, c config, stdout, stderr io.Writer) error {
 
 	env := describeMachine()
 	root := c.dir
-	var st genlib.Stats
+	var st librarytest.LibraryStats
 	if root == "" {
 		root = tmp + "/library"
 		fmt.Fprintf(stderr, "scanbench: writing %d files into %s\n", c.files, root)
-		if st, err = genlib.Write(root, c.files, c.seed); err != nil {
+		if st, err = librarytest.WriteLibrary(root, c.files, c.seed); err != nil {
 			return err
 		}
 	}

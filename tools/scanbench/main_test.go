@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/genlib"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 func testCtx(t *testing.T) context.Context {
@@ -57,7 +57,7 @@ func TestRunBadArgs(t *testing.T) {
 // every file of a library, with one worker and with several.
 func TestFloorsVisitEveryFile(t *testing.T) {
 	dir := t.TempDir()
-	st, err := genlib.Write(dir, 250, 9)
+	st, err := librarytest.WriteLibrary(dir, 250, 9)
 	if err != nil {
 		t.Fatal(err)
 	}

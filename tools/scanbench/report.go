@@ -9,14 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/genlib"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // report prints the figures of one run as Markdown.
 type report struct {
 	env                   machine
 	files                 int
-	stats                 genlib.Stats
+	stats                 librarytest.LibraryStats
 	seed                  uint64
 	rounds                int
 	generated             bool

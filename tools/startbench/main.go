@@ -5,7 +5,7 @@
 //
 //	go run ./tools/startbench -n 20000,100000
 //
-// It builds cmd/trackfeed, writes each library with internal/genlib into a
+// It builds cmd/trackfeed, writes each library with library/librarytest into a
 // temporary folder, starts the publisher on an ipc:// endpoint and times,
 // from the moment the process starts, the first message a subscriber
 // receives and the "scanned library" log line.
@@ -29,8 +29,8 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/trackfeed/trackfeed/internal/genlib"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 func main() {
@@ -64,7 +64,7 @@ func run(sizes string, runs int) error {
 			return fmt.Errorf("-n %q: %v", s, err)
 		}
 		dir := filepath.Join(tmp, "lib"+s)
-		if _, err := genlib.Write(dir, n, 1); err != nil {
+		if _, err := librarytest.WriteLibrary(dir, n, 1); err != nil {
 			return err
 		}
 		cache := filepath.Join(tmp, "cache"+s)

@@ -1,4 +1,4 @@
-package samplemusic
+package librarytest
 
 import "strconv"
 

@@ -1,4 +1,4 @@
-package genlib
+package librarytest
 
 import (
 	"errors"
@@ -10,12 +10,14 @@ import (
 	"time"
 )
 
-// CoverSize is the size of the front cover that one file in five carries.
+// CoverSize is the size of the front cover that one file in five of
+// WriteLibrary's carries.
 const CoverSize = 100 << 10
 
-// Stats counts what Write wrote. Every file counts once in Files and in
-// exactly one of ID3v23, ID3v24, ID3v1Only, Untagged, Empty and Truncated.
-type Stats struct {
+// LibraryStats counts what WriteLibrary wrote. Every file counts once in
+// Files and in exactly one of ID3v23, ID3v24, ID3v1Only, Untagged, Empty
+// and Truncated.
+type LibraryStats struct {
 	Files     int
 	ID3v23    int // intact ID3v2.3 tags, Unsynchronised included
 	ID3v24    int
@@ -31,18 +33,19 @@ type Stats struct {
 }
 
 // Broken is how many files a scan must skip: the empty and the truncated.
-func (s Stats) Broken() int { return s.Empty + s.Truncated }
+func (s LibraryStats) Broken() int { return s.Empty + s.Truncated }
 
-// Write writes a library of n files under dir, creating dir if needed. The
-// same n and seed always give the same files; files already in dir stay
-// unless a new one takes their name.
-func Write(dir string, n int, seed uint64) (Stats, error) {
+// WriteLibrary writes a synthetic library of n files under dir, creating
+// dir if needed (see the package comment for what it holds). The same n
+// and seed always give the same files; files already in dir stay unless a
+// new one takes their name.
+func WriteLibrary(dir string, n int, seed uint64) (LibraryStats, error) {
 	if n < 0 {
-		return Stats{}, errors.New("genlib: negative file count")
+		return LibraryStats{}, errors.New("librarytest: negative file count")
 	}
 	files := plan(n, seed)
 	covers := make(map[string][]byte) // one picture per album
-	var st Stats
+	var st LibraryStats
 	var buf []byte
 	madeDirs := make(map[string]bool)
 	for i := range files {
@@ -59,22 +62,22 @@ func Write(dir string, n int, seed uint64) (Stats, error) {
 		name := filepath.Join(dir, filepath.FromSlash(f.path))
 		if d := filepath.Dir(name); !madeDirs[d] {
 			if err := os.MkdirAll(d, 0o755); err != nil {
-				return st, fmt.Errorf("genlib: %w", err)
+				return st, fmt.Errorf("librarytest: %w", err)
 			}
 			madeDirs[d] = true
 		}
 		if err := os.WriteFile(name, buf, 0o644); err != nil {
-			return st, fmt.Errorf("genlib: %w", err)
+			return st, fmt.Errorf("librarytest: %w", err)
 		}
 		if err := os.Chtimes(name, f.mtime, f.mtime); err != nil {
-			return st, fmt.Errorf("genlib: %w", err)
+			return st, fmt.Errorf("librarytest: %w", err)
 		}
 		st.add(f, len(buf))
 	}
 	return st, nil
 }
 
-func (s *Stats) add(f *file, size int) {
+func (s *LibraryStats) add(f *file, size int) {
 	s.Files++
 	s.Bytes += int64(size)
 	switch {
@@ -126,10 +129,10 @@ type file struct {
 	artist, albumArtist, album, title, genre string
 	track, trackTotal, disc, discTotal, year int
 
-	enc          byte // ID3v2 text encoding
-	numericGenre bool // ID3v2.3 "(17)" rather than "Rock"
-	longDate     bool // ID3v2.4 TDRC "1999-04-17" rather than "1999"
-	v1           bool // an ID3v1.1 tail (always, for kindID3v1)
+	enc          Encoding // of the ID3v2 text frames
+	numericGenre bool     // ID3v2.3 "(17)" rather than "Rock"
+	longDate     bool     // ID3v2.4 TDRC "1999-04-17" rather than "1999"
+	v1           bool     // an ID3v1.1 tail (always, for kindID3v1)
 	cover        bool
 	coverFirst   bool
 	unsync       bool
@@ -229,18 +232,18 @@ func plan(n int, seed uint64) []file {
 		f.coverFirst = r.IntN(2) == 0
 		switch f.kind {
 		case kindID3v23:
-			f.enc = encLatin1
+			f.enc = Latin1
 			if r.IntN(5) == 0 || f.unsync {
 				// iTunes writes UTF-16 throughout; its byte order mark,
 				// 0xFF 0xFE, is what unsynchronisation must stuff.
-				f.enc = encUTF16
+				f.enc = UTF16
 			}
 			f.numericGenre = r.IntN(3) == 0
 			f.v1 = r.IntN(4) == 0
 		case kindID3v24:
-			f.enc = encUTF8
+			f.enc = UTF8
 			if r.IntN(5) == 0 {
-				f.enc = encUTF16
+				f.enc = UTF16
 			}
 			f.longDate = r.IntN(2) == 0
 			f.v1 = r.IntN(4) == 0
@@ -259,20 +262,20 @@ func plan(n int, seed uint64) []file {
 	// Cut truncated files inside their frames, past the ID3v2 header.
 	for _, i := range truncated {
 		f := &files[i]
-		frames := len(f.tag(nil).appendTo(nil)) - v2Header - f.padding
-		f.cut = v2Header + 1 + r.IntN(frames-1)
+		frames := len(f.tag(nil).Append(nil)) - ID3v2Size - f.padding
+		f.cut = ID3v2Size + 1 + r.IntN(frames-1)
 	}
 	return files
 }
 
 // tag returns the file's ID3v2 tag, with the cover if it has one.
-func (f *file) tag(cover []byte) *id3v2 {
-	t := &id3v2{version: 3, enc: f.enc, cover: cover, coverFirst: f.coverFirst,
-		padding: f.padding, unsync: f.unsync}
+func (f *file) tag(cover []byte) ID3v2 {
+	t := ID3v2{Version: 3, Encoding: f.enc, Cover: cover, CoverFirst: f.coverFirst,
+		Padding: f.padding, Unsync: f.unsync}
 	yearID, year := "TYER", strconv.Itoa(f.year)
 	genre := f.genre
 	if f.kind == kindID3v24 {
-		t.version = 4
+		t.Version = 4
 		yearID = "TDRC"
 		if f.longDate {
 			year += fmt.Sprintf("-%02d-%02d", 1+f.track%12, 1+f.track)
@@ -280,28 +283,38 @@ func (f *file) tag(cover []byte) *id3v2 {
 	} else if f.numericGenre {
 		genre = "(" + strconv.Itoa(int(v1Genre(f.genre))) + ")"
 	}
-	t.frames = append(t.frames, [2]string{"TPE1", f.artist})
+	t.Frames = append(t.Frames, Frame{"TPE1", f.artist})
 	if f.albumArtist != "" {
-		t.frames = append(t.frames, [2]string{"TPE2", f.albumArtist})
+		t.Frames = append(t.Frames, Frame{"TPE2", f.albumArtist})
 	}
-	t.frames = append(t.frames,
-		[2]string{"TALB", f.album},
-		[2]string{"TIT2", f.title},
-		[2]string{"TRCK", strconv.Itoa(f.track) + "/" + strconv.Itoa(f.trackTotal)},
+	t.Frames = append(t.Frames,
+		Frame{"TALB", f.album},
+		Frame{"TIT2", f.title},
+		Frame{"TRCK", strconv.Itoa(f.track) + "/" + strconv.Itoa(f.trackTotal)},
 	)
 	if f.disc != 0 {
-		t.frames = append(t.frames, [2]string{"TPOS", strconv.Itoa(f.disc) + "/" + strconv.Itoa(f.discTotal)})
+		t.Frames = append(t.Frames, Frame{"TPOS", strconv.Itoa(f.disc) + "/" + strconv.Itoa(f.discTotal)})
 	}
-	t.frames = append(t.frames, [2]string{yearID, year}, [2]string{"TCON", genre})
+	t.Frames = append(t.Frames, Frame{yearID, year}, Frame{"TCON", genre})
 	return t
 }
 
 // tagV1 returns the file's ID3v1.1 tag.
-func (f *file) tagV1() *id3v1 {
-	return &id3v1{
-		title: v1Field(f.title, 30), artist: v1Field(f.artist, 30), album: v1Field(f.album, 30),
-		year: f.year, track: f.track, genre: v1Genre(f.genre),
+func (f *file) tagV1() ID3v1 {
+	return ID3v1{
+		Title: v1Field(f.title), Artist: v1Field(f.artist), Album: v1Field(f.album),
+		Year: strconv.Itoa(f.year), Track: byte(f.track), Genre: v1Genre(f.genre),
 	}
+}
+
+// v1Field returns the ID3v1 form of s: ISO-8859-1 cut to the 30 bytes of
+// a field, or "" if s has a rune that ISO-8859-1 lacks.
+func v1Field(s string) string {
+	b, ok := ToLatin1(s)
+	if !ok {
+		return ""
+	}
+	return b[:min(len(b), 30)]
 }
 
 func v1Genre(name string) byte {
@@ -320,11 +333,12 @@ func (f *file) appendTo(dst []byte, cover []byte) []byte {
 	}
 	start := len(dst)
 	if f.kind.v2() {
-		dst = f.tag(cover).appendTo(dst)
+		dst = f.tag(cover).Append(dst)
 	}
-	dst = appendSilence(dst, f.frames)
+	// Silent frames, all 417 bytes: 128 kbit/s, a little less.
+	dst = Audio{Frames: f.frames, Bitrate: 128, Stereo: true}.Append(dst)
 	if f.v1 {
-		dst = f.tagV1().appendTo(dst)
+		dst = f.tagV1().Append(dst)
 	}
 	if f.truncated {
 		dst = dst[:start+f.cut]

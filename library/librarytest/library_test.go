@@ -1,4 +1,4 @@
-package genlib
+package librarytest
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trackfeed/trackfeed/library"
 )
@@ -19,7 +20,7 @@ import (
 func TestScanReadsWhatWasWritten(t *testing.T) {
 	const n, seed = 1200, 7
 	dir := t.TempDir()
-	st, err := Write(dir, n, seed)
+	st, err := WriteLibrary(dir, n, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +76,22 @@ func (f *file) want() library.Track {
 		fromPath := library.FromPath(f.path)
 		v1 := f.tagV1()
 		tr.AlbumArtist, tr.Disc = "", 0
-		tr.Title = cmpOr(fromLatin1(v1.title), fromPath.Title)
-		tr.Artist = cmpOr(fromLatin1(v1.artist), fromPath.Artist)
-		tr.Album = cmpOr(fromLatin1(v1.album), fromPath.Album)
+		tr.Title = cmpOr(fromLatin1(v1.Title), fromPath.Title)
+		tr.Artist = cmpOr(fromLatin1(v1.Artist), fromPath.Artist)
+		tr.Album = cmpOr(fromLatin1(v1.Album), fromPath.Album)
 	case kindNone:
 		tr = library.FromPath(f.path)
 	}
 	return tr
+}
+
+// fromLatin1 decodes ISO-8859-1.
+func fromLatin1(s string) string {
+	var b []byte
+	for i := range len(s) {
+		b = utf8.AppendRune(b, rune(s[i]))
+	}
+	return string(b)
 }
 
 func cmpOr(a, b string) string {
@@ -91,14 +101,14 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-func TestWriteIsDeterministic(t *testing.T) {
+func TestWriteLibraryIsDeterministic(t *testing.T) {
 	const n = 300
 	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
 	for _, w := range []struct {
 		dir  string
 		seed uint64
 	}{{a, 1}, {b, 1}, {c, 2}} {
-		if _, err := Write(w.dir, n, w.seed); err != nil {
+		if _, err := WriteLibrary(w.dir, n, w.seed); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,19 +1,31 @@
-package samplemusic
+package librarytest
 
 import "encoding/binary"
 
-// Every sample file is MPEG-1 Layer III at 44.1 kHz and 64 kbit/s, so every
-// frame is 208 or 209 bytes long and lasts 1152 samples (about 26 ms).
+// Audio is MPEG-1 Layer III audio at 44.1 kHz: a stream of frames of
+// 1152 samples (about 26 ms) each.
+type Audio struct {
+	Frames  int  // audio frames, not counting the Info frame
+	Bitrate int  // in kbit/s, one of the Layer III bitrates from 32 to 320
+	Stereo  bool // joint stereo (plain left/right) rather than mono
+
+	// Tone is the MDCT line that carries a steady tone in every granule,
+	// line × 44100/1152 Hz (38.3 Hz a line); 0 makes the frames silent.
+	Tone int
+
+	// Info puts an Info frame in front of the audio: a silent frame that
+	// carries the frame count, as LAME writes for CBR files, so that
+	// readers need not estimate the duration.
+	Info bool
+
+	// Pad adds the padding byte to the frames that need it to keep the
+	// bitrate exact; without it every frame is rounded down.
+	Pad bool
+}
+
 const (
 	sampleRate      = 44100
-	bitrate         = 64000
-	bitrateIndex    = 5 // 64 kbit/s in the MPEG-1 Layer III bitrate table
 	samplesPerFrame = 1152
-
-	// frameSlots is the unpadded frame length in bytes; frameRemainder
-	// says how often a frame needs the padding byte to keep the bitrate.
-	frameSlots     = samplesPerFrame / 8 * bitrate / sampleRate
-	frameRemainder = samplesPerFrame / 8 * bitrate % sampleRate
 
 	// toneGain is the global_gain of a tone granule: a quantised value of 1
 	// scaled by 2^((toneGain-210)/4), an eighth, which decodes to a tone
@@ -21,38 +33,55 @@ const (
 	toneGain = 198
 )
 
-// stream describes the audio of one sample file.
-type stream struct {
-	frames int  // audio frames, not counting the Info frame in front of them
-	stereo bool // joint stereo (plain left/right) rather than mono
-	line   int  // the MDCT line that carries the tone in every granule
+// bitrateIndex returns the index of a Layer III bitrate in kbit/s, as a
+// frame header holds it.
+func bitrateIndex(kbps int) byte {
+	for i, r := range [...]int{32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320} {
+		if r == kbps {
+			return byte(i + 1)
+		}
+	}
+	panic("librarytest: no MPEG-1 Layer III bitrate of that many kbit/s")
 }
 
-// appendStream appends s as MPEG frames: first an Info frame (a silent
-// frame that carries the frame count, as LAME writes for CBR files) so
-// readers need not estimate the duration, then the audio frames.
-func appendStream(dst []byte, s stream) []byte {
-	acc := 0
-	for i := 0; i <= s.frames; i++ {
+// Append appends the stream's frames to dst.
+func (a Audio) Append(dst []byte) []byte {
+	// A frame holds 1152/8 bytes at the bitrate, in whole bytes (slots).
+	size := samplesPerFrame / 8 * a.Bitrate * 1000
+	slots, remainder := size/sampleRate, size%sampleRate
+	acc, first := 0, 1
+	if a.Info {
+		first = 0
+	}
+	for i := first; i <= a.Frames; i++ {
 		padded := false
-		if acc += frameRemainder; acc >= sampleRate {
+		if acc += remainder; a.Pad && acc >= sampleRate {
 			acc -= sampleRate
 			padded = true
 		}
-		dst = appendFrame(dst, s, padded, i == 0)
+		dst = a.appendFrame(dst, slots, padded, i == 0)
 	}
 	return dst
 }
 
-// appendFrame appends one frame of s, or the Info frame when info is set.
-func appendFrame(dst []byte, s stream, padded, info bool) []byte {
-	n := frameSlots
+// Silence returns n bytes of silent 128 kbit/s joint stereo frames, the
+// last one cut short: audio that holds no tag, for a test that wants a file
+// of a given size.
+func Silence(n int) []byte {
+	a := Audio{Frames: n/417 + 1, Bitrate: 128, Stereo: true}
+	return a.Append(nil)[:n]
+}
+
+// appendFrame appends one frame of slots bytes, one more if padded, or
+// the Info frame when info is set.
+func (a Audio) appendFrame(dst []byte, slots int, padded, info bool) []byte {
+	n := slots
 	var pad, mode byte = 0, 0b11 // mono
 	if padded {
 		n++
 		pad = 1
 	}
-	if s.stereo {
+	if a.Stereo {
 		mode = 0b01 // joint stereo, mode extension 0: no M/S, no intensity
 	}
 	frame := make([]byte, n)
@@ -60,15 +89,15 @@ func appendFrame(dst []byte, s stream, padded, info bool) []byte {
 	// not copyrighted, original.
 	frame[0] = 0xFF
 	frame[1] = 0xFB
-	frame[2] = bitrateIndex<<4 | pad<<1
+	frame[2] = bitrateIndex(a.Bitrate)<<4 | pad<<1
 	frame[3] = mode<<6 | 1<<2
 
 	channels := 1
-	if s.stereo {
+	if a.Stereo {
 		channels = 2
 	}
 	sideInfoLen := 17
-	if s.stereo {
+	if a.Stereo {
 		sideInfoLen = 32
 	}
 	body := frame[4+sideInfoLen:]
@@ -78,8 +107,11 @@ func appendFrame(dst []byte, s stream, padded, info bool) []byte {
 		// the Info tag skip it, the others play 26 ms of silence.
 		copy(body, "Info")
 		binary.BigEndian.PutUint32(body[4:], 1) // flags: frame count present
-		binary.BigEndian.PutUint32(body[8:], uint32(s.frames))
+		binary.BigEndian.PutUint32(body[8:], uint32(a.Frames))
 		return append(dst, frame...)
+	}
+	if a.Tone == 0 {
+		return append(dst, frame...) // all-zero side info: silence
 	}
 
 	// Main data: every granule of every channel holds the same one line,
@@ -87,14 +119,14 @@ func appendFrame(dst []byte, s stream, padded, info bool) []byte {
 	// reservoir).
 	var main bitWriter
 	for range 2 * channels {
-		appendTone(&main, s.line)
+		appendTone(&main, a.Tone)
 	}
 	copy(body, main.buf)
 	part23 := main.n / (2 * channels)
 
 	var side bitWriter
 	side.write(0, 9) // main_data_begin
-	if s.stereo {
+	if a.Stereo {
 		side.write(0, 3) // private bits
 		side.write(0, 8) // scfsi, 4 bands per channel
 	} else {

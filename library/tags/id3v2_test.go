@@ -1,4 +1,4 @@
-package library
+package tags
 
 import (
 	"bytes"
@@ -6,7 +6,15 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
+
+// The tests of the ID3v2 parser build their tags byte by byte, with what
+// librarytest's writer, which writes tags as taggers do, never writes: frame
+// flags (compression, encryption, grouping, data length, unsynchronisation),
+// version 2.2, extended headers, UTF-16 without a byte order mark or with
+// encoding 2, and stuffing after every 0xFF.
 
 // rawFrame returns an ID3v2 frame with the given format flags (the second
 // flags byte) around data, sized as version does it.
@@ -19,7 +27,7 @@ func rawFrame(version byte, id string, flags byte, data []byte) []byte {
 	case 3:
 		b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
 	default:
-		b = append(b, syncsafeBytes(len(data))...)
+		b = append(b, librarytest.AppendSyncsafe(nil, len(data))...)
 	}
 	return append(append(b, 0, flags), data...)
 }
@@ -28,7 +36,9 @@ func rawFrame(version byte, id string, flags byte, data []byte) []byte {
 // padding.
 func rawTag(version, flags byte, frames ...[]byte) []byte {
 	body := append(bytes.Join(frames, nil), make([]byte, 32)...)
-	return append([]byte{'I', 'D', '3', version, 0, flags, 0, 0, 0, 0}[:6], append(syncsafeBytes(len(body)), body...)...)
+	h := librarytest.ID3v2Header(version, len(body))
+	h[5] = flags
+	return append(h, body...)
 }
 
 func latin1Text(s string) []byte { return append([]byte{0}, s...) }
@@ -79,80 +89,80 @@ func TestParseID3v2(t *testing.T) {
 		frames := append(rawFrame(3, "TIT2", 0, utf16Text("Ünsync", binary.LittleEndian, true)),
 			rawFrame(3, "TPE1", 0, latin1Text("\xff\xe0 band"))...)
 		body := stuff(append(frames, make([]byte, 16)...))
-		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(syncsafeBytes(len(body)), body...)...)
+		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(librarytest.AppendSyncsafe(nil, len(body)), body...)...)
 	}()
 	v23unsyncNoPadding := func() []byte {
 		body := stuff(rawFrame(3, "TIT2", 0, utf16Text("No padding", binary.LittleEndian, true)))
-		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(syncsafeBytes(len(body)), body...)...)
+		return append([]byte{'I', 'D', '3', 3, 0, 0x80}, append(librarytest.AppendSyncsafe(nil, len(body)), body...)...)
 	}()
 	v24frameUnsync := rawTag(4, 0, rawFrame(4, "TIT2", 0x02|0x01,
-		append(syncsafeBytes(11), stuff(utf16Text("Ÿes", binary.LittleEndian, true))...)))
+		append(librarytest.AppendSyncsafe(nil, 11), stuff(utf16Text("Ÿes", binary.LittleEndian, true))...)))
 	v23ext := func() []byte {
 		frames := append([]byte{0, 0, 0, 6, 0, 0, 0, 0, 0, 0}, rawFrame(3, "TIT2", 0, latin1Text("Ext"))...)
 		frames = append(frames, make([]byte, 8)...)
-		return append([]byte{'I', 'D', '3', 3, 0, 0x40}, append(syncsafeBytes(len(frames)), frames...)...)
+		return append([]byte{'I', 'D', '3', 3, 0, 0x40}, append(librarytest.AppendSyncsafe(nil, len(frames)), frames...)...)
 	}()
 	v24ext := func() []byte {
 		frames := append([]byte{0, 0, 0, 6, 1, 0}, rawFrame(4, "TIT2", 0, utf8Text("Ext4"))...)
 		frames = append(frames, make([]byte, 8)...)
-		return append([]byte{'I', 'D', '3', 4, 0, 0x40}, append(syncsafeBytes(len(frames)), frames...)...)
+		return append([]byte{'I', 'D', '3', 4, 0, 0x40}, append(librarytest.AppendSyncsafe(nil, len(frames)), frames...)...)
 	}()
 
 	for _, tc := range []struct {
 		name string
 		data []byte
-		want tags
+		want Tags
 		err  string
 	}{
 		{"2.2", rawTag(2, 0, rawFrame(2, "TT2", 0, latin1Text("Old")), rawFrame(2, "TP1", 0, latin1Text("Band")),
 			rawFrame(2, "TCO", 0, latin1Text("(13)")), rawFrame(2, "TYE", 0, latin1Text("1998"))),
-			tags{title: "Old", artist: "Band", genre: "Pop", year: 1998}, ""},
-		{"2.2 compressed tag", rawTag(2, 0x40, rawFrame(2, "TT2", 0, latin1Text("x"))), tags{}, ""},
-		{"2.3 unsynchronised", v23unsync, tags{title: "Ünsync", artist: "ÿà band"}, ""},
-		{"2.3 unsynchronised, no padding", v23unsyncNoPadding, tags{title: "No padding"}, ""},
-		{"2.4 frame unsynchronised, data length", v24frameUnsync, tags{title: "Ÿes"}, ""},
+			Tags{Title: "Old", Artist: "Band", Genre: "Pop", Year: 1998}, ""},
+		{"2.2 compressed tag", rawTag(2, 0x40, rawFrame(2, "TT2", 0, latin1Text("x"))), Tags{}, ""},
+		{"2.3 unsynchronised", v23unsync, Tags{Title: "Ünsync", Artist: "ÿà band"}, ""},
+		{"2.3 unsynchronised, no padding", v23unsyncNoPadding, Tags{Title: "No padding"}, ""},
+		{"2.4 frame unsynchronised, data length", v24frameUnsync, Tags{Title: "Ÿes"}, ""},
 		{"2.4 tag unsynchronised", rawTag(4, 0x80, rawFrame(4, "TIT2", 0, stuff(utf16Text("Ÿ", binary.LittleEndian, true)))),
-			tags{title: "Ÿ"}, ""},
-		{"2.3 extended header", v23ext, tags{title: "Ext"}, ""},
-		{"2.4 extended header", v24ext, tags{title: "Ext4"}, ""},
-		{"2.3 group byte", title(3, 0x20, append([]byte{7}, latin1Text("Grouped")...)), tags{title: "Grouped"}, ""},
-		{"2.4 group byte", title(4, 0x40, append([]byte{7}, utf8Text("Grouped")...)), tags{title: "Grouped"}, ""},
+			Tags{Title: "Ÿ"}, ""},
+		{"2.3 extended header", v23ext, Tags{Title: "Ext"}, ""},
+		{"2.4 extended header", v24ext, Tags{Title: "Ext4"}, ""},
+		{"2.3 group byte", title(3, 0x20, append([]byte{7}, latin1Text("Grouped")...)), Tags{Title: "Grouped"}, ""},
+		{"2.4 group byte", title(4, 0x40, append([]byte{7}, utf8Text("Grouped")...)), Tags{Title: "Grouped"}, ""},
 		{"2.3 compressed frame left out", rawTag(3, 0, rawFrame(3, "TIT2", 0x80, []byte("\x00\x00\x00\x05zzzzz")),
-			rawFrame(3, "TPE1", 0, latin1Text("Kept"))), tags{artist: "Kept"}, ""},
-		{"2.4 encrypted frame left out", title(4, 0x04, []byte("\x01secret")), tags{}, ""},
+			rawFrame(3, "TPE1", 0, latin1Text("Kept"))), Tags{Artist: "Kept"}, ""},
+		{"2.4 encrypted frame left out", title(4, 0x04, []byte("\x01secret")), Tags{}, ""},
 		{"first frame wins", rawTag(3, 0, rawFrame(3, "TIT2", 0, latin1Text("One")), rawFrame(3, "TIT2", 0, latin1Text("Two"))),
-			tags{title: "One"}, ""},
-		{"UTF-16 big-endian BOM", title(3, 0, utf16Text("Größe", binary.BigEndian, true)), tags{title: "Größe"}, ""},
+			Tags{Title: "One"}, ""},
+		{"UTF-16 big-endian BOM", title(3, 0, utf16Text("Größe", binary.BigEndian, true)), Tags{Title: "Größe"}, ""},
 		{"UTF-16 without BOM", title(3, 0, append([]byte{1}, utf16Text("Nö", binary.LittleEndian, false)[1:]...)),
-			tags{title: "Nö"}, ""},
-		{"UTF-16BE, encoding 2", title(4, 0, utf16Text("Zwei", binary.BigEndian, false)), tags{title: "Zwei"}, ""},
-		{"UTF-16 surrogate pair", title(3, 0, utf16Text("Emoji 🎵", binary.LittleEndian, true)), tags{title: "Emoji 🎵"}, ""},
-		{"UTF-16 lone surrogate", title(3, 0, []byte{1, 0xFF, 0xFE, 0x00, 0xD8, 'a', 0}), tags{title: "\uFFFDa"}, ""},
-		{"UTF-16 odd length", title(3, 0, []byte{1, 0xFF, 0xFE, 'o', 0, 'k'}), tags{title: "o"}, ""},
-		{"Latin-1", title(3, 0, latin1Text("Caf\xe9")), tags{title: "Café"}, ""},
-		{"unknown encoding as Latin-1", title(3, 0, []byte("\x09Caf\xe9")), tags{title: "Café"}, ""},
-		{"UTF-8 that is not", title(4, 0, utf8Text("Caf\xe9")), tags{title: "Café"}, ""},
-		{"several values", title(4, 0, utf8Text("One\x00Two\x00\x00")), tags{title: "One; Two"}, ""},
+			Tags{Title: "Nö"}, ""},
+		{"UTF-16BE, encoding 2", title(4, 0, utf16Text("Zwei", binary.BigEndian, false)), Tags{Title: "Zwei"}, ""},
+		{"UTF-16 surrogate pair", title(3, 0, utf16Text("Emoji 🎵", binary.LittleEndian, true)), Tags{Title: "Emoji 🎵"}, ""},
+		{"UTF-16 lone surrogate", title(3, 0, []byte{1, 0xFF, 0xFE, 0x00, 0xD8, 'a', 0}), Tags{Title: "\uFFFDa"}, ""},
+		{"UTF-16 odd length", title(3, 0, []byte{1, 0xFF, 0xFE, 'o', 0, 'k'}), Tags{Title: "o"}, ""},
+		{"Latin-1", title(3, 0, latin1Text("Caf\xe9")), Tags{Title: "Café"}, ""},
+		{"unknown encoding as Latin-1", title(3, 0, []byte("\x09Caf\xe9")), Tags{Title: "Café"}, ""},
+		{"UTF-8 that is not", title(4, 0, utf8Text("Caf\xe9")), Tags{Title: "Café"}, ""},
+		{"several values", title(4, 0, utf8Text("One\x00Two\x00\x00")), Tags{Title: "One; Two"}, ""},
 		{"several UTF-16 values", title(4, 0, append(utf16Text("A", binary.BigEndian, true),
-			append([]byte{0, 0}, utf16Text("B", binary.LittleEndian, true)[1:]...)...)), tags{title: "A; B"}, ""},
-		{"terminated", title(3, 0, latin1Text("Done\x00")), tags{title: "Done"}, ""},
+			append([]byte{0, 0}, utf16Text("B", binary.LittleEndian, true)[1:]...)...)), Tags{Title: "A; B"}, ""},
+		{"terminated", title(3, 0, latin1Text("Done\x00")), Tags{Title: "Done"}, ""},
 		{"numbers", rawTag(4, 0, rawFrame(4, "TRCK", 0, utf8Text("07/12")), rawFrame(4, "TPOS", 0, utf8Text(" 2")),
-			rawFrame(4, "TDRC", 0, utf8Text("1999-04-17T10:00"))), tags{track: 7, disc: 2, year: 1999}, ""},
-		{"TDRC in 2.3", rawTag(3, 0, rawFrame(3, "TDRC", 0, latin1Text("2001"))), tags{year: 2001}, ""},
-		{"year out of range", rawTag(3, 0, rawFrame(3, "TYER", 0, latin1Text("99999"))), tags{}, ""},
+			rawFrame(4, "TDRC", 0, utf8Text("1999-04-17T10:00"))), Tags{Track: 7, Disc: 2, Year: 1999}, ""},
+		{"TDRC in 2.3", rawTag(3, 0, rawFrame(3, "TDRC", 0, latin1Text("2001"))), Tags{Year: 2001}, ""},
+		{"year out of range", rawTag(3, 0, rawFrame(3, "TYER", 0, latin1Text("99999"))), Tags{}, ""},
 		{"junk frame ID ends the frames", rawTag(3, 0, rawFrame(3, "TIT2", 0, latin1Text("Before")),
-			[]byte("x\x01junk..."), rawFrame(3, "TPE1", 0, latin1Text("After"))), tags{title: "Before"}, ""},
+			[]byte("x\x01junk..."), rawFrame(3, "TPE1", 0, latin1Text("After"))), Tags{Title: "Before"}, ""},
 		{"frame past the tag", append(rawTag(3, 0)[:10], rawFrame(3, "TIT2", 0, latin1Text("Long"))[:12]...),
-			tags{}, "TIT2: frame runs past the end of the tag"},
-		{"version 5", []byte("ID3\x05\x00\x00\x00\x00\x00\x00"), tags{}, "version 2.5"},
+			Tags{}, "TIT2: frame runs past the end of the tag"},
+		{"version 5", []byte("ID3\x05\x00\x00\x00\x00\x00\x00"), Tags{}, "version 2.5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "frame past the tag" {
 				tc.data[9] = byte(len(tc.data) - 10) // a header that covers what is there
 			}
-			var r tagReader
+			var r Reader
 			got, err := r.read(bytes.NewReader(tc.data), int64(len(tc.data)))
-			if tc.err == "" && err != nil && err != errNoTag || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			if tc.err == "" && err != nil && err != ErrNoTag || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 				t.Fatalf("err = %v, want %q", err, tc.err)
 			}
 			if got != tc.want {
@@ -201,18 +211,13 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // TestID3v2ReadsLittle checks what the reader leaves unread: a cover
 // picture, padding, and an ID3v1 tag that could add nothing.
 func TestID3v2ReadsLittle(t *testing.T) {
-	full := []frame{{"TPE1", "Artist"}, {"TALB", "Album"}, {"TIT2", "Title"}, {"TRCK", "1"},
-		{"TYER", "2001"}, {"TCON", "Rock"}}
-	var textFrames [][]byte
-	for _, f := range full {
-		textFrames = append(textFrames, rawFrame(3, f.id, 0, latin1Text(f.text)))
-	}
-	cover := rawFrame(3, "APIC", 0, append([]byte("\x00image/jpeg\x00\x03\x00"), bytes.Repeat([]byte{0xFF, 0xD8}, 50_000)...))
-	v1 := id3v1("V1 title", "", "", "", 3, 17)
-	want := tags{artist: "Artist", album: "Album", title: "Title", track: 1, year: 2001, genre: "Rock"}
-	padded := func(frames ...[]byte) []byte {
-		body := append(bytes.Join(frames, nil), make([]byte, 8000)...)
-		return append([]byte{'I', 'D', '3', 3, 0, 0}, append(syncsafeBytes(len(body)), body...)...)
+	full := []librarytest.Frame{{ID: "TPE1", Text: "Artist"}, {ID: "TALB", Text: "Album"}, {ID: "TIT2", Text: "Title"},
+		{ID: "TRCK", Text: "1"}, {ID: "TYER", Text: "2001"}, {ID: "TCON", Text: "Rock"}}
+	cover := bytes.Repeat([]byte{0xFF, 0xD8}, 50_000)
+	v1 := librarytest.ID3v1{Title: "V1 title", Track: 3, Genre: 17}.Append(nil)
+	want := Tags{Artist: "Artist", Album: "Album", Title: "Title", Track: 1, Year: 2001, Genre: "Rock"}
+	tag := func(frames []librarytest.Frame, cover []byte, coverFirst bool) []byte {
+		return librarytest.ID3v2{Version: 3, Frames: frames, Cover: cover, CoverFirst: coverFirst, Padding: 8000}.Append(nil)
 	}
 
 	for _, tc := range []struct {
@@ -221,14 +226,14 @@ func TestID3v2ReadsLittle(t *testing.T) {
 		maxCalls int
 		maxBytes int
 	}{
-		{"cover first", padded(append([][]byte{cover}, textFrames...)...), 2, 2 * headSize},
-		{"cover last", padded(append(textFrames, cover)...), 2, 2 * headSize},
-		{"no cover, long padding", padded(textFrames...), 1, headSize},
+		{"cover first", tag(full, cover, true), 2, 2 * headSize},
+		{"cover last", tag(full, cover, false), 2, 2 * headSize},
+		{"no cover, long padding", tag(full, nil, false), 1, headSize},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := cat(tc.tag, audio(20000), v1)
 			c := &countingReaderAt{r: bytes.NewReader(data)}
-			var r tagReader
+			var r Reader
 			got, err := r.read(c, int64(len(data)))
 			if err != nil || got != want {
 				t.Fatalf("read = %+v, %v; want %+v", got, err, want)
@@ -241,10 +246,10 @@ func TestID3v2ReadsLittle(t *testing.T) {
 	}
 
 	t.Run("ID3v1 still read when it can add", func(t *testing.T) {
-		data := cat(padded(textFrames[:2]...), audio(20000), v1)
-		var r tagReader
+		data := cat(tag(full[:2], nil, false), audio(20000), v1)
+		var r Reader
 		got, err := r.read(bytes.NewReader(data), int64(len(data)))
-		if err != nil || got.title != "V1 title" || got.genre != "Rock" {
+		if err != nil || got.Title != "V1 title" || got.Genre != "Rock" {
 			t.Errorf("read = %+v, %v; want the ID3v1 title and genre", got, err)
 		}
 	})

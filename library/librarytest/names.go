@@ -1,4 +1,4 @@
-package genlib
+package librarytest
 
 import (
 	"math/rand/v2"

@@ -1,10 +1,9 @@
-package library
+package tags
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 )
 
 var (
@@ -16,27 +15,10 @@ var (
 	errInvalidWhence = errors.New("invalid whence")
 )
 
-// ioError marks an error from the file itself rather than from its content,
-// so that a failed read is reported as ReasonUnreadable, not ReasonCorrupt.
-type ioError struct{ err error }
-
-func (e *ioError) Error() string { return e.err.Error() }
-func (e *ioError) Unwrap() error { return e.err }
-
-// findIOError returns the *ioError that err is or wraps.
-func findIOError(err error) (*ioError, bool) {
-	if err == nil {
-		return nil, false
-	}
-	var ioe *ioError
-	ok := errors.As(err, &ioe)
-	return ioe, ok
-}
-
 // readerAt returns f as an io.ReaderAt. Files from os.DirFS and fstest.MapFS
 // are one already. Others are read through Seek, or failing that, strictly
 // forward, which is enough for the ID3 fast path and most other formats.
-func readerAt(f fs.File) io.ReaderAt {
+func readerAt(f io.Reader) io.ReaderAt {
 	switch f := f.(type) {
 	case io.ReaderAt:
 		return f
@@ -98,7 +80,7 @@ type bufReader struct {
 	n      int
 	budget int64 // bytes that Read may still return
 
-	err *ioError // the first failed read of the file, if any
+	err *ReadError // the first failed read of the file, if any
 
 	// mp4 counts container atom names seen; see countContainer.
 	mp4        bool
@@ -193,7 +175,7 @@ func (b *bufReader) readAt(p []byte, off int64) (int, error) {
 	if m == len(p) {
 		return m, nil
 	}
-	b.err = asIOError(err)
+	b.err = asReadError(err)
 	return m, b.err
 }
 

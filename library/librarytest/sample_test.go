@@ -1,4 +1,4 @@
-package samplemusic_test
+package librarytest_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // committed is the sample library as committed, relative to this package.
@@ -27,11 +27,11 @@ const regenerate = "run go run ./tools/gensample sample-music"
 // catalogue generates: the same .mp3 files, byte for byte.
 func TestGolden(t *testing.T) {
 	dir := t.TempDir()
-	if err := samplemusic.Write(dir); err != nil {
+	if err := librarytest.Write(dir); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	listed := make(map[string]bool)
-	for _, f := range samplemusic.Files() {
+	for _, f := range librarytest.Files() {
 		listed[f.Path] = true
 		want, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		if err != nil {
@@ -69,11 +69,11 @@ func TestGolden(t *testing.T) {
 func TestWriteIsDeterministic(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	for _, dir := range []string{a, b} {
-		if err := samplemusic.Write(dir); err != nil {
+		if err := librarytest.Write(dir); err != nil {
 			t.Fatalf("Write: %v", err)
 		}
 	}
-	for _, f := range samplemusic.Files() {
+	for _, f := range librarytest.Files() {
 		x, errA := os.ReadFile(filepath.Join(a, filepath.FromSlash(f.Path)))
 		y, errB := os.ReadFile(filepath.Join(b, filepath.FromSlash(f.Path)))
 		if errA != nil || errB != nil || !bytes.Equal(x, y) {
@@ -84,12 +84,12 @@ func TestWriteIsDeterministic(t *testing.T) {
 
 // TestCatalogue checks the rules the library was made to cover.
 func TestCatalogue(t *testing.T) {
-	files := samplemusic.Files()
+	files := librarytest.Files()
 	if len(files) < 32 {
 		t.Errorf("%d files, want at least 32", len(files))
 	}
 
-	kinds := make(map[samplemusic.TagKind]int)
+	kinds := make(map[librarytest.TagKind]int)
 	artists := make(map[string]bool)
 	paths := make(map[string]bool)
 	contents := make(map[[32]byte]string)
@@ -118,7 +118,7 @@ func TestCatalogue(t *testing.T) {
 		contents[sum] = f.Path
 	}
 
-	for k := samplemusic.ID3v23Latin1; k <= samplemusic.NoTag; k++ {
+	for k := librarytest.ID3v23Latin1; k <= librarytest.NoTag; k++ {
 		if kinds[k] < 3 {
 			t.Errorf("%d files tagged %s, want at least 3", kinds[k], k)
 		}
@@ -162,7 +162,7 @@ func TestCatalogue(t *testing.T) {
 
 // checkPath checks that f lives at Artist/Album/<track> Title.mp3, with the
 // artist's slashes replaced by "_" and compilations under Various Artists.
-func checkPath(t *testing.T, f samplemusic.File) {
+func checkPath(t *testing.T, f librarytest.File) {
 	t.Helper()
 	if !utf8.ValidString(f.Path) || !norm.NFC.IsNormalString(f.Path) {
 		t.Errorf("%s: path is not UTF-8 in NFC", f.Path)
@@ -185,20 +185,20 @@ func checkPath(t *testing.T, f samplemusic.File) {
 }
 
 // checkFields checks what each tag kind can and cannot hold.
-func checkFields(t *testing.T, f samplemusic.File) {
+func checkFields(t *testing.T, f librarytest.File) {
 	t.Helper()
 	if f.TrackNo < 1 || f.TrackTotal != 0 && f.TrackTotal < f.TrackNo || f.DiscTotal != 0 && f.DiscTotal < f.Disc {
 		t.Errorf("%s: track %d/%d, disc %d/%d", f.Path, f.TrackNo, f.TrackTotal, f.Disc, f.DiscTotal)
 	}
 	text := []string{f.Artist, f.AlbumArtist, f.Album, f.Title, f.Genre}
 	switch f.Tag {
-	case samplemusic.ID3v23Latin1:
+	case librarytest.ID3v23Latin1:
 		for _, s := range text {
 			if !isLatin1(s) {
 				t.Errorf("%s: %q is not ISO-8859-1", f.Path, s)
 			}
 		}
-	case samplemusic.ID3v1Only:
+	case librarytest.ID3v1Only:
 		for _, s := range text {
 			if !isLatin1(s) || len([]rune(s)) > 30 {
 				t.Errorf("%s: %q does not fit an ID3v1 field", f.Path, s)
@@ -207,12 +207,12 @@ func checkFields(t *testing.T, f samplemusic.File) {
 		if f.AlbumArtist != "" || f.Disc != 0 || f.TrackTotal != 0 || f.DiscTotal != 0 {
 			t.Errorf("%s: ID3v1 has no album artist, disc or totals", f.Path)
 		}
-	case samplemusic.NoTag:
+	case librarytest.NoTag:
 		artist, album, title, track, ok := fromPath(f.Path)
 		if !ok {
 			t.Errorf("%s: the path gives no track number and title", f.Path)
 		}
-		got := samplemusic.File{Path: f.Path, Tag: f.Tag, Artist: artist, Album: album, Title: title, TrackNo: track}
+		got := librarytest.File{Path: f.Path, Tag: f.Tag, Artist: artist, Album: album, Title: title, TrackNo: track}
 		if f != got {
 			t.Errorf("%s: catalogue says %+v, path gives %+v", f.Path, f, got)
 		}
@@ -221,7 +221,7 @@ func checkFields(t *testing.T, f samplemusic.File) {
 
 // checkCompilation checks that Various Artists has one album whose tracks
 // are each by a different artist.
-func checkCompilation(t *testing.T, files []samplemusic.File) {
+func checkCompilation(t *testing.T, files []librarytest.File) {
 	t.Helper()
 	byArtist := make(map[string]bool)
 	albums := make(map[string]bool)
@@ -274,7 +274,7 @@ func isLatin1(s string) bool {
 // matches the frames after it, then 64 kbit/s 44.1 kHz Layer III frames to
 // the end (or to the ID3v1 tag), 2 to 4 seconds in all.
 func TestAudioFrames(t *testing.T) {
-	for _, f := range samplemusic.Files() {
+	for _, f := range librarytest.Files() {
 		b, err := f.Bytes()
 		if err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
@@ -284,7 +284,7 @@ func TestAudioFrames(t *testing.T) {
 			size := int(audio[6])<<21 | int(audio[7])<<14 | int(audio[8])<<7 | int(audio[9])
 			audio = audio[10+size:]
 		}
-		if f.Tag == samplemusic.ID3v1Only {
+		if f.Tag == librarytest.ID3v1Only {
 			if !bytes.HasPrefix(audio[len(audio)-128:], []byte("TAG")) {
 				t.Errorf("%s: no ID3v1 tag at the end", f.Path)
 			}

@@ -1,7 +1,8 @@
-package library
+package tags
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -11,52 +12,74 @@ import (
 	"github.com/dhowden/tag"
 )
 
-// tags is what a file's own metadata says about it.
-type tags struct {
-	artist, albumArtist, album, title, genre string
-	track, disc, year                        int
+// Tags is what a file's own metadata says about it: text trimmed and valid
+// UTF-8, numbers 0 where the file gives none. Where a file holds both an
+// ID3v2 and an ID3v1 tag, the ID3v1 tag fills what the ID3v2 tag lacks.
+type Tags struct {
+	Artist, AlbumArtist, Album, Title, Genre string
+	Track, Disc, Year                        int
 }
 
 // fill completes t with the fields that u has and t lacks.
-func (t *tags) fill(u tags) {
-	t.artist = cmpOr(t.artist, u.artist)
-	t.albumArtist = cmpOr(t.albumArtist, u.albumArtist)
-	t.album = cmpOr(t.album, u.album)
-	t.title = cmpOr(t.title, u.title)
-	t.genre = cmpOr(t.genre, u.genre)
-	t.track = cmpOr(t.track, u.track)
-	t.disc = cmpOr(t.disc, u.disc)
-	t.year = cmpOr(t.year, u.year)
+func (t *Tags) fill(u Tags) {
+	t.Artist = cmp.Or(t.Artist, u.Artist)
+	t.AlbumArtist = cmp.Or(t.AlbumArtist, u.AlbumArtist)
+	t.Album = cmp.Or(t.Album, u.Album)
+	t.Title = cmp.Or(t.Title, u.Title)
+	t.Genre = cmp.Or(t.Genre, u.Genre)
+	t.Track = cmp.Or(t.Track, u.Track)
+	t.Disc = cmp.Or(t.Disc, u.Disc)
+	t.Year = cmp.Or(t.Year, u.Year)
 }
 
-func cmpOr[T comparable](a, b T) T {
-	var zero T
-	if a != zero {
-		return a
-	}
-	return b
-}
+// ErrNoTag is the error of a file that holds no tag this package reads:
+// its path alone can describe it.
+var ErrNoTag = errors.New("no tag found")
 
-var (
-	// errNoTag means the file has no tag that this package can read; the
-	// path alone describes it.
-	errNoTag = errors.New("no tag found")
-)
+// ErrCorrupt is wrapped by the error of a file that starts like a tagged
+// one (ID3v2, FLAC, Ogg, MP4, DSF) but whose tag cannot be parsed. The
+// error says what is wrong.
+var ErrCorrupt = errors.New("corrupt tag")
 
-// panicError is a panic inside a tag reader, recovered.
-type panicError struct{ value any }
+// corruptError is a parse error, marked as ErrCorrupt; its text is the
+// parser's.
+type corruptError struct{ err error }
 
-func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+func (e *corruptError) Error() string        { return e.err.Error() }
+func (e *corruptError) Unwrap() error        { return e.err }
+func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
 
-// isPanic reports whether err is or wraps a *panicError. (The variable that
+// PanicError is the error of a file that made a parser panic: the panic is
+// recovered, and Value holds what it was called with. Parsers that
+// github.com/dhowden/tag provides assert types that a malformed file can
+// change.
+type PanicError struct{ Value any }
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// ReadError is the error of a file that could not be read (an I/O error,
+// or fewer bytes than its size), as opposed to one whose content is wrong:
+// another read may succeed.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// isPanic reports whether err is or wraps a *PanicError. (The variable that
 // errors.As fills escapes to the heap; declared here, it costs an
 // allocation only when there is an error to look at.)
 func isPanic(err error) bool {
 	if err == nil {
 		return false
 	}
-	var pe *panicError
+	var pe *PanicError
 	return errors.As(err, &pe)
+}
+
+// isReadError reports whether err is or wraps a *ReadError.
+func isReadError(err error) bool {
+	var re *ReadError
+	return errors.As(err, &re)
 }
 
 const (
@@ -73,9 +96,10 @@ const (
 	id3v1Size   = 128
 )
 
-// tagReader reads the tags of one file after another. Each worker has its
-// own, so its buffers are reused without locking.
-type tagReader struct {
+// A Reader reads the tags of one file after another, reusing its buffers
+// and the strings it has decoded. The zero value is ready to use. A Reader
+// is not safe for concurrent use: give each goroutine its own.
+type Reader struct {
 	buf  []byte // the start of the current file: buf[:have]
 	have int
 	// win[:winLen] holds the file's bytes from winOff: the frames of an
@@ -86,16 +110,40 @@ type tagReader struct {
 	text   []byte // decodeText's scratch
 	// shared holds the artists, album artists, albums and genres decoded
 	// so far, each once, so that a string seen before is not allocated
-	// again. It grows with the library, and goes with the tagReader.
+	// again. It grows with the library, and goes with the Reader.
 	shared map[string]string
 	tail   [id3v1Size]byte
 	br     bytes.Reader
 	bufr   bufReader
 }
 
-// read returns the tags of a file of the given size, read through ra. The
-// error is errNoTag, an *ioError, a *panicError or another error, which
-// means the tag is corrupt.
+// Read returns the tags of a file of the given size: ID3v2 (2.2, 2.3 and
+// 2.4) and ID3v1 tags of MP3 files, and through github.com/dhowden/tag the
+// tags of FLAC, Ogg, MP4 and DSF files, told apart by their first bytes.
+// The error is ErrNoTag, a *ReadError, a *PanicError, or one that wraps
+// ErrCorrupt; whatever the bytes, Read returns, and reads at most 64 MiB.
+//
+// f is read with ReadAt if it has that method (an *os.File has), otherwise
+// with Seek and Read if it can seek, otherwise strictly forward, which is
+// enough for most files. The Tags returned keep none of the Reader's
+// buffers.
+func (r *Reader) Read(f io.Reader, size int64) (Tags, error) {
+	t, err := r.read(readerAt(f), size)
+	if err != nil && err != ErrNoTag && !isPanic(err) && !isReadError(err) {
+		err = &corruptError{err}
+	}
+	return t, err
+}
+
+// Read returns the tags of a file of the given size, as Reader.Read does,
+// with a Reader of its own. Reading many files, keep a Reader.
+func Read(f io.Reader, size int64) (Tags, error) {
+	var r Reader
+	return r.Read(f, size)
+}
+
+// read is Read on an io.ReaderAt. The error is ErrNoTag, a *ReadError, a
+// *PanicError or another error, which means the tag is corrupt.
 //
 // MP3s take a fast path: the frames of the ID3v2 tag that this package uses
 // are read with one ReadAt (the first headSize bytes) when they are near the
@@ -103,10 +151,10 @@ type tagReader struct {
 // here (see id3v2.go); the ID3v1 tag takes one more, when the ID3v2 tag
 // leaves something to add, and is parsed by dhowden/tag. Any other format is
 // parsed by dhowden/tag through a buffered reader over the file.
-func (r *tagReader) read(ra io.ReaderAt, size int64) (tags, error) {
+func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 	defer r.release()
 	if err := r.ensure(ra, min(size, headSize)); err != nil {
-		return tags{}, err
+		return Tags{}, err
 	}
 	head := r.buf[:r.have]
 	switch {
@@ -117,10 +165,10 @@ func (r *tagReader) read(ra io.ReaderAt, size int64) (tags, error) {
 	}
 	v1, err := r.readID3v1(ra, size, 0)
 	if err != nil {
-		return tags{}, err
+		return Tags{}, err
 	}
 	if v1 == nil {
-		return tags{}, errNoTag
+		return Tags{}, ErrNoTag
 	}
 	return *v1, nil
 }
@@ -137,14 +185,14 @@ func otherFormat(head []byte) bool {
 
 // readID3 reads a file that starts with an ID3v2 tag, and the ID3v1 tag at
 // its end unless the ID3v2 tag holds every field that one could add.
-func (r *tagReader) readID3(ra io.ReaderAt, size int64) (tags, error) {
+func (r *Reader) readID3(ra io.ReaderAt, size int64) (Tags, error) {
 	if r.have < id3v2HeaderSize {
-		return tags{}, errors.New("ID3v2: truncated header")
+		return Tags{}, errors.New("ID3v2: truncated header")
 	}
 	var h [id3v2HeaderSize]byte
 	copy(h[:], r.buf)
 	if h[3] < 2 || h[3] > 4 {
-		return tags{}, fmt.Errorf("ID3v2: version 2.%d, want 2.2, 2.3 or 2.4", h[3])
+		return Tags{}, fmt.Errorf("ID3v2: version 2.%d, want 2.2, 2.3 or 2.4", h[3])
 	}
 	end := id3v2HeaderSize + syncsafe(h[6:10]) // where the frames and padding end
 	tagSize := end
@@ -158,7 +206,7 @@ func (r *tagReader) readID3(ra io.ReaderAt, size int64) (tags, error) {
 		// included: read all of it and undo that in place.
 		n := min(end, size, maxTagSize)
 		if err := r.ensure(ra, n); err != nil {
-			return tags{}, err
+			return Tags{}, err
 		}
 		src.body = deunsync(r.buf[id3v2HeaderSize:n])
 		src.inMemory = true
@@ -167,7 +215,7 @@ func (r *tagReader) readID3(ra io.ReaderAt, size int64) (tags, error) {
 		}
 	}
 
-	var v2 tags
+	var v2 Tags
 	err := protect(func() error {
 		t, err := r.parseID3v2(h[:], end, &src)
 		if err != nil {
@@ -177,19 +225,19 @@ func (r *tagReader) readID3(ra io.ReaderAt, size int64) (tags, error) {
 		return nil
 	})
 	if isPanic(err) {
-		return tags{}, err
+		return Tags{}, err
 	}
-	if err == nil && v2.artist != "" && v2.album != "" && v2.title != "" && v2.genre != "" &&
-		v2.track != 0 && v2.year != 0 {
+	if err == nil && v2.Artist != "" && v2.Album != "" && v2.Title != "" && v2.Genre != "" &&
+		v2.Track != 0 && v2.Year != 0 {
 		return v2, nil // an ID3v1 tag could add nothing
 	}
 	v1, v1err := r.readID3v1(ra, size, tagSize)
 	if v1err != nil {
-		return tags{}, v1err
+		return Tags{}, v1err
 	}
 	if err != nil {
 		if v1 == nil {
-			return tags{}, fmt.Errorf("ID3v2: %w", endsEarly(err, tagSize, size))
+			return Tags{}, fmt.Errorf("ID3v2: %w", endsEarly(err, tagSize, size))
 		}
 		return *v1, nil // the ID3v2 tag is corrupt, but the ID3v1 tag will do
 	}
@@ -201,7 +249,7 @@ func (r *tagReader) readID3(ra io.ReaderAt, size int64) (tags, error) {
 
 // tagBytes gives the bytes of an ID3v2 tag's frames.
 type tagBytes struct {
-	r         *tagReader
+	r         *Reader
 	ra        io.ReaderAt
 	size, end int64 // the file's size, where the tag's frames end
 	// body is the whole tag after its header, unsynchronisation undone,
@@ -227,7 +275,7 @@ func (b *tagBytes) get(off, n int64) ([]byte, error) {
 // already read come from there; others are read into a window of at least
 // headSize bytes, so that the frame headers that follow need no read of
 // their own, but never past the tag's end.
-func (r *tagReader) at(ra io.ReaderAt, size, end, off, n int64) ([]byte, error) {
+func (r *Reader) at(ra io.ReaderAt, size, end, off, n int64) ([]byte, error) {
 	switch {
 	case off+n > size:
 		return nil, errFrameEnds
@@ -250,7 +298,7 @@ func (r *tagReader) at(ra io.ReaderAt, size, end, off, n int64) ([]byte, error) 
 	m, err := ra.ReadAt(r.win[have:want], off+have)
 	if have+int64(m) < want {
 		r.winLen = 0
-		return nil, asIOError(err)
+		return nil, asReadError(err)
 	}
 	r.winOff, r.winLen = off, int(want)
 	return r.win[:n], nil
@@ -268,7 +316,7 @@ func syncsafe(b []byte) int64 {
 
 // readID3v1 reads the ID3v1 tag in the last 128 bytes of the file, if there
 // is one after the first tagEnd bytes. It returns nil if there is none.
-func (r *tagReader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*tags, error) {
+func (r *Reader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*Tags, error) {
 	off := size - id3v1Size
 	if off < tagEnd {
 		return nil, nil
@@ -281,12 +329,12 @@ func (r *tagReader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*tags, error)
 		}
 		copy(r.tail[:], r.buf[off:size])
 	} else if n, err := ra.ReadAt(r.tail[:], off); n < id3v1Size {
-		return nil, asIOError(err)
+		return nil, asReadError(err)
 	}
 	if string(r.tail[:3]) != "TAG" {
 		return nil, nil
 	}
-	var v1 tags
+	var v1 Tags
 	err := protect(func() error {
 		r.br.Reset(r.tail[:])
 		m, err := tag.ReadID3v1Tags(&r.br)
@@ -306,10 +354,10 @@ func (r *tagReader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*tags, error)
 }
 
 // readOther reads the tags of a FLAC, Ogg, MP4 or DSF file.
-func (r *tagReader) readOther(ra io.ReaderAt, size int64) (tags, error) {
+func (r *Reader) readOther(ra io.ReaderAt, size int64) (Tags, error) {
 	r.bufr.reset(ra, size, maxTagSize, r.buf[:r.have])
 	r.bufr.mp4 = string(r.buf[4:8]) == "ftyp"
-	var t tags
+	var t Tags
 	err := protect(func() error {
 		m, err := tag.ReadFrom(&r.bufr)
 		if err != nil {
@@ -323,11 +371,11 @@ func (r *tagReader) readOther(ra io.ReaderAt, size int64) (tags, error) {
 		return t, nil
 	case r.bufr.err != nil:
 		// dhowden/tag formats some errors with %v, losing their type.
-		return tags{}, r.bufr.err
+		return Tags{}, r.bufr.err
 	case errors.Is(err, tag.ErrNoTagsFound):
-		return tags{}, errNoTag
+		return Tags{}, ErrNoTag
 	}
-	return tags{}, fmt.Errorf("%s: %w", formatName(r.buf[:8]), endsEarly(err, 0, size))
+	return Tags{}, fmt.Errorf("%s: %w", formatName(r.buf[:8]), endsEarly(err, 0, size))
 }
 
 func formatName(head []byte) string {
@@ -354,39 +402,39 @@ func endsEarly(err error, tagSize, size int64) error {
 	return fmt.Errorf("data ends inside a frame or block: %w", err)
 }
 
-// protect runs fn, turning a panic into a *panicError. Everything that
+// protect runs fn, turning a panic into a *PanicError. Everything that
 // touches dhowden/tag runs inside it: its parsers and its accessors, some of
 // which assert types that a malformed file can change (an MP4 title atom of
 // data type 21 makes Title() panic with "interface {} is int, not string").
 func protect(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &panicError{v}
+			err = &PanicError{v}
 		}
 	}()
 	return fn()
 }
 
 // fromMetadata copies the fields this package uses out of m.
-func fromMetadata(m tag.Metadata) tags {
-	t := tags{
-		artist:      cleanTag(m.Artist()),
-		albumArtist: cleanTag(m.AlbumArtist()),
-		album:       cleanTag(m.Album()),
-		title:       cleanTag(m.Title()),
-		genre:       cleanTag(m.Genre()),
-		year:        m.Year(),
+func fromMetadata(m tag.Metadata) Tags {
+	t := Tags{
+		Artist:      cleanTag(m.Artist()),
+		AlbumArtist: cleanTag(m.AlbumArtist()),
+		Album:       cleanTag(m.Album()),
+		Title:       cleanTag(m.Title()),
+		Genre:       cleanTag(m.Genre()),
+		Year:        m.Year(),
 	}
-	t.track, _ = m.Track()
-	t.disc, _ = m.Disc()
-	if t.track < 0 {
-		t.track = 0
+	t.Track, _ = m.Track()
+	t.Disc, _ = m.Disc()
+	if t.Track < 0 {
+		t.Track = 0
 	}
-	if t.disc < 0 {
-		t.disc = 0
+	if t.Disc < 0 {
+		t.Disc = 0
 	}
-	if t.year < 0 || t.year > 9999 {
-		t.year = 0
+	if t.Year < 0 || t.Year > 9999 {
+		t.Year = 0
 	}
 	return t
 }
@@ -421,7 +469,7 @@ func toUTF8(s string) string {
 
 // ensure makes r.buf[:n] hold the first n bytes of the file, reading only
 // what is missing.
-func (r *tagReader) ensure(ra io.ReaderAt, n int64) error {
+func (r *Reader) ensure(ra io.ReaderAt, n int64) error {
 	if n <= int64(r.have) {
 		return nil
 	}
@@ -434,13 +482,13 @@ func (r *tagReader) ensure(ra io.ReaderAt, n int64) error {
 	m, err := ra.ReadAt(r.buf[r.have:n], int64(r.have))
 	r.have += m
 	if int64(r.have) < n {
-		return asIOError(err)
+		return asReadError(err)
 	}
 	return nil
 }
 
 // release forgets the current file, and a buffer too large to keep.
-func (r *tagReader) release() {
+func (r *Reader) release() {
 	r.have, r.winLen = 0, 0
 	if cap(r.buf) > keepBufSize {
 		r.buf = nil
@@ -450,10 +498,10 @@ func (r *tagReader) release() {
 	}
 }
 
-// asIOError wraps the error of a short read.
-func asIOError(err error) *ioError {
+// asReadError wraps the error of a short read.
+func asReadError(err error) *ReadError {
 	if err == nil || err == io.EOF {
 		err = errShortFile
 	}
-	return &ioError{err}
+	return &ReadError{err}
 }

@@ -1,4 +1,4 @@
-package library
+package tags
 
 import (
 	"bytes"
@@ -83,7 +83,7 @@ type id3v2Tag struct {
 // parseID3v2 reads the frames of an ID3v2 tag whose 10-byte header is h and
 // whose frames end at offset end, through src. Version 2.4 frames that say
 // they are unsynchronised are undone in src's buffer.
-func (r *tagReader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error) {
+func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error) {
 	var t id3v2Tag
 	version, flags := h[3], h[5]
 	off := int64(id3v2HeaderSize)
@@ -235,7 +235,7 @@ func deunsync(b []byte) []byte {
 // zero bytes; they are joined with "; ", leaving out empty ones. With share
 // set, the worker returns the same string for the same text, so that the
 // artists, albums and genres repeated from file to file cost no allocation.
-func (r *tagReader) decodeText(b []byte, share bool) string {
+func (r *Reader) decodeText(b []byte, share bool) string {
 	if len(b) == 0 {
 		return ""
 	}
@@ -331,17 +331,17 @@ func appendUTF16(out, b []byte, bom bool) []byte {
 }
 
 // fromID3v2 turns the values of a tag's frames into tags.
-func fromID3v2(t *id3v2Tag) tags {
+func fromID3v2(t *id3v2Tag) Tags {
 	v := &t.values
-	return tags{
-		artist:      v[fArtist],
-		albumArtist: v[fAlbumArtist],
-		album:       v[fAlbum],
-		title:       v[fTitle],
-		genre:       id3v2Genre(v[fGenre]),
-		track:       leadingNumber(v[fTrack], 1<<20),
-		disc:        leadingNumber(v[fDisc], 1<<20),
-		year:        leadingNumber(v[fYear], 9999),
+	return Tags{
+		Artist:      v[fArtist],
+		AlbumArtist: v[fAlbumArtist],
+		Album:       v[fAlbum],
+		Title:       v[fTitle],
+		Genre:       id3v2Genre(v[fGenre]),
+		Track:       leadingNumber(v[fTrack], 1<<20),
+		Disc:        leadingNumber(v[fDisc], 1<<20),
+		Year:        leadingNumber(v[fYear], 9999),
 	}
 }
 
@@ -412,6 +412,8 @@ func genreValue(v string) string {
 	}
 	return strings.Join(refs, " ")
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // genreName names genre number n, or returns orig if the list has no such
 // number.

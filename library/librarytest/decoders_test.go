@@ -1,4 +1,4 @@
-package samplemusic_test
+package librarytest_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // TestDecoders has ffprobe and mpg123 read every file, where they are
@@ -24,7 +24,7 @@ func TestDecoders(t *testing.T) {
 		t.Skip("runs external decoders")
 	}
 	dir := t.TempDir()
-	if err := samplemusic.Write(dir); err != nil {
+	if err := librarytest.Write(dir); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -34,7 +34,7 @@ func TestDecoders(t *testing.T) {
 		if _, err := exec.LookPath("ffprobe"); err != nil {
 			t.Skip("ffprobe is not installed")
 		}
-		for _, f := range samplemusic.Files() {
+		for _, f := range librarytest.Files() {
 			out, err := quiet(ctx, "ffprobe", "-v", "error", "-of", "json",
 				"-show_entries", "stream=codec_name,sample_rate:format=duration:format_tags=artist,title",
 				filepath.Join(dir, filepath.FromSlash(f.Path)))
@@ -62,7 +62,7 @@ func TestDecoders(t *testing.T) {
 			if d, err := strconv.ParseFloat(probe.Format.Duration, 64); err != nil || d < 2 || d > 4.01 {
 				t.Errorf("%s: duration %q, want 2 to 4 s", f.Path, probe.Format.Duration)
 			}
-			if f.Tag != samplemusic.ID3v1Only && f.Tag != samplemusic.NoTag &&
+			if f.Tag != librarytest.ID3v1Only && f.Tag != librarytest.NoTag &&
 				(probe.Format.Tags.Artist != f.Artist || probe.Format.Tags.Title != f.Title) {
 				t.Errorf("%s: ffprobe reads %q by %q, want %q by %q", f.Path, probe.Format.Tags.Title, probe.Format.Tags.Artist, f.Title, f.Artist)
 			}
@@ -77,7 +77,7 @@ func TestDecoders(t *testing.T) {
 		// says so only at its default verbosity, between its banner and
 		// progress lines, so look for its complaints there.
 		complaint := regexp.MustCompile(`(?i)note:|warning:|error|frankenstein`)
-		for _, f := range samplemusic.Files() {
+		for _, f := range librarytest.Files() {
 			cmd := exec.CommandContext(ctx, "mpg123", "-t", filepath.Join(dir, filepath.FromSlash(f.Path)))
 			out, err := cmd.CombinedOutput()
 			if err != nil || complaint.Match(out) {

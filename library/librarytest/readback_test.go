@@ -1,4 +1,4 @@
-package samplemusic_test
+package librarytest_test
 
 import (
 	"bytes"
@@ -7,26 +7,26 @@ import (
 
 	"github.com/dhowden/tag"
 
-	"github.com/trackfeed/trackfeed/internal/samplemusic"
+	"github.com/trackfeed/trackfeed/library/librarytest"
 )
 
 // TestReadBack reads every file with github.com/dhowden/tag, the reader the
 // scanner uses, and compares what it finds with the catalogue.
 func TestReadBack(t *testing.T) {
-	wantFormat := map[samplemusic.TagKind]tag.Format{
-		samplemusic.ID3v23Latin1: tag.ID3v2_3,
-		samplemusic.ID3v23UTF16:  tag.ID3v2_3,
-		samplemusic.ID3v24UTF8:   tag.ID3v2_4,
-		samplemusic.ID3v24UTF16:  tag.ID3v2_4,
-		samplemusic.ID3v1Only:    tag.ID3v1,
+	wantFormat := map[librarytest.TagKind]tag.Format{
+		librarytest.ID3v23Latin1: tag.ID3v2_3,
+		librarytest.ID3v23UTF16:  tag.ID3v2_3,
+		librarytest.ID3v24UTF8:   tag.ID3v2_4,
+		librarytest.ID3v24UTF16:  tag.ID3v2_4,
+		librarytest.ID3v1Only:    tag.ID3v1,
 	}
-	for _, f := range samplemusic.Files() {
+	for _, f := range librarytest.Files() {
 		b, err := f.Bytes()
 		if err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
 		}
 		m, err := tag.ReadFrom(bytes.NewReader(b))
-		if f.Tag == samplemusic.NoTag {
+		if f.Tag == librarytest.NoTag {
 			if !errors.Is(err, tag.ErrNoTagsFound) {
 				t.Errorf("%s: ReadFrom error %v, want ErrNoTagsFound", f.Path, err)
 			}
@@ -45,7 +45,7 @@ func TestReadBack(t *testing.T) {
 		got.TrackNo, got.TrackTotal = m.Track()
 		got.Disc, got.DiscTotal = m.Disc()
 		got.Year = m.Year()
-		if f.Tag == samplemusic.ID3v1Only {
+		if f.Tag == librarytest.ID3v1Only {
 			// dhowden/tag returns ID3v1 text as raw bytes; ID3v1 is
 			// ISO-8859-1, so "Mötley Crüe" comes back as "M\xf6tley Cr\xfce"
 			// until the reader decodes it.
