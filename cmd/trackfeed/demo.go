@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/trackfeed/trackfeed/library/librarytest"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/subscriber"
 )
@@ -20,8 +22,9 @@ var demoCommand = command{
 	synopsis: "[--duration D] [DIR]",
 	summary:  "publish the sample music to two subscribers in one process",
 	about: `Demo runs a publisher and two subscribers in one process, on a free
-port of 127.0.0.1. The publisher plays DIR (default ./sample-music, from the
-repository root) in random order, one track every 100ms. One subscriber
+port of 127.0.0.1. The publisher plays DIR (default ./sample-music, or,
+away from the repository, the same sample library written to a temporary
+folder) in random order, one track every 100ms. One subscriber
 asks for the prefix 'the_' and gets only "The ..." bands; the other asks for
 everything. Each prints what it receives on stdout, labelled:
 
@@ -57,13 +60,26 @@ func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
 	if c.duration < 0 {
 		return usageErrorf("--duration %v: want 0 (until Ctrl-C) or more", c.duration)
 	}
-	dir, hint := "sample-music", "run the demo from the repository root, or give a music folder: trackfeed demo DIR"
-	if len(args) == 1 {
-		dir, hint = args[0], "give the path to your music"
-	}
 	log := slog.New(slog.NewTextHandler(st.stderr, nil))
-	if _, err := musicFolder(dir, hint); err != nil {
-		return err
+	dir := "sample-music"
+	if len(args) == 1 {
+		dir = args[0]
+		if _, err := musicFolder(dir, "give the path to your music"); err != nil {
+			return err
+		}
+	} else if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		// Away from the repository (after go install), the sample library
+		// is written, byte for byte the same, into a folder of its own.
+		tmp, err := os.MkdirTemp("", "trackfeed-sample-music-")
+		if err != nil {
+			return fmt.Errorf("no ./sample-music, and no temporary folder to write it to: %w (give a music folder: trackfeed demo DIR)", err)
+		}
+		defer os.RemoveAll(tmp)
+		if err := librarytest.Write(tmp); err != nil {
+			return fmt.Errorf("writing the sample library to %s: %w (give a music folder: trackfeed demo DIR)", tmp, err)
+		}
+		dir = tmp
+		log.Info("no ./sample-music here: playing the sample library, written to a temporary folder", "dir", tmp)
 	}
 	p, err := publisher.New(publisher.Config{Dir: dir, Bind: []string{"tcp://127.0.0.1:0"}, Logger: log})
 	if err != nil {

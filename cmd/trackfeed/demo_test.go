@@ -46,11 +46,29 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// TestDemoNoSampleMusic runs the demo outside the repository root.
-func TestDemoNoSampleMusic(t *testing.T) {
-	t.Chdir(t.TempDir())
-	r := runArgs(t, testContext(t, 10*time.Second), nil, "demo", "--duration", "1ms")
-	want := "trackfeed: demo: sample-music: no such folder (run the demo from the repository root, or give a music folder: trackfeed demo DIR)\n"
+// TestDemoAnywhere runs the demo away from the repository (as after go
+// install): it plays the sample library, written to a temporary folder
+// that it removes when it ends.
+func TestDemoAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("TMPDIR", dir)
+	r := runArgs(t, testContext(t, 20*time.Second), nil, "demo", "--duration", "1s")
+	if r.err != nil {
+		t.Fatalf("%v\nstderr:\n%s", r.err, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "playing the sample library, written to a temporary folder") || !strings.Contains(r.stdout, "[all ] ") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the demo left %v behind", left)
+	}
+}
+
+// TestDemoNoFolder: a DIR that is not there is named.
+func TestDemoNoFolder(t *testing.T) {
+	r := runArgs(t, testContext(t, 10*time.Second), nil, "demo", "--duration", "1ms", "/no/such/music")
+	want := "trackfeed: demo: /no/such/music: no such folder (give the path to your music)\n"
 	if r.code != 1 || r.stderr != want {
 		t.Errorf("exit %d, stderr %q; want 1, %q", r.code, r.stderr, want)
 	}
