@@ -688,7 +688,7 @@ func ExampleOpenCache() {
 	}
 	defer os.RemoveAll(dir)
 	fsys := fstest.MapFS{ // os.DirFS(root) in production
-		"Daft Punk/Discovery/01 One More Time.mp3": {Data: []byte("untagged audio"), ModTime: time.Date(2001, 3, 12, 0, 0, 0, 0, time.UTC)},
+		"Daft Punk/Discovery/01 One More Time.mp3": {Data: audio(4000), ModTime: time.Date(2001, 3, 12, 0, 0, 0, 0, time.UTC)},
 	}
 	path := filepath.Join(dir, "scan.cache") // DefaultCachePath(root) in production
 

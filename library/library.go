@@ -47,6 +47,10 @@ const (
 	// ReasonNotRegular: an audio-named entry is not a regular file (a
 	// device, a pipe, or a symlink to a folder).
 	ReasonNotRegular Reason = "not a regular file"
+	// ReasonNotAudio: the file has no tag and its bytes are not audio (no
+	// MPEG frames, no FLAC, Ogg, MP4, DSF, WAV or AIFF header): a text, an
+	// image or random bytes under an audio name.
+	ReasonNotAudio Reason = "not audio"
 )
 
 // Summary counts what a scan found.

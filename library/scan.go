@@ -313,6 +313,9 @@ func readTrack(fsys fs.FS, j job, r *tags.Reader) (result, stamp, bool) {
 	if err != nil && err != tags.ErrNoTag {
 		return tagError(j.path, err, st)
 	}
+	if err == tags.ErrNoTag && !looksLikeAudio(f, fi.Size()) {
+		return skipped(j.path, ReasonNotAudio, nil), st, true
+	}
 
 	t := FromPath(j.path)
 	t.Artist = cmp.Or(tg.Artist, t.Artist)

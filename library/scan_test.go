@@ -236,10 +236,15 @@ var brokenFiles = map[string]struct {
 	"Artist/Album/03 Kept.mp3": {
 		cat(librarytest.Tag(3, "TIT2", ""), audio(100)), "",
 	},
-	// Without a tag, garbage cannot be told from untagged MPEG audio; its
-	// name makes it a track.
-	"garbage.mp3": {garbage(4096), ""},
-	"tiny.mp3":    {[]byte("x"), ""},
+	// Without a tag, what is not audio is not a track, whatever its name:
+	// random bytes, a text, an image.
+	"garbage.mp3":                    {garbage(4096), ReasonNotAudio},
+	"tiny.mp3":                       {[]byte("x"), ReasonNotAudio},
+	"notes.mp3":                      {[]byte("Remember to buy milk.\n"), ReasonNotAudio},
+	"cover.flac":                     {[]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), ReasonNotAudio},
+	"one-sync.mp3":                   {cat([]byte("\xff\xfb\x90\x64"), garbage(3000)), ReasonNotAudio}, // a frame header, then nothing in step
+	"Artist/Album/04 Untagged.mp3":   {audio(5000), ""},                                                // untagged MPEG frames are audio
+	"Artist/Album/05 Junk First.mp3": {cat(make([]byte, 1000), audio(5000)), ""},                       // after some zeros
 }
 
 // bytes8 returns n empty atoms of the given name.
@@ -642,8 +647,8 @@ func TestLibrarySummary(t *testing.T) {
 
 func ExampleScan() {
 	fsys := fstest.MapFS{
-		"Daft Punk/Discovery/01 One More Time.mp3": {Data: []byte("untagged audio")},
-		"Daft Punk/Discovery/02 Aerodynamic.mp3":   {Data: []byte("untagged audio")},
+		"Daft Punk/Discovery/01 One More Time.mp3": {Data: audio(4000)}, // MPEG frames, no tag
+		"Daft Punk/Discovery/02 Aerodynamic.mp3":   {Data: audio(4000)},
 		"Daft Punk/Discovery/cover.jpg":            {Data: []byte("not audio")},
 		"empty.mp3":                                {},
 	}
