@@ -230,11 +230,11 @@ func pathOrder(a, b fs.DirEntry) int {
 	return next(x, a.IsDir()) - next(y, b.IsDir())
 }
 
-// isAudio reports whether a file name has an extension that dhowden/tag
-// can read.
+// isAudio reports whether a file name has an extension of a format whose
+// tags library/tags reads.
 func isAudio(name string) bool {
 	ext := path.Ext(name)
-	for _, e := range []string{".mp3", ".flac", ".m4a", ".m4b", ".m4p", ".ogg", ".oga", ".opus", ".dsf"} {
+	for _, e := range []string{".mp3", ".flac", ".m4a", ".m4b", ".m4p", ".ogg", ".oga", ".opus", ".dsf", ".wav", ".aif", ".aiff"} {
 		if strings.EqualFold(ext, e) {
 			return true
 		}

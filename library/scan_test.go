@@ -221,9 +221,12 @@ var brokenFiles = map[string]struct {
 }{
 	"empty.mp3": {nil, ReasonEmpty},
 	// The header claims a 1 MiB tag; the file ends after one frame.
-	"truncated.mp3":    {cat(librarytest.ID3v2Header(3, 1<<20), []byte("TIT2\x00\x00\x00\x06\x00\x00\x00Hello")), ReasonCorrupt},
-	"short-header.mp3": {[]byte("ID3\x03"), ReasonCorrupt},
-	"bad-version.mp3":  {cat(librarytest.ID3v2Header(9, 20), make([]byte, 20)), ReasonCorrupt},
+	// A tag that claims more than the file holds: the whole frames are
+	// read, as TagLib reads them; what is cut short is dropped.
+	"truncated.mp3":       {cat(librarytest.ID3v2Header(3, 1<<20), []byte("TIT2\x00\x00\x00\x06\x00\x00\x00Hello")), ""},
+	"truncated-frame.mp3": {cat(librarytest.ID3v2Header(3, 1<<20), []byte("TIT2\x00\x00\x00\x60\x00\x00\x00Hello")), ReasonCorrupt},
+	"short-header.mp3":    {[]byte("ID3\x03"), ReasonCorrupt},
+	"bad-version.mp3":     {cat(librarytest.ID3v2Header(9, 20), make([]byte, 20)), ReasonCorrupt},
 	// A frame that claims 0x7FFFFFFF bytes, in front of 1 MiB of audio.
 	"huge-frame.mp3": {cat(librarytest.ID3v2Header(3, 100), []byte("TIT2\x7f\xff\xff\xff\x00\x00\x00Hi"), make([]byte, 87),
 		audio(1<<20)), ReasonCorrupt},

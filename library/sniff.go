@@ -71,7 +71,7 @@ func hasMPEGFrames(head []byte, size int64) bool {
 // frameHeader is what hasMPEGFrames needs of an MPEG audio frame header.
 type frameHeader struct {
 	id     uint16 // version, layer and sample rate bits: equal in every frame of a stream
-	length int  // bytes, header included
+	length int    // bytes, header included
 }
 
 var (

@@ -47,7 +47,7 @@
 //     unsynchronisation flag is set and every 0xFF that a reader could take
 //     for an MPEG sync word is followed by a stuffed 0x00;
 //   - a few broken files (one in 4,000 of each kind, at least one): empty
-//     files, and files cut off inside their ID3v2 tag.
+//     files, and files cut off inside the first frame of their ID3v2 tag.
 //
 // The audio is a few dozen silent 128 kbit/s frames, 5 to 17 KB, so that a
 // 20,000-file library takes about 600 MB, most of it cover art. The tags

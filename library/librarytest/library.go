@@ -1,6 +1,7 @@
 package librarytest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -24,7 +25,7 @@ type LibraryStats struct {
 	ID3v1Only int
 	Untagged  int
 	Empty     int // zero-byte files
-	Truncated int // cut off inside their ID3v2 tag
+	Truncated int // cut off inside the first frame of their ID3v2 tag
 
 	WithID3v1      int // ID3v2 files with an ID3v1 tail too
 	Covers         int
@@ -259,11 +260,16 @@ func plan(n int, seed uint64) []file {
 			f.v1 = false
 		}
 	}
-	// Cut truncated files inside their frames, past the ID3v2 header.
+	// Cut truncated files inside their first frame, past the ID3v2 header:
+	// with no whole frame left, a reader has nothing to go on (one that
+	// keeps a cut tag's whole frames, as TagLib and trackfeed do, would
+	// read a file cut later).
 	for _, i := range truncated {
 		f := &files[i]
-		frames := len(f.tag(nil).Append(nil)) - ID3v2Size - f.padding
-		f.cut = ID3v2Size + 1 + r.IntN(frames-1)
+		tag := f.tag(nil).Append(nil)
+		frames := len(tag) - ID3v2Size - f.padding
+		first := 10 + int(binary.BigEndian.Uint32(tag[ID3v2Size+4:ID3v2Size+8])) // ID3v2.3 sizes are plain
+		f.cut = ID3v2Size + 1 + r.IntN(frames-1)%(first-1)
 	}
 	return files
 }

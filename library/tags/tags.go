@@ -159,7 +159,29 @@ func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 	head := r.buf[:r.have]
 	switch {
 	case bytes.HasPrefix(head, []byte("ID3")):
+		if off, ok := r.flacAfterID3(); ok {
+			// The FLAC file's own comment first, as TagLib and mutagen
+			// read it; the ID3v2 tag fills what it lacks.
+			t, err := r.readFLAC(ra, size, off)
+			if err != nil && err != ErrNoTag {
+				return Tags{}, err
+			}
+			if id, err2 := r.readID3(ra, off); err2 == nil {
+				t.fill(id)
+			} else if err == ErrNoTag {
+				return Tags{}, err2
+			}
+			return t, nil
+		}
 		return r.readID3(ra, size)
+	case bytes.HasPrefix(head, []byte("fLaC")):
+		return r.readFLAC(ra, size, 0)
+	case bytes.HasPrefix(head, []byte("OggS")):
+		return r.readOgg(ra, size)
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE":
+		return r.readChunks(ra, size, false)
+	case len(head) >= 12 && string(head[:4]) == "FORM" && (string(head[8:12]) == "AIFF" || string(head[8:12]) == "AIFC"):
+		return r.readChunks(ra, size, true)
 	case len(head) >= 8 && otherFormat(head):
 		return r.readOther(ra, size)
 	}
@@ -167,7 +189,16 @@ func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 	if err != nil {
 		return Tags{}, err
 	}
-	if v1 == nil {
+	ape, err := r.readAPE(ra, size, v1 != nil)
+	switch {
+	case err != nil:
+		return Tags{}, err
+	case ape != nil && v1 != nil:
+		ape.fill(*v1)
+		return *ape, nil
+	case ape != nil:
+		return *ape, nil
+	case v1 == nil:
 		return Tags{}, ErrNoTag
 	}
 	return *v1, nil
@@ -215,13 +246,23 @@ func (r *Reader) readID3(ra io.ReaderAt, size int64) (Tags, error) {
 		}
 	}
 
+	// A file cut short inside its tag keeps the frames that are whole, as
+	// TagLib reads them (mutagen gives up on the tag); one cut before its
+	// first whole frame is corrupt.
+	cut := end > size
+	if cut {
+		end = size
+	}
 	var v2 Tags
 	err := protect(func() error {
 		t, err := r.parseID3v2(h[:], end, &src)
-		if err != nil {
+		if err != nil && !(cut && errors.Is(err, io.ErrUnexpectedEOF)) {
 			return err
 		}
 		v2 = fromID3v2(&t)
+		if cut && v2 == (Tags{}) {
+			return errFrameEnds // cut short before its first whole frame: corrupt
+		}
 		return nil
 	})
 	if isPanic(err) {
@@ -342,6 +383,11 @@ func (r *Reader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*Tags, error) {
 			return err
 		}
 		v1 = fromMetadata(m)
+		// ID3v1 fields end at their first NUL: old rippers left bytes
+		// after it, which TagLib and mutagen ignore.
+		for _, f := range []*string{&v1.Artist, &v1.Album, &v1.Title} {
+			*f, _, _ = strings.Cut(*f, "\x00")
+		}
 		return nil
 	})
 	switch {
@@ -364,6 +410,9 @@ func (r *Reader) readOther(ra io.ReaderAt, size int64) (Tags, error) {
 			return err
 		}
 		t = fromMetadata(m)
+		if m.Format() == tag.MP4 {
+			t.Artist, t.AlbumArtist, t.Genre = mp4Values(t.Artist), mp4Values(t.AlbumArtist), mp4Values(t.Genre)
+		}
 		return nil
 	})
 	switch {
@@ -376,6 +425,25 @@ func (r *Reader) readOther(ra io.ReaderAt, size int64) (Tags, error) {
 		return Tags{}, ErrNoTag
 	}
 	return Tags{}, fmt.Errorf("%s: %w", formatName(r.buf[:8]), endsEarly(err, 0, size))
+}
+
+// mp4DataAtom is what separates the values of an MP4 item of several
+// data atoms in the text dhowden/tag returns: the next atom's header (its
+// 4-byte size, "data", type 1 (UTF-8) and a zero locale) is kept inside.
+const mp4DataAtom = "data\x00\x00\x00\x01\x00\x00\x00\x00"
+
+// mp4Values turns that text into the values joined with "; ", as TagLib
+// and mutagen list them.
+func mp4Values(s string) string {
+	if !strings.Contains(s, mp4DataAtom) {
+		return s
+	}
+	parts := strings.Split(s, mp4DataAtom)
+	for i := range len(parts) - 1 {
+		p := parts[i]
+		parts[i] = strings.TrimSpace(strings.Trim(p[:max(len(p)-4, 0)], "\x00"))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func formatName(head []byte) string {

@@ -1,0 +1,307 @@
+package tags
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Vorbis comments (FLAC, Ogg Vorbis, Opus, Ogg FLAC) are read here rather
+// than by dhowden/tag, which keeps only the last of a repeated field
+// (ARTIST=Massive Attack, ARTIST=Tricky), reads TRACKNUMBER=3/12 as no
+// number, invents the year 1 from DATE=1991/04/08, and ignores the
+// comment of a FLAC file that starts with an ID3v2 tag.
+
+// comment is a Vorbis comment: its values by upper-case field name, in
+// the order given.
+type comment map[string][]string
+
+// parseComment reads a Vorbis comment (vendor string, then the fields),
+// as FLAC's VORBIS_COMMENT block and the Ogg comment packets hold it.
+func parseComment(b []byte) (comment, error) {
+	u32 := func() (int, error) {
+		if len(b) < 4 {
+			return 0, errors.New("Vorbis comment: cut short")
+		}
+		n := binary.LittleEndian.Uint32(b)
+		b = b[4:]
+		if uint64(n) > uint64(len(b)) && n != 0 {
+			return int(n), errors.New("Vorbis comment: a length past its end")
+		}
+		return int(n), nil
+	}
+	n, err := u32()
+	if err != nil {
+		return nil, err
+	}
+	b = b[n:] // the vendor string
+	count, err := u32()
+	if err != nil {
+		return nil, err
+	}
+	c := comment{}
+	for range count {
+		n, err := u32()
+		if err != nil {
+			return c, err
+		}
+		field := b[:n]
+		b = b[n:]
+		k, v, ok := bytes.Cut(field, []byte("="))
+		if !ok {
+			continue
+		}
+		key := strings.ToUpper(string(k))
+		if v := cleanTag(string(v)); v != "" {
+			c[key] = append(c[key], v)
+		}
+	}
+	return c, nil
+}
+
+// tags are the comment's fields as Tags. Repeated artists and genres are
+// joined with "; ", as TagLib and mutagen list them.
+func (c comment) tags() Tags {
+	first := func(keys ...string) string {
+		for _, k := range keys {
+			if v := c[k]; len(v) > 0 {
+				return v[0]
+			}
+		}
+		return ""
+	}
+	all := func(keys ...string) string {
+		for _, k := range keys {
+			if v := c[k]; len(v) > 0 {
+				return strings.Join(v, "; ")
+			}
+		}
+		return ""
+	}
+	return Tags{
+		Artist:      all("ARTIST"),
+		AlbumArtist: all("ALBUMARTIST", "ALBUM ARTIST"),
+		Album:       first("ALBUM"),
+		Title:       first("TITLE"),
+		Genre:       all("GENRE"),
+		Track:       leadingInt(first("TRACKNUMBER")),
+		Disc:        leadingInt(first("DISCNUMBER")),
+		Year:        yearOf(first("DATE", "YEAR", "ORIGINALDATE")),
+	}
+}
+
+// leadingInt is the number a value starts with ("3/12" → 3), or 0.
+func leadingInt(s string) int {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && i < 9 && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	n, _ := strconv.Atoi(s[:i])
+	return n
+}
+
+var fourDigits = regexp.MustCompile(`(?:^|\D)(\d{4})(?:\D|$)`)
+
+// yearOf is the year a date names: its first run of four digits
+// ("2005/06/05", "Oct 3, 1995", "2002-03-25T10:00"), or 0.
+func yearOf(s string) int {
+	m := fourDigits.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// span returns the n bytes of the file at off, valid until the next
+// call: read forward into the start of the file that r keeps, so that a
+// file that can only be read forward works too. Tags past the first
+// maxTagSize bytes are not read.
+func (r *Reader) span(ra io.ReaderAt, size, off, n int64) ([]byte, error) {
+	switch {
+	case off+n > size:
+		return nil, endsEarly(io.ErrUnexpectedEOF, 0, size)
+	case off+n > maxTagSize:
+		return nil, errors.New("tags go on past the first 64 MiB")
+	}
+	if err := r.ensure(ra, off+n); err != nil {
+		return nil, err
+	}
+	return r.buf[off : off+n], nil
+}
+
+// readFLAC reads the Vorbis comment of a native FLAC stream that starts
+// at off ("fLaC" there: after an ID3v2 tag, some taggers leave one).
+func (r *Reader) readFLAC(ra io.ReaderAt, size, off int64) (Tags, error) {
+	h, err := r.span(ra, size, off, 4)
+	if err != nil {
+		return Tags{}, fmt.Errorf("FLAC: %w", err)
+	}
+	if string(h) != "fLaC" {
+		return Tags{}, errors.New("FLAC: no fLaC marker")
+	}
+	off += 4
+	for {
+		h, err := r.span(ra, size, off, 4)
+		if err != nil {
+			return Tags{}, fmt.Errorf("FLAC: %w", err)
+		}
+		last, typ := h[0]&0x80 != 0, h[0]&0x7f
+		n := int64(h[1])<<16 | int64(h[2])<<8 | int64(h[3])
+		off += 4
+		if typ == 4 {
+			b, err := r.span(ra, size, off, n)
+			if err != nil {
+				return Tags{}, fmt.Errorf("FLAC: %w", err)
+			}
+			c, err := parseComment(b)
+			if err != nil && len(c) == 0 {
+				return Tags{}, fmt.Errorf("FLAC: %w", err)
+			}
+			return c.tags(), nil
+		}
+		off += n
+		if last || typ == 127 || off >= size {
+			return Tags{}, ErrNoTag
+		}
+	}
+}
+
+// readOgg reads the comment of the first logical stream of an Ogg file:
+// Vorbis, Opus or FLAC, whose comment is its second packet (for FLAC, a
+// VORBIS_COMMENT block among the metadata packets that follow the first).
+func (r *Reader) readOgg(ra io.ReaderAt, size int64) (Tags, error) {
+	p := oggPackets{r: r, ra: ra, size: size}
+	first, err := p.next()
+	if err != nil {
+		return Tags{}, fmt.Errorf("Ogg: %w", err)
+	}
+	var prefix string
+	switch {
+	case bytes.HasPrefix(first, []byte("\x01vorbis")):
+		prefix = "\x03vorbis"
+	case bytes.HasPrefix(first, []byte("OpusHead")):
+		prefix = "OpusTags"
+	case bytes.HasPrefix(first, []byte("\x7fFLAC")):
+		for range 64 { // metadata packets: STREAMINFO came in the first
+			pkt, err := p.next()
+			if err != nil {
+				return Tags{}, fmt.Errorf("Ogg FLAC: %w", err)
+			}
+			if len(pkt) >= 4 && pkt[0]&0x7f == 4 {
+				c, err := parseComment(pkt[4:])
+				if err != nil && len(c) == 0 {
+					return Tags{}, fmt.Errorf("Ogg FLAC: %w", err)
+				}
+				return c.tags(), nil
+			}
+			if len(pkt) == 0 || pkt[0]&0x80 != 0 {
+				break
+			}
+		}
+		return Tags{}, ErrNoTag
+	default:
+		return Tags{}, ErrNoTag // Speex, Theora...: not music we read
+	}
+	pkt, err := p.next()
+	if err != nil {
+		return Tags{}, fmt.Errorf("Ogg: %w", err)
+	}
+	if !bytes.HasPrefix(pkt, []byte(prefix)) {
+		return Tags{}, fmt.Errorf("Ogg: second packet is not a comment header")
+	}
+	c, err := parseComment(pkt[len(prefix):])
+	if err != nil && len(c) == 0 {
+		return Tags{}, fmt.Errorf("Ogg: %w", err)
+	}
+	return c.tags(), nil
+}
+
+// oggPackets reads the packets of an Ogg file's first logical stream,
+// page by page.
+type oggPackets struct {
+	r      *Reader
+	ra     io.ReaderAt
+	size   int64
+	off    int64  // the next page
+	serial uint32 // of the first stream
+	segs   []byte // lacing values of the current page not used yet
+	data   int64  // where the current page's unread data starts
+}
+
+func (p *oggPackets) page() error {
+	for {
+		h, err := p.r.span(p.ra, p.size, p.off, 27)
+		if err != nil {
+			return err
+		}
+		if string(h[:4]) != "OggS" {
+			return errors.New("no page where one should start")
+		}
+		serial := binary.LittleEndian.Uint32(h[14:18])
+		if p.off == 0 {
+			p.serial = serial
+		}
+		nseg := int64(h[26])
+		lacing, err := p.r.span(p.ra, p.size, p.off+27, nseg)
+		if err != nil {
+			return err
+		}
+		var body int64
+		for _, l := range lacing {
+			body += int64(l)
+		}
+		start := p.off + 27 + nseg
+		p.off = start + body
+		if serial == p.serial {
+			p.segs, p.data = append([]byte(nil), lacing...), start
+			return nil
+		}
+		// Another stream's page: skip it.
+	}
+}
+
+// next returns the next packet.
+func (p *oggPackets) next() ([]byte, error) {
+	var pkt []byte
+	for {
+		for len(p.segs) == 0 {
+			if err := p.page(); err != nil {
+				return nil, err
+			}
+		}
+		l := int64(p.segs[0])
+		p.segs = p.segs[1:]
+		b, err := p.r.span(p.ra, p.size, p.data, l)
+		if err != nil {
+			return nil, err
+		}
+		p.data += l
+		pkt = append(pkt, b...)
+		if l < 255 {
+			return pkt, nil
+		}
+	}
+}
+
+// flacAfterID3 returns where a FLAC stream starts after the ID3v2 tag at
+// the start of the file, if one does.
+func (r *Reader) flacAfterID3() (int64, bool) {
+	if r.have < id3v2HeaderSize {
+		return 0, false
+	}
+	off := id3v2HeaderSize + syncsafe(r.buf[6:10])
+	if r.buf[3] == 4 && r.buf[5]&0x10 != 0 {
+		off += 10 // footer
+	}
+	// Only when the start of the file, read already, shows it: a read more
+	// for every MP3 would cost the scan; such a FLAC file's ID3v2 tag is a
+	// small one, left by a tagger that did not know the format.
+	return off, off+4 <= int64(r.have) && string(r.buf[off:off+4]) == "fLaC"
+}
