@@ -1,0 +1,215 @@
+"""Writes the differential corpus into DIR: one short file per case, made
+with real encoders (ffmpeg, opusenc) and tagged with real tag writers
+(mutagen, id3v2, metaflac, vorbiscomment, AtomicParsley), the odd forms
+real libraries hold, and damaged variants. The same tools give the same
+files. Prints the names it wrote, one a line.
+
+    make_corpus.py DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+from mutagen import id3, mp4, apev2, flac, oggflac, wave, aiff
+
+DIR = sys.argv[1]
+ARTIST, ALBUMARTIST, ALBUM = "The Streets", "Various Artists", "Original Pirate Material"
+TITLE, GENRE = "Has It Come to This?", "UK Garage"
+written = []
+
+
+def run(*args):
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def base(name, *codec):
+    """A second of a quiet tone, encoded by ffmpeg, with no tags."""
+    path = os.path.join(DIR, name)
+    run("ffmpeg", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1:sample_rate=44100",
+        "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec, path)
+    return path
+
+
+def done(path):
+    written.append(os.path.basename(path))
+
+
+def id3_frames(tags, v24=True, artist=ARTIST):
+    tags.add(id3.TPE1(encoding=3, text=artist))
+    tags.add(id3.TPE2(encoding=3, text=ALBUMARTIST))
+    tags.add(id3.TALB(encoding=3, text=ALBUM))
+    tags.add(id3.TIT2(encoding=3, text=TITLE))
+    tags.add(id3.TRCK(encoding=3, text="3/12"))
+    tags.add(id3.TPOS(encoding=3, text="1/2"))
+    tags.add(id3.TDRC(encoding=3, text="2002-03-25"))
+    tags.add(id3.TCON(encoding=3, text=GENRE))
+
+
+def mp3(name):
+    src = os.path.join(DIR, ".base.mp3")
+    if not os.path.exists(src):
+        base(".base.mp3", "-c:a", "libmp3lame", "-b:a", "64k", "-write_xing", "0", "-id3v2_version", "0")
+    path = os.path.join(DIR, name)
+    shutil.copy(src, path)
+    return path
+
+
+os.makedirs(DIR, exist_ok=True)
+
+# MP3, ID3v2.4 and 2.3 by mutagen, 2.3 and 1 by id3v2, APEv2 by mutagen.
+p = mp3("mp3-id3v24-mutagen.mp3")
+t = id3.ID3()
+id3_frames(t)
+t.save(p, v2_version=4)
+done(p)
+
+p = mp3("mp3-id3v23-mutagen.mp3")
+t = id3.ID3()
+id3_frames(t)
+t.save(p, v2_version=3)
+done(p)
+
+p = mp3("mp3-id3v24-two-artists.mp3")
+t = id3.ID3()
+id3_frames(t, artist=["The Streets", "Mike Skinner"])
+t.save(p, v2_version=4)
+done(p)
+
+p = mp3("mp3-id3v24-latin1.mp3")
+t = id3.ID3()
+t.add(id3.TPE1(encoding=0, text="Björk"))
+t.add(id3.TALB(encoding=0, text="Début"))
+t.add(id3.TIT2(encoding=0, text="Human Behaviour"))
+t.add(id3.TRCK(encoding=0, text="1"))
+t.save(p, v2_version=4)
+done(p)
+
+p = mp3("mp3-id3v23-utf16.mp3")
+t = id3.ID3()
+t.add(id3.TPE1(encoding=1, text="Sigur Rós"))
+t.add(id3.TALB(encoding=1, text="Takk…"))
+t.add(id3.TIT2(encoding=1, text="Glósóli"))
+t.add(id3.TRCK(encoding=1, text="2"))
+t.add(id3.TYER(encoding=1, text="2005"))
+t.save(p, v2_version=3)
+done(p)
+
+p = mp3("mp3-id3v23-id3v2tool.mp3")
+run("id3v2", "--id3v2-only", "-a", ARTIST, "-A", ALBUM, "-t", TITLE, "-T", "3/12", "-y", "2002",
+    "--TPE2", ALBUMARTIST, "--TPOS", "1/2", "--TCON", GENRE, p)
+done(p)
+
+p = mp3("mp3-id3v1-only.mp3")
+run("id3v2", "--id3v1-only", "-a", ARTIST, "-A", ALBUM, "-t", TITLE, "-T", "3", "-y", "2002", "-g", "17", p)
+done(p)
+
+p = mp3("mp3-id3v1-nul-junk.mp3")
+run("id3v2", "--id3v1-only", "-a", "Blur", "-A", "Parklife", "-t", "Girls", "-T", "1", "-y", "1994", p)
+with open(p, "r+b") as f:  # bytes after the terminating NUL, as old rippers left them
+    f.seek(-128 + 3 + 4, os.SEEK_END)  # within the title field, after "Girls"
+    f.write(b"\x00\x00junk")
+done(p)
+
+p = mp3("mp3-ape-only.mp3")
+a = apev2.APEv2()
+for k, v in [("Artist", ARTIST), ("Album Artist", ALBUMARTIST), ("Album", ALBUM), ("Title", TITLE),
+             ("Track", "3/12"), ("Disc", "1/2"), ("Year", "2002"), ("Genre", GENRE)]:
+    a[k] = v
+a.save(p)
+done(p)
+
+# Damaged: an ID3v2.4 tag cut short at several places, and in the audio.
+src = os.path.join(DIR, "mp3-id3v24-mutagen.mp3")
+data = open(src, "rb").read()
+tag_end = 10 + id3.BitPaddedInt(data[6:10])
+for cut in [40, 90, tag_end - 5, tag_end + 500]:
+    name = "mp3-cut-at-%d.mp3" % cut
+    with open(os.path.join(DIR, name), "wb") as f:
+        f.write(data[:cut])
+    written.append(name)
+
+# FLAC: Vorbis comments by metaflac, odd forms, and an ID3v2 tag in front.
+flac_src = base(".base.flac", "-c:a", "flac")
+p = os.path.join(DIR, "flac-metaflac.flac")
+shutil.copy(flac_src, p)
+run("metaflac", "--remove-all-tags", "--set-tag=ARTIST=" + ARTIST, "--set-tag=ALBUMARTIST=" + ALBUMARTIST,
+    "--set-tag=ALBUM=" + ALBUM, "--set-tag=TITLE=" + TITLE, "--set-tag=TRACKNUMBER=3",
+    "--set-tag=TRACKTOTAL=12", "--set-tag=DISCNUMBER=1", "--set-tag=DATE=2002-03-25", "--set-tag=GENRE=" + GENRE, p)
+done(p)
+
+p = os.path.join(DIR, "flac-odd-values.flac")
+shutil.copy(flac_src, p)
+run("metaflac", "--remove-all-tags", "--set-tag=ARTIST=Massive Attack", "--set-tag=ARTIST=Tricky",
+    "--set-tag=ALBUM=Blue Lines", "--set-tag=TITLE=Daydreaming", "--set-tag=TRACKNUMBER=3/12",
+    "--set-tag=DISCNUMBER=1/1", "--set-tag=DATE=1991/04/08", p)
+done(p)
+
+p = os.path.join(DIR, "flac-id3-in-front.flac")
+t = id3.ID3()
+t.add(id3.TIT2(encoding=3, text="Wrong Title From ID3"))
+tmp = os.path.join(DIR, ".id3tag")
+open(tmp, "wb").close()
+t.save(tmp, v2_version=3, padding=lambda info: 0)
+shutil.copy(os.path.join(DIR, "flac-metaflac.flac"), os.path.join(DIR, ".flac-tagged"))
+with open(p, "wb") as out:
+    out.write(open(tmp, "rb").read())
+    out.write(open(os.path.join(DIR, ".flac-tagged"), "rb").read())
+done(p)
+
+p = base("oggflac.oga", "-c:a", "flac", "-f", "ogg")
+o = oggflac.OggFLAC(p)
+o["ARTIST"], o["ALBUM"], o["TITLE"], o["TRACKNUMBER"], o["DATE"] = ARTIST, ALBUM, TITLE, "3", "2002"
+o.save()
+done(p)
+
+# Ogg Vorbis and Opus, tagged by their own tools.
+p = base("vorbis.ogg", "-c:a", "libvorbis", "-q:a", "0")
+run("vorbiscomment", "-w", "-t", "ARTIST=" + ARTIST, "-t", "ALBUMARTIST=" + ALBUMARTIST, "-t", "ALBUM=" + ALBUM,
+    "-t", "TITLE=" + TITLE, "-t", "TRACKNUMBER=3", "-t", "DISCNUMBER=1", "-t", "DATE=2002", "-t", "GENRE=" + GENRE, p)
+done(p)
+
+wav = base(".base.wav", "-c:a", "pcm_s16le")
+p = os.path.join(DIR, "opus.opus")
+run("opusenc", "--quiet", "--artist", ARTIST, "--album", ALBUM, "--title", TITLE, "--date", "2002",
+    "--genre", GENRE, "--tracknumber", "3", "--comment", "ALBUMARTIST=" + ALBUMARTIST, "--comment", "DISCNUMBER=1", wav, p)
+done(p)
+
+# MP4: AAC and ALAC tagged by mutagen, AAC by AtomicParsley, an audiobook.
+def mp4_tags(path, artist=ARTIST):
+    m = mp4.MP4(path)
+    m["\xa9ART"], m["aART"], m["\xa9alb"], m["\xa9nam"] = artist, ALBUMARTIST, ALBUM, TITLE
+    m["trkn"], m["disk"], m["\xa9day"], m["\xa9gen"] = [(3, 12)], [(1, 2)], "2002-03-25", GENRE
+    m.save()
+
+
+p = base("aac.m4a", "-c:a", "aac", "-b:a", "64k")
+mp4_tags(p)
+done(p)
+p = base("alac.m4a", "-c:a", "alac")
+mp4_tags(p)
+done(p)
+p = base("audiobook.m4b", "-c:a", "aac", "-b:a", "64k", "-f", "mp4")
+mp4_tags(p)
+done(p)
+p = base("aac-two-artists.m4a", "-c:a", "aac", "-b:a", "64k")
+mp4_tags(p, artist=["Massive Attack", "Tricky"])
+done(p)
+p = base("aac-atomicparsley.m4a", "-c:a", "aac", "-b:a", "64k")
+run("AtomicParsley", p, "--overWrite", "--artist", ARTIST, "--albumArtist", ALBUMARTIST, "--album", ALBUM,
+    "--title", TITLE, "--tracknum", "3/12", "--disk", "1/2", "--year", "2002", "--genre", GENRE)
+done(p)
+
+# WAV and AIFF with an ID3 chunk.
+for cls, name, codec in [(wave.WAVE, "id3.wav", "pcm_s16le"), (aiff.AIFF, "id3.aiff", "pcm_s16be")]:
+    p = base(name, "-c:a", codec)
+    f = cls(p)
+    f.add_tags()
+    id3_frames(f.tags)
+    f.save()
+    done(p)
+
+for name in os.listdir(DIR):
+    if name.startswith("."):
+        os.remove(os.path.join(DIR, name))
+print("\n".join(written))
