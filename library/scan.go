@@ -52,7 +52,7 @@ var errNoTitle = errors.New("neither the tags nor the file name give a title")
 // tracks. In production fsys is os.DirFS(root).
 //
 // Files are picked by extension, in any case: .mp3, .flac, .m4a, .m4b, .m4p,
-// .ogg, .oga, .opus and .dsf. Names that start with a dot, and folders so
+// .ogg, .oga, .opus, .dsf, .wav, .aif and .aiff. Names that start with a dot, and folders so
 // named, are left out. Symbolic links to files are read; links to folders
 // are not followed, as fs.WalkDir does not follow them, so a link loop
 // cannot trap the scan. Folders are read with fs.ReadDir.

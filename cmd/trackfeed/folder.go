@@ -42,7 +42,7 @@ func musicFolder(dir, hint string) (fs.FS, error) {
 
 func noTracksError(dir string, sum library.Summary) error {
 	if sum.Skipped == 0 {
-		return fmt.Errorf("%s: no tracks found: no .mp3, .flac, .m4a, .ogg, .opus or .dsf files in it (give the folder that holds your music)", dir)
+		return fmt.Errorf("%s: no tracks found: no .mp3, .flac, .m4a, .ogg, .opus, .dsf, .wav or .aiff files in it (give the folder that holds your music)", dir)
 	}
 	files := fmt.Sprintf("%d files", sum.Skipped)
 	if sum.Skipped == 1 {

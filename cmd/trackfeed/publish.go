@@ -14,7 +14,7 @@ var publishCommand = command{
 	name:     "publish",
 	synopsis: "[flags] DIR",
 	summary:  "scan a music folder and broadcast its tracks",
-	about: `Publish scans DIR for audio files (.mp3, .flac, .m4a, .ogg, .opus, .dsf),
+	about: `Publish scans DIR for audio files (.mp3, .flac, .m4a, .ogg, .opus, .wav...),
 logs what it found, then broadcasts one track every --interval on a ZeroMQ
 PUB socket, each message under its artist's topic (the_streets, sigur_ros).
 Subscribers — 'trackfeed subscribe', or any ZeroMQ SUB socket — pick the

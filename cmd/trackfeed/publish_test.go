@@ -42,7 +42,7 @@ func TestPublishErrors(t *testing.T) {
 		{"not a folder", []string{"-b", anyPort, file},
 			file + ": not a folder (give the folder that holds your music, not a file in it)"},
 		{"empty folder", []string{"-b", anyPort, empty},
-			empty + ": no tracks found: no .mp3, .flac, .m4a, .ogg, .opus or .dsf files in it (give the folder that holds your music)"},
+			empty + ": no tracks found: no .mp3, .flac, .m4a, .ogg, .opus, .dsf, .wav or .aiff files in it (give the folder that holds your music)"},
 		{"only skipped files", []string{"-b", anyPort, skipped},
 			skipped + ": no tracks found: 1 file skipped (to see why, run: trackfeed scan -v " + skipped + ")"},
 		{"malformed endpoint", []string{"--bind", "localhost:10001", music},
