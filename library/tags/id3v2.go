@@ -96,9 +96,13 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 		if err != nil {
 			return t, fmt.Errorf("extended header: %w", err)
 		}
-		if version == 3 {
+		switch {
+		case validFrameID(b):
+			// The flag is set but a frame comes first: some taggers set it
+			// and wrote no extended header. TagLib and mutagen read on.
+		case version == 3:
 			off += 4 + int64(be32(b)) // the size leaves itself out
-		} else {
+		default:
 			off += syncsafe(b) // the size counts itself
 		}
 	}
@@ -117,9 +121,17 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 			return t, err
 		}
 		id := fh[:idLen]
+		if idLen == 4 && id[3] == 0 && validFrameID(id[:3]) {
+			id = id[:3] // a 2.2 name in a 2.3 or 2.4 tag, as some taggers wrote
+		}
 		if !validFrameID(id) {
 			break // padding, or bytes no frame starts with
 		}
+		var frameFlags byte
+		if version > 2 {
+			frameFlags = fh[9]
+		}
+		f, wanted := frameField(string(id)) // a short conversion that does not escape: no allocation
 		var size int64
 		switch version {
 		case 2:
@@ -127,13 +139,9 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 		case 3:
 			size = int64(be32(fh[4:8]))
 		default:
-			size = syncsafe(fh[4:8])
+			// fh is not valid after this: size24 may read on.
+			size = r.size24(src, [4]byte(fh[4:8]), off+hdrLen, end)
 		}
-		var frameFlags byte
-		if version > 2 {
-			frameFlags = fh[9]
-		}
-		f, wanted := frameField(string(id)) // a short conversion that does not escape: no allocation
 		dataOff := off + hdrLen
 		off = dataOff + size
 		if off > end {
@@ -198,6 +206,38 @@ func frameData(b []byte, version, flags byte, tagUnsync bool) ([]byte, bool) {
 
 // validFrameID reports whether id is made of capital letters and digits, as
 // frame IDs are. Padding starts with a zero byte, so it is not one.
+// size24 is the size of an ID3v2.4 frame whose size bytes are b and whose
+// data starts at data. The size is synchsafe by the standard, but iTunes
+// and others wrote plain big-endian sizes in 2.4 tags, as TagLib and
+// mutagen allow: where the two readings differ, the plain one is taken if
+// a byte has its high bit set (no synchsafe size has), or if it, and not
+// the synchsafe one, ends where the next frame, the padding or the tag's
+// end begins.
+func (r *Reader) size24(src *tagBytes, b [4]byte, data, end int64) int64 {
+	safe, plain := syncsafe(b[:]), int64(be32(b[:]))
+	switch {
+	case safe == plain:
+		return safe
+	case b[0]|b[1]|b[2]|b[3] >= 0x80:
+		return plain
+	}
+	fits := func(size int64) bool {
+		next := data + size
+		if next == end {
+			return true
+		}
+		if next+4 > end {
+			return false
+		}
+		h, err := src.get(next, 4)
+		return err == nil && (validFrameID(h) || h[0] == 0)
+	}
+	if !fits(safe) && fits(plain) {
+		return plain
+	}
+	return safe
+}
+
 func validFrameID(id []byte) bool {
 	for _, c := range id {
 		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {

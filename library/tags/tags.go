@@ -387,6 +387,7 @@ func (r *Reader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*Tags, error) {
 		// after it, which TagLib and mutagen ignore.
 		for _, f := range []*string{&v1.Artist, &v1.Album, &v1.Title} {
 			*f, _, _ = strings.Cut(*f, "\x00")
+			*f = strings.TrimSpace(*f)
 		}
 		return nil
 	})

@@ -156,7 +156,9 @@ func (r *Reader) readFLAC(ra io.ReaderAt, size, off int64) (Tags, error) {
 		n := int64(h[1])<<16 | int64(h[2])<<8 | int64(h[3])
 		off += 4
 		if typ == 4 {
-			b, err := r.span(ra, size, off, n)
+			// A file cut short inside its comment keeps the fields that
+			// are whole, as TagLib reads them.
+			b, err := r.span(ra, size, off, min(n, size-off))
 			if err != nil {
 				return Tags{}, fmt.Errorf("FLAC: %w", err)
 			}
@@ -191,7 +193,7 @@ func (r *Reader) readOgg(ra io.ReaderAt, size int64) (Tags, error) {
 	case bytes.HasPrefix(first, []byte("\x7fFLAC")):
 		for range 64 { // metadata packets: STREAMINFO came in the first
 			pkt, err := p.next()
-			if err != nil {
+			if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) && len(pkt) > 4) {
 				return Tags{}, fmt.Errorf("Ogg FLAC: %w", err)
 			}
 			if len(pkt) >= 4 && pkt[0]&0x7f == 4 {
@@ -210,9 +212,11 @@ func (r *Reader) readOgg(ra io.ReaderAt, size int64) (Tags, error) {
 		return Tags{}, ErrNoTag // Speex, Theora...: not music we read
 	}
 	pkt, err := p.next()
-	if err != nil {
+	if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) && len(pkt) > len(prefix)) {
 		return Tags{}, fmt.Errorf("Ogg: %w", err)
 	}
+	// A file cut short inside its comment keeps the fields that are whole,
+	// as TagLib reads them.
 	if !bytes.HasPrefix(pkt, []byte(prefix)) {
 		return Tags{}, fmt.Errorf("Ogg: second packet is not a comment header")
 	}
@@ -267,20 +271,28 @@ func (p *oggPackets) page() error {
 	}
 }
 
-// next returns the next packet.
+// next returns the next packet. In a file cut short, it returns what
+// there is of the packet, and an error that wraps io.ErrUnexpectedEOF.
 func (p *oggPackets) next() ([]byte, error) {
 	var pkt []byte
 	for {
 		for len(p.segs) == 0 {
 			if err := p.page(); err != nil {
-				return nil, err
+				return pkt, err
 			}
 		}
 		l := int64(p.segs[0])
 		p.segs = p.segs[1:]
+		if p.data+l > p.size && p.data < p.size {
+			b, err := p.r.span(p.ra, p.size, p.data, p.size-p.data)
+			if err != nil {
+				return nil, err
+			}
+			return append(pkt, b...), endsEarly(io.ErrUnexpectedEOF, 0, p.size)
+		}
 		b, err := p.r.span(p.ra, p.size, p.data, l)
 		if err != nil {
-			return nil, err
+			return pkt, err
 		}
 		p.data += l
 		pkt = append(pkt, b...)

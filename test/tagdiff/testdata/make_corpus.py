@@ -119,12 +119,58 @@ for k, v in [("Artist", ARTIST), ("Album Artist", ALBUMARTIST), ("Album", ALBUM)
 a.save(p)
 done(p)
 
+# Odd ID3v2 forms real libraries hold.
+def frames_of(data):
+    """The frames of the ID3v2 tag at the start of data: (id, flags, body)."""
+    end = 10 + id3.BitPaddedInt(data[6:10])
+    off, out = 10, []
+    while off + 10 <= end and data[off:off + 4].strip(b"\x00"):
+        size = id3.BitPaddedInt(data[off + 4:off + 8]) if data[3] == 4 else int.from_bytes(data[off + 4:off + 8], "big")
+        out.append((data[off:off + 4], data[off + 8:off + 10], data[off + 10:off + 10 + size]))
+        off += 10 + size
+    return out, end
+
+
+def tag_bytes(version, flags, frames, size_of, pad=64):
+    body = b"".join(fid + size_of(len(b)) + fl + b for fid, fl, b in frames) + b"\x00" * pad
+    return b"ID3" + bytes([version, 0, flags]) + id3.BitPaddedInt.to_str(len(body), width=4) + body
+
+
+long_title = "Has It Come to This? (" + "extended " * 20 + "mix)"
+p = mp3("mp3-id3v24-plain-sizes.mp3")  # as iTunes wrote 2.4 tags: frame sizes not synchsafe
+t = id3.ID3()
+id3_frames(t)
+t.setall("TIT2", [id3.TIT2(encoding=3, text=long_title)])
+t.save(p, v2_version=4)
+data = open(p, "rb").read()
+frames, end = frames_of(data)
+with open(p, "wb") as f:
+    f.write(tag_bytes(4, 0, frames, lambda n: n.to_bytes(4, "big")) + data[end:])
+done(p)
+
+p = mp3("mp3-id3v23-ext-flag-no-header.mp3")  # the extended-header flag set, no extended header
+t = id3.ID3()
+id3_frames(t)
+t.save(p, v2_version=3)
+data = bytearray(open(p, "rb").read())
+data[5] |= 0x40
+open(p, "wb").write(data)
+done(p)
+
+p = mp3("mp3-id3v23-v22-names.mp3")  # a 2.3 tag whose frames have 2.2 names, padded to four letters
+v22 = [(b"TP1\x00", "The Streets"), (b"TAL\x00", ALBUM), (b"TT2\x00", TITLE), (b"TRK\x00", "3/12")]
+frames = [(fid, b"\x00\x00", b"\x03" + text.encode()) for fid, text in v22]
+data = open(p, "rb").read()
+with open(p, "wb") as f:
+    f.write(tag_bytes(3, 0, frames, lambda n: n.to_bytes(4, "big")) + data)
+done(p)
+
 # Damaged: an ID3v2.4 tag cut short at several places, and in the audio.
 src = os.path.join(DIR, "mp3-id3v24-mutagen.mp3")
 data = open(src, "rb").read()
 tag_end = 10 + id3.BitPaddedInt(data[6:10])
-for cut in [40, 90, tag_end - 5, tag_end + 500]:
-    name = "mp3-cut-at-%d.mp3" % cut
+for label, cut in [("in-first-frame", 40), ("in-frames", 90), ("in-padding", tag_end - 5), ("in-audio", tag_end + 500)]:
+    name = "mp3-cut-%s.mp3" % label
     with open(os.path.join(DIR, name), "wb") as f:
         f.write(data[:cut])
     written.append(name)
@@ -199,6 +245,16 @@ p = base("aac-atomicparsley.m4a", "-c:a", "aac", "-b:a", "64k")
 run("AtomicParsley", p, "--overWrite", "--artist", ARTIST, "--albumArtist", ALBUMARTIST, "--album", ALBUM,
     "--title", TITLE, "--tracknum", "3/12", "--disk", "1/2", "--year", "2002", "--genre", GENRE)
 done(p)
+
+# Damaged: each other format cut short at a few places.
+for name in ["flac-metaflac.flac", "vorbis.ogg", "opus.opus", "aac.m4a", "oggflac.oga"]:
+    data = open(os.path.join(DIR, name), "rb").read()
+    stem, ext = os.path.splitext(name)
+    for label, cut in [("in-header", 20), ("in-tags", 200), ("in-audio", len(data) // 2)]:
+        cut_name = "%s-cut-%s%s" % (stem, label, ext)
+        with open(os.path.join(DIR, cut_name), "wb") as f:
+            f.write(data[:cut])
+        written.append(cut_name)
 
 # WAV and AIFF with an ID3 chunk.
 for cls, name, codec in [(wave.WAVE, "id3.wav", "pcm_s16le"), (aiff.AIFF, "id3.aiff", "pcm_s16be")]:
