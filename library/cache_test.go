@@ -46,7 +46,7 @@ func cacheLibrary() fstest.MapFS {
 	for name, data := range taggedFiles {
 		fsys[name] = &fstest.MapFile{Data: data, ModTime: mtime}
 	}
-	for _, name := range []string{"empty.mp3", "short-header.mp3", "01.mp3", "mp4-int-title.mp3"} {
+	for _, name := range []string{"empty.mp3", "short-header.mp3", "01.mp3", "flac-truncated.flac"} {
 		fsys["Broken/"+name] = &fstest.MapFile{Data: brokenFiles[name].data, ModTime: mtime}
 	}
 	return fsys

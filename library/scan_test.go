@@ -230,9 +230,10 @@ var brokenFiles = map[string]struct {
 	// A frame that claims 0x7FFFFFFF bytes, in front of 1 MiB of audio.
 	"huge-frame.mp3": {cat(librarytest.ID3v2Header(3, 100), []byte("TIT2\x7f\xff\xff\xff\x00\x00\x00Hi"), make([]byte, 87),
 		audio(1<<20)), ReasonCorrupt},
-	"mp4-int-title.mp3":   {librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{5})), ReasonPanic},
-	"mp4-jpeg-artist.m4a": {librarytest.MP4(0, librarytest.MP4Item("\xa9ART", 13, []byte("\xff\xd8\xff"))), ReasonPanic},
-	"mp4-nested.m4a":      {cat(librarytest.Atom("ftyp", []byte("M4A \x00\x00\x00\x00")), bytes8("moov", 100000)), ReasonCorrupt},
+	// MP4 items of the wrong type are not text: the name gives the title.
+	"mp4-int-title.mp3":   {librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{5})), ""},
+	"mp4-jpeg-artist.m4a": {librarytest.MP4(0, librarytest.MP4Item("\xa9ART", 13, []byte("\xff\xd8\xff"))), ""},
+	"mp4-nested.m4a":      {cat(librarytest.Atom("ftyp", []byte("M4A \x00\x00\x00\x00")), bytes8("moov", 100000)), ""},
 	"flac-truncated.flac": {librarytest.FLAC(0, "TITLE=Cut")[:50], ReasonCorrupt},
 	"01.mp3":              {audio(1000), ReasonNoTitle},
 	"Artist/Album/02.mp3": {audio(1000), ReasonNoTitle},

@@ -182,6 +182,12 @@ func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 		return r.readChunks(ra, size, false)
 	case len(head) >= 12 && string(head[:4]) == "FORM" && (string(head[8:12]) == "AIFF" || string(head[8:12]) == "AIFC"):
 		return r.readChunks(ra, size, true)
+	case len(head) >= 8 && string(head[4:8]) == "ftyp":
+		t, err := r.readMP4(ra, size)
+		if err != nil && err != ErrNoTag && !isReadError(err) {
+			err = fmt.Errorf("MP4: %w", err)
+		}
+		return t, err
 	case len(head) >= 8 && otherFormat(head):
 		return r.readOther(ra, size)
 	}

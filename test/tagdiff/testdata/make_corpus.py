@@ -11,7 +11,9 @@ import shutil
 import subprocess
 import sys
 
-from mutagen import id3, mp4, apev2, flac, oggflac, wave, aiff
+import struct
+
+from mutagen import id3, mp4, apev2, flac, oggflac, wave, aiff, dsf
 
 DIR = sys.argv[1]
 ARTIST, ALBUMARTIST, ALBUM = "The Streets", "Various Artists", "Original Pirate Material"
@@ -255,6 +257,51 @@ for name in ["flac-metaflac.flac", "vorbis.ogg", "opus.opus", "aac.m4a", "oggfla
         with open(os.path.join(DIR, cut_name), "wb") as f:
             f.write(data[:cut])
         written.append(cut_name)
+
+# MP4 odd forms: a cover in an untyped data atom, an empty freeform atom,
+# and the moov atom's size in the 64-bit form.
+p = base("aac-untyped-cover.m4a", "-c:a", "aac", "-b:a", "64k")
+mp4_tags(p)
+m = mp4.MP4(p)
+m["covr"] = [mp4.MP4Cover(b"\xff\xd8\xff\xe0 not really a JPEG", imageformat=0)]
+m.save()
+done(p)
+p = base("aac-empty-freeform.m4a", "-c:a", "aac", "-b:a", "64k")
+mp4_tags(p)
+m = mp4.MP4(p)
+m["----:com.apple.iTunes:MOOD"] = [mp4.MP4FreeForm(b"")]
+m.save()
+done(p)
+src = os.path.join(DIR, "aac.m4a")
+data = open(src, "rb").read()
+off = 0
+out = b""
+while off + 8 <= len(data):
+    size, kind = struct.unpack(">I4s", data[off:off + 8])
+    if kind == b"moov":
+        out += struct.pack(">I4sQ", 1, kind, size + 8) + data[off + 8:off + size]
+    else:
+        out += data[off:off + size]
+    off += size
+p = os.path.join(DIR, "aac-64bit-moov.m4a")
+open(p, "wb").write(out)
+done(p)
+
+# DSF: a few blocks of DSD silence, tagged by mutagen (an ID3v2 tag at the
+# end, which the header points to).
+p = os.path.join(DIR, "dsd.dsf")
+block, channels = 4096, 2
+audio = b"\x69" * (block * channels)
+fmt = struct.pack("<4sQIIIIIIQII", b"fmt ", 52, 1, 0, 2, channels, 2822400, 1, block * 8, block, 0)
+datachunk = struct.pack("<4sQ", b"data", 12 + len(audio)) + audio
+total = 28 + len(fmt) + len(datachunk)
+with open(p, "wb") as f:
+    f.write(struct.pack("<4sQQQ", b"DSD ", 28, total, 0) + fmt + datachunk)
+d = dsf.DSF(p)
+d.add_tags()
+id3_frames(d.tags)
+d.save()
+done(p)
 
 # WAV and AIFF with an ID3 chunk.
 for cls, name, codec in [(wave.WAVE, "id3.wav", "pcm_s16le"), (aiff.AIFF, "id3.aiff", "pcm_s16be")]:
