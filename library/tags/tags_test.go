@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +257,50 @@ func TestProtect(t *testing.T) {
 	var pe *PanicError
 	if !errors.As(err, &pe) || pe.Value != "interface conversion" || errors.Is(err, ErrCorrupt) {
 		t.Errorf("protect = %v, want a *PanicError", err)
+	}
+}
+
+// TestAllocsBounded reads every input of FuzzReadTags' corpus, through a
+// file and through the forward-only path, and wants the bytes allocated
+// bounded by the file's size: a field that claims a huge length must not
+// make the reader allocate it. (A 135-byte FLAC file whose comment claims
+// 4 GiB once took 2.1 GB and seconds, forward-only.)
+func TestAllocsBounded(t *testing.T) {
+	files, _ := filepath.Glob("testdata/fuzz/FuzzReadTags/*")
+	checked := 0
+	defer func() {
+		if checked < len(files)/2 {
+			t.Errorf("read %d of the %d corpus files", checked, len(files))
+		}
+	}()
+	for _, name := range files {
+		text, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, lit, _ := strings.Cut(string(text), "[]byte(")
+		s, err := strconv.Unquote(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(lit), ")")))
+		if err != nil {
+			continue // another kind of corpus entry
+		}
+		data := []byte(s)
+		checked++
+		for _, forward := range []bool{false, true} {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			var r Reader
+			var ra io.ReaderAt = bytes.NewReader(data)
+			if forward {
+				ra = &forwardReaderAt{r: bytes.NewReader(data)}
+			}
+			start := time.Now()
+			r.read(ra, int64(len(data)))
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			limit := uint64(1<<20 + 64*len(data))
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > limit || took > time.Second {
+				t.Errorf("%s (%d bytes, forward-only %v): %d bytes allocated, %v; want at most %d", filepath.Base(name), len(data), forward, alloc, took, limit)
+			}
+		}
 	}
 }
