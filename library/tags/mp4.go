@@ -211,3 +211,21 @@ func mp4Text(typ uint32, v []byte) (string, bool) {
 	}
 	return "", false
 }
+
+// looksLikeAtoms reports whether head starts like an MP4 file's first
+// atom: a size within the file and a name of four printable characters.
+func looksLikeAtoms(head []byte, size int64) bool {
+	if len(head) < 16 {
+		return false
+	}
+	n := int64(binary.BigEndian.Uint32(head))
+	if n < 8 || n > size {
+		return false
+	}
+	for _, c := range head[4:8] {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}

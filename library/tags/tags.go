@@ -191,6 +191,13 @@ func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 	case len(head) >= 8 && otherFormat(head):
 		return r.readOther(ra, size)
 	}
+	if looksLikeAtoms(head, size) {
+		// An MP4 file whose ftyp atom is damaged (TagLib and mutagen go by
+		// the name and read it): its moov atom may be whole.
+		if t, err := r.readMP4(ra, size); err == nil {
+			return t, nil
+		}
+	}
 	v1, err := r.readID3v1(ra, size, 0)
 	if err != nil {
 		return Tags{}, err

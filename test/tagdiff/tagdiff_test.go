@@ -207,8 +207,20 @@ func readRefs(t *testing.T, cmd *exec.Cmd) map[string]values {
 	return refs
 }
 
-// joinValues joins the values of a multi-valued field as trackfeed does.
-func joinValues(l []string) string { return strings.Join(l, "; ") }
+// joinValues joins the values of a multi-valued field as trackfeed does
+// (README: "; "). Each value is trimmed first: trackfeed trims the white
+// space around a value, by choice (a tab or space there is never part of a
+// name, and would make a topic of its own), where TagLib and mutagen keep
+// it.
+func joinValues(l []string) string {
+	var vs []string
+	for _, v := range l {
+		if v = strings.TrimSpace(v); v != "" {
+			vs = append(vs, v)
+		}
+	}
+	return strings.Join(vs, "; ")
+}
 
 var leadingNumber = regexp.MustCompile(`^\s*0*(\d+)`)
 

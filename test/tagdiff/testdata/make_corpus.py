@@ -315,4 +315,23 @@ for cls, name, codec in [(wave.WAVE, "id3.wav", "pcm_s16le"), (aiff.AIFF, "id3.a
 for name in os.listdir(DIR):
     if name.startswith("."):
         os.remove(os.path.join(DIR, name))
+
+# Damaged variants of every whole file: cut short at seven places through
+# it, and one byte flipped in each of two places near its start (where
+# headers and sizes are).
+for name in sorted(written):
+    if "-cut-" in name:
+        continue
+    data = open(os.path.join(DIR, name), "rb").read()
+    stem, ext = os.path.splitext(name)
+    for i, frac in enumerate([0.01, 0.03, 0.1, 0.3, 0.5, 0.6, 0.9]):
+        cut_name = "%s-trunc%d%s" % (stem, i, ext)
+        open(os.path.join(DIR, cut_name), "wb").write(data[:max(1, int(len(data) * frac))])
+        written.append(cut_name)
+    for i, at in enumerate([5, 23]):
+        flipped = bytearray(data)
+        flipped[at % len(data)] ^= 0x41
+        flip_name = "%s-flip%d%s" % (stem, i, ext)
+        open(os.path.join(DIR, flip_name), "wb").write(flipped)
+        written.append(flip_name)
 print("\n".join(written))
