@@ -120,6 +120,8 @@ func commands() []command {
 		queryCommand,
 		webCommand,
 		scanCommand,
+		ventilatorCommand,
+		workerCommand,
 		versionCommand,
 		helpCommand,
 	}
