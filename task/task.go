@@ -194,9 +194,16 @@ func (r Record) FileResult() (library.FileResult, error) {
 	return fr, nil
 }
 
+// MaxPath is the longest path a job may name, in bytes (Linux's PATH_MAX).
+const MaxPath = 4096
+
 // CheckPath reports whether p may name a word: a valid io/fs path, with no
-// "..", no empty element and not absolute ("." is the folder itself).
+// "..", no empty element and not absolute ("." is the folder itself), and
+// at most MaxPath bytes.
 func CheckPath(p string) error {
+	if len(p) > MaxPath {
+		return fmt.Errorf("path %q: longer than %d bytes", truncate(p), MaxPath)
+	}
 	if !fs.ValidPath(p) {
 		return fmt.Errorf("path %q: want a relative path with no '..' or empty elements", truncate(p))
 	}

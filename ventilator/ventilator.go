@@ -217,9 +217,16 @@ type client struct {
 	gone        bool
 }
 
+// jobMsg is a job as its writer sends it: a copy, since the job may be
+// handed to another worker meanwhile.
+type jobMsg struct {
+	id         uint64
+	kind, body []byte
+}
+
 // peer is a fan connection: a worker's PULL.
 type peer struct {
-	jobs     chan *job // what its writer sends; never more than task.Credit
+	jobs     chan jobMsg // what its writer sends; never more than task.Credit
 	inflight int
 	gone     bool
 }
@@ -267,7 +274,7 @@ func (v *Ventilator) dispatch() {
 		j.id, j.peer, j.deadline = v.nextID, p, time.Now().Add(v.cfg.JobTimeout)
 		v.inflight[j.id] = j
 		p.inflight++
-		p.jobs <- j // room is there: p.inflight counts what the channel holds
+		p.jobs <- jobMsg{j.id, j.kind, j.body} // room is there: p.inflight counts what the channel holds
 	}
 }
 
@@ -435,7 +442,7 @@ func (v *Ventilator) fromClient(c *client, m [][]byte) {
 
 // servePeer serves one fan connection: a worker's PULL.
 func (v *Ventilator) servePeer(ctx context.Context, zc *zmtp.Conn) {
-	p := &peer{jobs: make(chan *job, task.Credit)}
+	p := &peer{jobs: make(chan jobMsg, task.Credit)}
 	conn := task.NewConn(zc)
 	remote := zc.NetConn().RemoteAddr()
 	v.log.Info("worker connected", "remote", remote)
