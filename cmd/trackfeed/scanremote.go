@@ -28,11 +28,14 @@ func (r *remoteFlags) define(fs *pflag.FlagSet) {
 	fs.DurationVar(&r.timeout, "timeout", remote.DefaultTimeout, "with --ventilator: give up after `DURATION` without a result")
 }
 
-// endpoint is the ventilator's control endpoint: HOST alone means the
-// default port.
+// endpoint is the ventilator's control endpoint: HOST:PORT means
+// tcp://HOST:PORT, and HOST alone the default port.
 func (r *remoteFlags) endpoint() string {
 	if strings.Contains(r.ventilator, "://") {
 		return r.ventilator
+	}
+	if _, _, err := net.SplitHostPort(r.ventilator); err == nil {
+		return "tcp://" + r.ventilator
 	}
 	return "tcp://" + net.JoinHostPort(r.ventilator, strconv.Itoa(task.ControlPort))
 }
