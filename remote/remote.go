@@ -28,7 +28,7 @@ const DefaultTimeout = 30 * time.Second
 const Window = 256
 
 // DefaultBatch is how many files a read job names.
-const DefaultBatch = 32
+const DefaultBatch = 64
 
 // Options tune a remote scan. The zero value is ready to use.
 type Options struct {

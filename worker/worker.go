@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,6 +180,9 @@ func (w *Worker) Do(kind string, body []byte, r *library.FileReader) task.Result
 		w.log.Warn("job refused", "err", err)
 		return task.Result{Error: err.Error()}
 	}
+	if kind == task.KindRead {
+		return task.Result{Files: w.read(j, r)}
+	}
 	fsys := w.fsys
 	if j.Root != "." {
 		if fsys, err = fs.Sub(fsys, j.Root); err != nil {
@@ -201,13 +206,108 @@ func (w *Worker) Do(kind string, body []byte, r *library.FileReader) task.Result
 		for _, s := range l.Skipped {
 			res.Skipped = append(res.Skipped, task.SkipOf(s))
 		}
-	case task.KindRead:
-		res.Files = make([]task.Record, len(j.Files))
-		for i, f := range j.Files {
-			res.Files[i] = task.RecordOf(f.Path, r.Read(fsys, f.Path, f.Link, f.Known()))
-		}
 	}
 	return res
+}
+
+// read reads the files of a read job. Each folder of them is opened once
+// as an os.Root of its own, so that opening a file in it takes one system
+// call, not one per element of its path (a third of a worker's time on a
+// library of albums of ten files).
+func (w *Worker) read(j task.Job, r *library.FileReader) []task.Record {
+	out := make([]task.Record, 0, len(j.Files))
+	for i := 0; i < len(j.Files); {
+		dir := path.Dir(j.Files[i].Path)
+		n := i + 1
+		for n < len(j.Files) && path.Dir(j.Files[n].Path) == dir {
+			n++
+		}
+		var fsys fs.FS
+		sub, err := w.root.OpenRoot(path.Join(j.Root, dir))
+		if err == nil {
+			fsys = prefixFS{sub.FS(), dir}
+			if w.cfg.WrapFS != nil {
+				fsys = w.cfg.WrapFS(fsys)
+			}
+		}
+		for _, f := range j.Files[i:n] {
+			if f.Link {
+				// A link may lead anywhere in ROOT, above its folder too.
+				out = append(out, w.readLink(j.Root, f, r))
+				continue
+			}
+			if err != nil {
+				out = append(out, task.RecordOf(f.Path, library.FileResult{
+					Skip: &library.Skip{Path: f.Path, Reason: library.ReasonUnreadable, Err: err}}))
+				continue
+			}
+			out = append(out, task.RecordOf(f.Path, r.Read(fsys, f.Path, f.Link, f.Known())))
+		}
+		if sub != nil {
+			sub.Close()
+		}
+		i = n
+	}
+	return out
+}
+
+// readLink reads a file that the listing found to be a symbolic link,
+// through ROOT's file system.
+func (w *Worker) readLink(root string, f task.File, r *library.FileReader) task.Record {
+	fsys := w.fsys
+	if root != "." {
+		var err error
+		if fsys, err = fs.Sub(fsys, root); err != nil {
+			return task.RecordOf(f.Path, library.FileResult{
+				Skip: &library.Skip{Path: f.Path, Reason: library.ReasonUnreadable, Err: err}})
+		}
+	}
+	return task.RecordOf(f.Path, r.Read(fsys, f.Path, true, f.Known()))
+}
+
+// prefixFS is the folder dir of a library as a file system that takes the
+// library's paths: dir/name opens name in fsys.
+type prefixFS struct {
+	fsys fs.FS
+	dir  string
+}
+
+func (p prefixFS) name(op, name string) (string, error) {
+	if p.dir == "." {
+		return name, nil
+	}
+	rest, ok := strings.CutPrefix(name, p.dir+"/")
+	if !ok {
+		return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	return rest, nil
+}
+
+// fixErr names the library's path in a *fs.PathError, as a scan of the
+// whole library would.
+func (p prefixFS) fixErr(err error, name string) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		pe.Path = name
+	}
+	return err
+}
+
+func (p prefixFS) Open(name string) (fs.File, error) {
+	rest, err := p.name("open", name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := p.fsys.Open(rest)
+	return f, p.fixErr(err, name)
+}
+
+func (p prefixFS) Stat(name string) (fs.FileInfo, error) {
+	rest, err := p.name("stat", name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := fs.Stat(p.fsys, rest)
+	return fi, p.fixErr(err, name)
 }
 
 // sink is the worker's PUB connection to the ventilator, shared by its
