@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -205,7 +206,7 @@ func (s *scan) lost(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
 		err = errors.New("connection closed mid-task (was the ventilator restarted? run the scan again)")
 	}
 	return &NoAnswerError{Endpoint: s.endpoint, Err: err}
@@ -248,13 +249,8 @@ func (s *scan) connect(ctx context.Context) (*task.Conn, error) {
 
 // unwrapDial says "connection refused", not the address again.
 func unwrapDial(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		var sys *os.SyscallError
-		if errors.As(op.Err, &sys) {
-			return sys.Err
-		}
-		return op.Err
+	if sys := (*os.SyscallError)(nil); errors.As(err, &sys) {
+		return sys.Err
 	}
 	return err
 }

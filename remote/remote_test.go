@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/trackfeed/trackfeed/internal/genlib"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/remote"
+	"github.com/trackfeed/trackfeed/task"
 	"github.com/trackfeed/trackfeed/ventilator"
 	"github.com/trackfeed/trackfeed/ventilator/ventilatortest"
 	"github.com/trackfeed/trackfeed/worker"
@@ -177,5 +179,49 @@ func TestRootOutsideWorkers(t *testing.T) {
 		if err == nil {
 			t.Errorf("scan of %q: no error", folder)
 		}
+	}
+}
+
+// TestVentilatorRestarted: a client whose ventilator goes away mid-task
+// fails at once with an error that says so; workers connect to the new
+// ventilator by themselves, and the next scan completes.
+func TestVentilatorRestarted(t *testing.T) {
+	ctx := scanCtx(t)
+	v, stop := ventilatortest.StartStoppable(t, ventilator.Config{})
+	ventilatortest.StartWorker(t, v, sampleMusic(t), worker.Config{Jobs: 1})
+	v.WaitWorkers(t, 1)
+	// A PULL that takes the task's first job and sits on it.
+	hung := ventilatortest.HungWorker(t, v)
+	done := make(chan error, 1)
+	go func() {
+		_, err := remote.Scan(ctx, v.Control, "", remote.Options{})
+		done <- err
+	}()
+	waitJob(t, hung, v)
+	stop()
+	var na *remote.NoAnswerError
+	select {
+	case err := <-done:
+		if !errors.As(err, &na) || !strings.Contains(err.Error(), "restarted") {
+			t.Fatalf("err = %v, want a *NoAnswerError that says the ventilator may have restarted", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the scan did not end within 5s of its ventilator")
+	}
+
+	v2 := ventilatortest.StartAt(t, ventilator.Config{}, v)
+	v2.WaitWorkers(t, 1)
+	if _, err := remote.Scan(ctx, v2.Control, "", remote.Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitJob waits until the hung worker has a job, or the scan has ended
+// without it needing one.
+func waitJob(t *testing.T, hung *task.Conn, v *ventilatortest.Ventilator) {
+	t.Helper()
+	hung.Zmtp().NetConn().SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := hung.Recv(); err != nil {
+		t.Fatalf("the hung worker got no job: %v", err)
 	}
 }

@@ -87,17 +87,10 @@ func checkLocal(t *testing.T, ctx context.Context, v *ventilatortest.Ventilator,
 	}
 }
 
-// hungWorker is a PULL that takes jobs and never answers.
-func hungWorker(t *testing.T, v *ventilatortest.Ventilator) *task.Conn {
-	t.Helper()
-	c := dial(t, v.Fan, zmq4.Pull)
-	return c
-}
-
 func TestWorkerKilledHoldingJobs(t *testing.T) {
 	ctx := testContext(t)
 	v := ventilatortest.Start(t, ventilator.Config{})
-	hung := hungWorker(t, v)
+	hung := ventilatortest.HungWorker(t, v)
 	v.WaitWorkers(t, 1)
 
 	done := make(chan error, 1)
@@ -124,7 +117,7 @@ func TestWorkerKilledHoldingJobs(t *testing.T) {
 func TestSilentWorkerPastDeadline(t *testing.T) {
 	ctx := testContext(t)
 	v := ventilatortest.Start(t, ventilator.Config{JobTimeout: 200 * time.Millisecond})
-	hung := hungWorker(t, v)
+	hung := ventilatortest.HungWorker(t, v)
 	v.WaitWorkers(t, 1)
 	ventilatortest.StartWorker(t, v, sampleMusic(), worker.Config{Jobs: 1})
 	v.WaitWorkers(t, 2)

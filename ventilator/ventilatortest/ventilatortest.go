@@ -5,9 +5,14 @@ package ventilatortest
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/task"
 	"github.com/trackfeed/trackfeed/ventilator"
 	"github.com/trackfeed/trackfeed/worker"
 )
@@ -22,9 +27,31 @@ type Ventilator struct {
 // with cfg's other settings. It stops when the test ends.
 func Start(t testing.TB, cfg ventilator.Config) *Ventilator {
 	t.Helper()
+	v, _ := StartStoppable(t, cfg)
+	return v
+}
+
+// StartStoppable is Start, also returning a function that stops the
+// ventilator at once and waits for it; calling it again does nothing.
+func StartStoppable(t testing.TB, cfg ventilator.Config) (*Ventilator, func()) {
+	t.Helper()
 	cfg.Control = []string{"tcp://127.0.0.1:0"}
 	cfg.Fan = []string{"tcp://127.0.0.1:0"}
 	cfg.Sink = []string{"tcp://127.0.0.1:0"}
+	return start(t, cfg)
+}
+
+// StartAt starts a ventilator on the endpoints of old, which has stopped:
+// a restart, which its workers must find by themselves.
+func StartAt(t testing.TB, cfg ventilator.Config, old *Ventilator) *Ventilator {
+	t.Helper()
+	cfg.Control, cfg.Fan, cfg.Sink = []string{old.Control}, []string{old.Fan}, []string{old.Sink}
+	v, _ := start(t, cfg)
+	return v
+}
+
+func start(t testing.TB, cfg ventilator.Config) (*Ventilator, func()) {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger(t)
 	}
@@ -35,19 +62,44 @@ func Start(t testing.TB, cfg ventilator.Config) *Ventilator {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- v.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("ventilator: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("ventilator: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Errorf("ventilator did not stop within 5s")
 			}
-		case <-time.After(5 * time.Second):
-			t.Errorf("ventilator did not stop within 5s")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	c, f, s := v.Endpoints()
-	return &Ventilator{Ventilator: v, Control: c[0], Fan: f[0], Sink: s[0]}
+	return &Ventilator{Ventilator: v, Control: c[0], Fan: f[0], Sink: s[0]}, stop
+}
+
+// HungWorker connects a PULL to v's fan that takes jobs and never
+// answers; the test reads the jobs from it. It is closed when the test
+// ends.
+func HungWorker(t testing.TB, v *Ventilator) *task.Conn {
+	t.Helper()
+	n := v.Stats().Workers
+	nc, err := zmtp.Dial(context.Background(), v.Fan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := zmtp.Handshake(nc, zmq4.Pull, false, task.JobLimits)
+	if err != nil {
+		nc.Close()
+		t.Fatal(err)
+	}
+	conn := task.NewConn(c)
+	t.Cleanup(func() { conn.Close() })
+	v.WaitWorkers(t, n+1)
+	return conn
 }
 
 // Worker is a running worker.
