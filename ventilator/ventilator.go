@@ -226,6 +226,7 @@ type jobMsg struct {
 
 // peer is a fan connection: a worker's PULL.
 type peer struct {
+	remote   string
 	jobs     chan jobMsg // what its writer sends; never more than task.Credit
 	inflight int
 	gone     bool
@@ -240,7 +241,7 @@ func (v *Ventilator) tell(c *client, frames ...[]byte) {
 	select {
 	case c.out <- frames:
 	default:
-		v.log.Warn("client not reading its results; disconnecting", "remote", c.conn.Zmtp().NetConn().RemoteAddr())
+		v.log.Warn("client not reading its results; disconnecting", "remote", c.conn.Zmtp().NetConn().RemoteAddr().String())
 		c.conn.Close()
 	}
 }
@@ -275,6 +276,7 @@ func (v *Ventilator) dispatch() {
 		v.inflight[j.id] = j
 		p.inflight++
 		p.jobs <- jobMsg{j.id, j.kind, j.body} // room is there: p.inflight counts what the channel holds
+		v.log.Debug("job handed out", "job", j.id, "kind", string(j.kind), "worker", p.remote)
 	}
 }
 
@@ -351,7 +353,7 @@ func (v *Ventilator) deadlines(ctx context.Context) {
 // serveClient serves one control connection.
 func (v *Ventilator) serveClient(ctx context.Context, zc *zmtp.Conn) {
 	c := &client{conn: task.NewConn(zc), out: make(chan [][]byte, task.MaxOutstanding+64), tasks: make(map[string]*taskState)}
-	remote := zc.NetConn().RemoteAddr()
+	remote := zc.NetConn().RemoteAddr().String()
 	v.log.Debug("client connected", "remote", remote)
 	v.mu.Lock()
 	v.clients[c] = struct{}{}
@@ -394,7 +396,7 @@ func (v *Ventilator) fromClient(c *client, m [][]byte) {
 	defer v.mu.Unlock()
 	refuse := func(taskID []byte, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
-		v.log.Warn("client message refused", "remote", c.conn.Zmtp().NetConn().RemoteAddr(), "err", msg)
+		v.log.Warn("client message refused", "remote", c.conn.Zmtp().NetConn().RemoteAddr().String(), "err", msg)
 		v.tell(c, []byte(task.CmdError), taskID, []byte(msg))
 	}
 	switch {
@@ -442,9 +444,9 @@ func (v *Ventilator) fromClient(c *client, m [][]byte) {
 
 // servePeer serves one fan connection: a worker's PULL.
 func (v *Ventilator) servePeer(ctx context.Context, zc *zmtp.Conn) {
-	p := &peer{jobs: make(chan jobMsg, task.Credit)}
+	remote := zc.NetConn().RemoteAddr().String()
+	p := &peer{remote: remote, jobs: make(chan jobMsg, task.Credit)}
 	conn := task.NewConn(zc)
-	remote := zc.NetConn().RemoteAddr()
 	v.log.Info("worker connected", "remote", remote)
 	v.mu.Lock()
 	v.peers = append(v.peers, p)
@@ -512,7 +514,7 @@ func (v *Ventilator) servePeer(ctx context.Context, zc *zmtp.Conn) {
 // serveSink serves one sink connection: a worker's PUB.
 func (v *Ventilator) serveSink(ctx context.Context, zc *zmtp.Conn) {
 	conn := task.NewConn(zc)
-	remote := zc.NetConn().RemoteAddr()
+	remote := zc.NetConn().RemoteAddr().String()
 	stop := context.AfterFunc(ctx, func() { zc.Close() })
 	defer stop()
 	if err := conn.Send([]byte{1}); err != nil { // subscribe to everything
