@@ -124,16 +124,17 @@ type Record struct {
 	Settled   bool   `json:"settled,omitempty"`
 }
 
-// Track is a track's fields, named as in a feed message's frame 4.
+// Track is a track's fields, named as in a feed message's frame 4; a
+// field left out is empty (or 0).
 type Track struct {
-	Artist      string `json:"artist"`
-	AlbumArtist string `json:"album_artist"`
-	Album       string `json:"album"`
+	Artist      string `json:"artist,omitempty"`
+	AlbumArtist string `json:"album_artist,omitempty"`
+	Album       string `json:"album,omitempty"`
 	Title       string `json:"title"`
-	Genre       string `json:"genre"`
-	TrackNo     int    `json:"track"`
-	Disc        int    `json:"disc"`
-	Year        int    `json:"year"`
+	Genre       string `json:"genre,omitempty"`
+	TrackNo     int    `json:"track,omitempty"`
+	Disc        int    `json:"disc,omitempty"`
+	Year        int    `json:"year,omitempty"`
 }
 
 // SkipOf is s as a result carries it.
