@@ -135,9 +135,13 @@ type scan struct {
 // sentJob is a job waiting for its result.
 type sentJob struct {
 	kind  string
-	dir   string
+	dirs  []string
 	files []task.File
 }
+
+// folderBatch is the most folders a list job names: a few thousand
+// folders of albums cost a few hundred messages, not thousands.
+const folderBatch = 16
 
 func (s *scan) run(ctx context.Context) (*library.Library, error) {
 	conn, err := s.connect(ctx)
@@ -256,8 +260,8 @@ func unwrapDial(err error) error {
 }
 
 // send sends jobs while the window has room: folders first, so that the
-// frontier grows, then files, a batch at a time (a smaller one once no
-// folder is left to list).
+// frontier grows, a quarter of those waiting at a time (up to 16), then
+// files, a batch at a time (a smaller one once no folder is left to list).
 func (s *scan) send() error {
 	for len(s.sent) < Window {
 		var (
@@ -267,9 +271,10 @@ func (s *scan) send() error {
 		)
 		switch {
 		case len(s.dirs) > 0:
-			kind, j.Path = task.KindList, s.dirs[0]
-			s.dirs = s.dirs[1:]
-			sj = sentJob{kind: kind, dir: j.Path}
+			n := min(max(len(s.dirs)/4, 1), folderBatch)
+			kind, j.Paths = task.KindList, s.dirs[:n:n]
+			s.dirs = s.dirs[n:]
+			sj = sentJob{kind: kind, dirs: j.Paths}
 		case len(s.files) >= s.opts.Batch || (len(s.files) > 0 && !s.listing()):
 			n := min(len(s.files), s.opts.Batch)
 			kind, j.Files = task.KindRead, s.files[:n:n]
@@ -337,14 +342,37 @@ func (s *scan) receive(m [][]byte) error {
 		res = task.Result{Error: fmt.Sprintf("a worker's result cannot be read: %v", err)}
 	}
 	if sj.kind == task.KindList {
-		return s.listed(sj.dir, res)
+		return s.listedAll(sj.dirs, res)
 	}
 	s.read(sj.files, res)
 	return nil
 }
 
+// listedAll adds the listings of a list job's folders to the frontier; a
+// folder the result leaves out is skipped as unreadable.
+func (s *scan) listedAll(dirs []string, res task.Result) error {
+	byPath := make(map[string]task.Folder, len(res.Folders))
+	for _, f := range res.Folders {
+		byPath[f.Path] = f
+	}
+	for _, d := range dirs {
+		f, ok := byPath[d]
+		switch {
+		case res.Error != "":
+			f.Error = res.Error
+		case !ok:
+			f.Error = "the worker's result left it out"
+		}
+		delete(byPath, d) // once only
+		if err := s.listed(d, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // listed adds a folder's listing to the frontier.
-func (s *scan) listed(dir string, res task.Result) error {
+func (s *scan) listed(dir string, res task.Folder) error {
 	if res.Error != "" {
 		if dir == "." {
 			return &RefusedError{Message: "worker: " + res.Error}

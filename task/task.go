@@ -38,7 +38,8 @@ const (
 
 // Limits of the protocol.
 const (
-	// MaxFiles is the most files a read job names.
+	// MaxFiles is the most files a read job names, and the most folders
+	// a list job names.
 	MaxFiles = 64
 	// MaxTaskID is the longest task name, in bytes.
 	MaxTaskID = 64
@@ -64,12 +65,12 @@ var (
 	ClientLimits = zmtp.Limits{MaxFrame: 16 << 20, MaxFrames: 8, HandshakeTimeout: 5 * time.Second}
 )
 
-// Job is the body of a job: a folder to list (Path) or files to read
+// Job is the body of a job: folders to list (Paths) or files to read
 // (Files), under the task's folder Root, relative to the worker's ROOT.
 type Job struct {
-	Root  string `json:"root"`
-	Path  string `json:"path,omitempty"`
-	Files []File `json:"files,omitempty"`
+	Root  string   `json:"root"`
+	Paths []string `json:"paths,omitempty"`
+	Files []File   `json:"files,omitempty"`
 }
 
 // File is a file of a read job: its path, whether the listing found a
@@ -90,13 +91,20 @@ func (f File) Known() *library.Stamp {
 }
 
 // Result is the body of a job's result. Error, if set, means the worker
-// refused the job; otherwise a list job has Entries and Skipped, a read
-// job Files.
+// refused the job; otherwise a list job has Folders, a read job Files.
 type Result struct {
 	Error   string   `json:"error,omitempty"`
-	Entries []Entry  `json:"entries,omitempty"`
-	Skipped []Skip   `json:"skipped,omitempty"`
+	Folders []Folder `json:"folders,omitempty"`
 	Files   []Record `json:"files,omitempty"`
+}
+
+// Folder is the listing of one folder of a list job: Error if it could not
+// be listed at all, else its Entries and what it Skipped.
+type Folder struct {
+	Path    string  `json:"path"`
+	Error   string  `json:"error,omitempty"`
+	Entries []Entry `json:"entries,omitempty"`
+	Skipped []Skip  `json:"skipped,omitempty"`
 }
 
 // Entry is a word a listing adds: a folder to list, a file to read.
@@ -233,13 +241,18 @@ func ParseJob(kind string, body []byte) (Job, error) {
 	}
 	switch kind {
 	case KindList:
-		if j.Path == "" || len(j.Files) > 0 {
-			return j, errors.New("list job: want a path and no files")
+		if len(j.Paths) == 0 || len(j.Paths) > MaxFiles || len(j.Files) > 0 {
+			return j, fmt.Errorf("list job: want 1 to %d paths and no files", MaxFiles)
 		}
-		return j, CheckPath(j.Path)
+		for _, p := range j.Paths {
+			if err := CheckPath(p); err != nil {
+				return j, err
+			}
+		}
+		return j, nil
 	case KindRead:
-		if j.Path != "" || len(j.Files) == 0 || len(j.Files) > MaxFiles {
-			return j, fmt.Errorf("read job: want 1 to %d files and no path", MaxFiles)
+		if len(j.Paths) > 0 || len(j.Files) == 0 || len(j.Files) > MaxFiles {
+			return j, fmt.Errorf("read job: want 1 to %d files and no paths", MaxFiles)
 		}
 		for _, f := range j.Files {
 			if err := CheckPath(f.Path); err != nil {

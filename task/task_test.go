@@ -37,15 +37,16 @@ func TestParseJob(t *testing.T) {
 	for _, tc := range []struct {
 		name, kind, body, err string
 	}{
-		{"list", "list", `{"root":".","path":"."}`, ""},
-		{"list, no root", "list", `{"path":"A"}`, ""},
+		{"list", "list", `{"root":".","paths":["."]}`, ""},
+		{"list, no root", "list", `{"paths":["A","B/C"]}`, ""},
 		{"read", "read", `{"root":"A","files":[{"path":"B/01 x.mp3","size":3,"mtime":4}]}`, ""},
-		{"unknown field", "list", `{"path":".","future":1}`, ""},
-		{"list without path", "list", `{"root":"."}`, "want a path"},
-		{"list with files", "list", `{"path":".","files":[{"path":"a.mp3"}]}`, "want a path and no files"},
+		{"unknown field", "list", `{"paths":["."],"future":1}`, ""},
+		{"list without paths", "list", `{"root":"."}`, "1 to 64 paths"},
+		{"list with files", "list", `{"paths":["."],"files":[{"path":"a.mp3"}]}`, "no files"},
+		{"list, a path out", "list", `{"paths":[".","../x"]}`, "no '..'"},
 		{"read without files", "read", `{"root":"."}`, "1 to 64 files"},
-		{"read with a path", "read", `{"path":".","files":[{"path":"a.mp3"}]}`, "no path"},
-		{"root out", "list", `{"root":"../x","path":"."}`, "no '..'"},
+		{"read with paths", "read", `{"paths":["."],"files":[{"path":"a.mp3"}]}`, "no paths"},
+		{"root out", "list", `{"root":"../x","paths":["."]}`, "no '..'"},
 		{"file out", "read", `{"files":[{"path":"a/../../b.mp3"}]}`, "no '..'"},
 		{"not JSON", "list", `path`, "job body"},
 		{"unknown kind", "delete", `{"path":"."}`, "job kind"},

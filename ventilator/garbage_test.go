@@ -54,15 +54,15 @@ func TestGarbageOnTheControlSocket(t *testing.T) {
 		{"no frames but one", []string{"job"}, "want job TASK JOB KIND BODY"},
 		{"unknown command", []string{"play", "t"}, "want job"},
 		{"too many frames", []string{"job", "t", "1", "list", "{}", "more"}, "want job"},
-		{"empty task", []string{"job", "", "1", "list", `{"path":"."}`}, "task name"},
-		{"long task", []string{"job", strings.Repeat("t", 65), "1", "list", `{"path":"."}`}, "task name"},
-		{"job id not a number", []string{"job", "t", "one", "list", `{"path":"."}`}, "job id"},
-		{"unknown kind", []string{"job", "t", "1", "play", `{"path":"."}`}, "job kind"},
+		{"empty task", []string{"job", "", "1", "list", `{"paths":["."]}`}, "task name"},
+		{"long task", []string{"job", strings.Repeat("t", 65), "1", "list", `{"paths":["."]}`}, "task name"},
+		{"job id not a number", []string{"job", "t", "one", "list", `{"paths":["."]}`}, "job id"},
+		{"unknown kind", []string{"job", "t", "1", "play", `{"paths":["."]}`}, "job kind"},
 		{"body not JSON", []string{"job", "t", "1", "list", `{`}, "job body"},
-		{"path out of ROOT", []string{"job", "t", "1", "list", `{"path":"../etc"}`}, "no '..'"},
+		{"path out of ROOT", []string{"job", "t", "1", "list", `{"paths":["../etc"]}`}, "no '..'"},
 		{"absolute path", []string{"job", "t", "1", "read", `{"files":[{"path":"/etc/passwd"}]}`}, "no '..'"},
 		{"too many files", []string{"job", "t", "1", "read", `{"files":[` + strings.Repeat(`{"path":"a.mp3"},`, 64) + `{"path":"b.mp3"}]}`}, "1 to 64 files"},
-		{"a 900 KiB path", []string{"job", "t", "1", "list", `{"path":"` + string(big) + `"}`}, "longer than"},
+		{"a 900 KiB path", []string{"job", "t", "1", "list", `{"paths":["` + string(big) + `"]}`}, "longer than"},
 		{"cancel of no task", []string{"cancel", "nope"}, ""},
 		{"REQ envelope", []string{"", "job", "t", "1", "list", "{}"}, "DEALER"},
 	} {
@@ -213,9 +213,9 @@ func TestGarbageToAWorker(t *testing.T) {
 	c := next()
 	// Refused jobs get an error result; the connection stays.
 	for _, tc := range []struct{ kind, body, want string }{
-		{"list", `{"path":"../.."}`, "no '..'"},
+		{"list", `{"paths":["../.."]}`, "no '..'"},
 		{"read", `{"files":[{"path":"/etc/passwd"}]}`, "no '..'"},
-		{"list", `{"root":"/etc","path":"."}`, "no '..'"},
+		{"list", `{"root":"/etc","paths":["."]}`, "no '..'"},
 		{"list", `not json`, "job body"},
 		{"dance", `{}`, "job kind"},
 	} {

@@ -189,7 +189,7 @@ func TestClientGoneCancelsItsJobs(t *testing.T) {
 	v := ventilatortest.Start(t, ventilator.Config{})
 	c := dial(t, v.Control, zmq4.Dealer)
 	for i := range 500 {
-		if err := c.Send([]byte("job"), []byte("t"), task.FormatID(uint64(i)), []byte("list"), []byte(`{"root":".","path":"."}`)); err != nil {
+		if err := c.Send([]byte("job"), []byte("t"), task.FormatID(uint64(i)), []byte("list"), []byte(`{"root":".","paths":["."]}`)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -192,22 +192,33 @@ func (w *Worker) Do(kind string, body []byte, r *library.FileReader) task.Result
 	var res task.Result
 	switch kind {
 	case task.KindList:
-		l, err := library.ListDir(fsys, j.Path)
-		if err != nil {
-			if errors.Is(err, library.ErrRoot) && j.Path == "." {
-				err = fmt.Errorf("folder %s: %w", j.Root, err)
-			}
-			return task.Result{Error: err.Error()}
-		}
-		res.Entries = make([]task.Entry, len(l.Entries))
-		for i, e := range l.Entries {
-			res.Entries[i] = task.Entry{Path: e.Path, Kind: e.Kind}
-		}
-		for _, s := range l.Skipped {
-			res.Skipped = append(res.Skipped, task.SkipOf(s))
+		res.Folders = make([]task.Folder, len(j.Paths))
+		for i, p := range j.Paths {
+			res.Folders[i] = listFolder(fsys, j.Root, p)
 		}
 	}
 	return res
+}
+
+// listFolder lists the folder p of a task whose folder is root.
+func listFolder(fsys fs.FS, root, p string) task.Folder {
+	f := task.Folder{Path: p}
+	l, err := library.ListDir(fsys, p)
+	if err != nil {
+		if errors.Is(err, library.ErrRoot) && p == "." {
+			err = fmt.Errorf("folder %s: %w", root, err)
+		}
+		f.Error = err.Error()
+		return f
+	}
+	f.Entries = make([]task.Entry, len(l.Entries))
+	for i, e := range l.Entries {
+		f.Entries[i] = task.Entry{Path: e.Path, Kind: e.Kind}
+	}
+	for _, s := range l.Skipped {
+		f.Skipped = append(f.Skipped, task.SkipOf(s))
+	}
+	return f
 }
 
 // read reads the files of a read job. Each folder of them is opened once

@@ -29,18 +29,21 @@ func TestNothingOutsideRoot(t *testing.T) {
 	var r library.FileReader
 
 	for _, tc := range []struct{ kind, body, want string }{
-		{"list", `{"path":".."}`, "no '..'"},
-		{"list", `{"root":"..","path":"."}`, "no '..'"},
-		{"list", `{"root":"Folder","path":"."}`, "path escapes from parent"},
-		{"list", `{"path":"Folder"}`, ""},
+		{"list", `{"paths":[".."]}`, "no '..'"},
+		{"list", `{"root":"..","paths":["."]}`, "no '..'"},
+		{"list", `{"root":"Folder","paths":["."]}`, "path escapes from parent"},
+		{"list", `{"paths":["Folder"]}`, ""},
 		{"read", `{"files":[{"path":"../x.mp3"}]}`, "no '..'"},
 		{"read", `{"files":[{"path":"/etc/passwd"}]}`, "no '..'"},
 	} {
 		res := w.Do(tc.kind, []byte(tc.body), &r)
+		if len(res.Folders) == 1 && res.Error == "" {
+			res.Error = res.Folders[0].Error
+		}
 		if tc.want == "" {
 			// A listing of a link to a folder outside: an error in Skipped.
-			if len(res.Entries) != 0 {
-				t.Errorf("%s %s: listed %v", tc.kind, tc.body, res.Entries)
+			if len(res.Folders) != 1 || len(res.Folders[0].Entries) != 0 {
+				t.Errorf("%s %s: listed %+v", tc.kind, tc.body, res.Folders)
 			}
 			continue
 		}

@@ -26,17 +26,23 @@ def safe(root, *parts):
 
 
 def listing(root, job):
-    d = safe(root, job["root"], job["path"])
-    entries = []
-    for e in os.scandir(d):
-        if e.name.startswith("."):
-            continue
-        p = e.name if job["path"] == "." else job["path"] + "/" + e.name
-        if e.is_dir(follow_symlinks=False):
-            entries.append({"path": p, "kind": "folder"})
-        elif e.name.lower().endswith(AUDIO):
-            entries.append({"path": p, "kind": "link" if e.is_symlink() else "file"})
-    return {"entries": entries}
+    folders = []
+    for path in job["paths"]:
+        try:
+            d = safe(root, job["root"], path)
+            entries = []
+            for e in os.scandir(d):
+                if e.name.startswith("."):
+                    continue
+                p = e.name if path == "." else path + "/" + e.name
+                if e.is_dir(follow_symlinks=False):
+                    entries.append({"path": p, "kind": "folder"})
+                elif e.name.lower().endswith(AUDIO):
+                    entries.append({"path": p, "kind": "link" if e.is_symlink() else "file"})
+            folders.append({"path": path, "entries": entries})
+        except (OSError, ValueError) as err:
+            folders.append({"path": path, "error": str(err)})
+    return {"folders": folders}
 
 
 def read(root, job):
