@@ -27,13 +27,13 @@ import (
 //     created or removed between the scan listing its folder and the
 //     watcher watching it is read or removed then.
 func (p *Publisher) load(ctx context.Context) error {
+	if p.cfg.Scan != nil {
+		return p.loadScanned(ctx)
+	}
 	if p.cfg.Dir == "" {
 		p.list.Add(p.cfg.Tracks...)
 		close(p.scanned)
 		return nil
-	}
-	if p.cfg.Scan != nil {
-		return p.loadScanned(ctx)
 	}
 	fsys := os.DirFS(p.cfg.Dir)
 	var g errgroup.Group

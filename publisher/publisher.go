@@ -31,12 +31,12 @@ const DefaultInterval = 100 * time.Millisecond
 const Unpaced time.Duration = -1
 
 // Config is what a Publisher plays and where. The zero value of each field
-// takes the default it names; give Dir or Tracks.
+// takes the default it names; give Dir, Scan or Tracks.
 type Config struct {
 	// Dir is the music folder to play: scanned (while the first tracks
 	// already play), remembered in Cache, and followed with Watch.
 	Dir string
-	// Tracks, when Dir is empty, is the library to play as it is.
+	// Tracks, when Dir and Scan are empty, is the library to play as it is.
 	Tracks []library.Track
 	// Workers is how many files are read at once while scanning (default:
 	// one per CPU).
@@ -123,7 +123,7 @@ type Publisher struct {
 // fails is a *BindError. Call Run, or Close to release the endpoints.
 func New(cfg Config) (*Publisher, error) {
 	switch {
-	case cfg.Dir == "" && len(cfg.Tracks) == 0:
+	case cfg.Dir == "" && len(cfg.Tracks) == 0 && cfg.Scan == nil:
 		return nil, &NoTracksError{}
 	case cfg.Interval == 0:
 		cfg.Interval = DefaultInterval
