@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,6 +127,31 @@ func TestTaskSystemProcesses(t *testing.T) {
 		}
 		w.stopWithin(t, syscall.SIGTERM, time.Second)
 		v.stopWithin(t, syscall.SIGINT, time.Second)
+	})
+
+	t.Run("publish", func(t *testing.T) {
+		v, eps, _ := startVentilator(t, ctx, bin)
+		w := startWorker(t, ctx, bin, eps, music)
+		cmd := exec.CommandContext(ctx, bin, "publish", "--ventilator", eps[0], "--bind", "tcp://127.0.0.1:0", "--query", "",
+			"--log-format", "json", "--cache", filepath.Join(t.TempDir(), "cache"))
+		pub, log := startCmd(t, cmd)
+		for _, step := range []struct {
+			signal syscall.Signal
+			want   string
+		}{{0, `"msg":"scanned library"`}, {syscall.SIGHUP, `"msg":"rescanned library"`}} {
+			if step.signal != 0 {
+				pub.cmd.Process.Signal(step.signal)
+			}
+			if _, err := log.waitFor(ctx, func(l string) bool { return strings.Contains(l, step.want) }); err != nil {
+				t.Fatalf("publish --ventilator did not log %s: %v\n%s", step.want, err, log)
+			}
+		}
+		if !strings.Contains(log.String(), `"summary":"`) {
+			t.Errorf("no summary in the log:\n%s", log)
+		}
+		pub.stopWithin(t, syscall.SIGTERM, time.Second)
+		w.stopWithin(t, syscall.SIGTERM, time.Second)
+		v.stopWithin(t, syscall.SIGTERM, time.Second)
 	})
 
 	t.Run("scan interrupted", func(t *testing.T) {
