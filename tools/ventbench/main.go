@@ -44,6 +44,7 @@ func main() {
 	farFiles := flag.Int("far-files", 2000, "files in the library of the far-store benchmark")
 	delay := flag.Duration("delay", 2*time.Millisecond, "what each file read costs on the far store")
 	rounds := flag.Int("rounds", 3, "rounds of each; the best counts")
+	flag.IntVar(&jobsPerWorker, "jobs", 0, "jobs each of the 2 workers of the overhead benchmark works on at once (0: one per CPU)")
 	dir := flag.String("dir", "", "where to generate the libraries (default: a temporary folder, removed after)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the remote scans to `FILE`")
 	flag.Parse()
@@ -60,6 +61,9 @@ func main() {
 		log.Fatal("ventbench: ", err)
 	}
 }
+
+// jobsPerWorker is worker.Config.Jobs in the overhead benchmark.
+var jobsPerWorker int
 
 func run(files, farFiles int, delay time.Duration, rounds int, dir string) error {
 	if dir == "" {
@@ -101,7 +105,7 @@ func run(files, farFiles int, delay time.Duration, rounds int, dir string) error
 			return err
 		}
 		c1 := cpuTime()
-		r, _, err := best(1, func() (int, time.Duration, error) { return remoteScan(ctx, lib, 2, 0, 0) })
+		r, _, err := best(1, func() (int, time.Duration, error) { return remoteScan(ctx, lib, 2, jobsPerWorker, 0) })
 		if err != nil {
 			return err
 		}
