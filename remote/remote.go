@@ -222,6 +222,7 @@ func (s *scan) connect(ctx context.Context) (*task.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	wait := 50 * time.Millisecond
+	var last error // the last failure that was not the timeout
 	for {
 		nc, err := zmtp.Dial(ctx, s.endpoint)
 		if err == nil {
@@ -237,11 +238,16 @@ func (s *scan) connect(ctx context.Context) (*task.Conn, error) {
 				err = ctx.Err()
 			}
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() == nil {
+			last = err
+		} else {
 			if parent := context.Cause(ctx); errors.Is(parent, context.Canceled) {
 				return nil, parent
 			}
-			return nil, &NoAnswerError{Endpoint: s.endpoint, Err: unwrapDial(err)}
+			if last == nil {
+				last = err
+			}
+			return nil, &NoAnswerError{Endpoint: s.endpoint, Err: fmt.Errorf("%w (for %v)", unwrapDial(last), s.opts.Timeout)}
 		}
 		select {
 		case <-ctx.Done():

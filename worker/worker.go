@@ -205,8 +205,11 @@ func listFolder(fsys fs.FS, root, p string) task.Folder {
 	f := task.Folder{Path: p}
 	l, err := library.ListDir(fsys, p)
 	if err != nil {
-		if errors.Is(err, library.ErrRoot) && p == "." {
-			err = fmt.Errorf("folder %s: %w", root, err)
+		switch {
+		case p == "." && errors.Is(err, fs.ErrNotExist):
+			err = fmt.Errorf("folder %q: not found under the worker's ROOT (give a folder relative to it)", root)
+		case p == ".":
+			err = fmt.Errorf("folder %q: %w", root, err)
 		}
 		f.Error = err.Error()
 		return f
