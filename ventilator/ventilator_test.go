@@ -206,3 +206,39 @@ func TestClientGoneCancelsItsJobs(t *testing.T) {
 	c.Close()
 	ventilatortest.WaitIdle(t, v)
 }
+
+// TestCancelledTask: a task cancelled with jobs queued and with a worker
+// loses the queued ones at once; the results of the others, when they
+// come, go nowhere; and the client's other task goes on.
+func TestCancelledTask(t *testing.T) {
+	v := ventilatortest.Start(t, ventilator.Config{})
+	hung := ventilatortest.HungWorker(t, v)
+	c := dial(t, v.Control, zmq4.Dealer)
+	body := []byte(`{"paths":["."]}`)
+	for i := range 10 {
+		c.Send([]byte("job"), []byte("old"), task.FormatID(uint64(i)), []byte("list"), body)
+	}
+	// The worker holds two; eight wait.
+	var ids [][]byte
+	for range task.Credit {
+		ids = append(ids, recv(t, hung)[1])
+	}
+	c.Send([]byte("cancel"), []byte("old"))
+	c.Send([]byte("job"), []byte("new"), []byte("0"), []byte("list"), body)
+	// The results of the cancelled task's jobs come, and are dropped; the
+	// worker then has the new task's job.
+	sink := dial(t, v.Sink, zmq4.Pub)
+	recv(t, sink) // the subscription
+	for _, id := range ids {
+		sink.Send([]byte("result"), id, []byte(`{"folders":[]}`))
+	}
+	m := recv(t, hung)
+	sink.Send([]byte("result"), m[1], []byte(`{"folders":[{"path":"."}]}`))
+	got := recv(t, c)
+	if len(got) != 4 || string(got[0]) != "result" || string(got[1]) != "new" || string(got[2]) != "0" {
+		t.Fatalf("the client got %q, want the result of job 0 of task new", got)
+	}
+	if s := v.Stats(); s.Queued != 0 || s.InFlight != 0 || s.Duplicates != uint64(len(ids)) {
+		t.Errorf("stats %+v: want nothing queued or in flight, and %d results dropped", s, len(ids))
+	}
+}
