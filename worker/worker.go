@@ -183,7 +183,7 @@ func (w *Worker) Do(kind string, body []byte, r *library.FileReader) task.Result
 	if kind == task.KindRead {
 		return task.Result{Files: w.read(j, r)}
 	}
-	fsys := w.fsys
+	var fsys fs.FS = listFS{w.fsys, w.root}
 	if j.Root != "." {
 		if fsys, err = fs.Sub(fsys, j.Root); err != nil {
 			return task.Result{Error: err.Error()}
