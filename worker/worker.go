@@ -297,11 +297,17 @@ func (p prefixFS) name(op, name string) (string, error) {
 	return rest, nil
 }
 
-// fixErr names the library's path in a *fs.PathError, as a scan of the
-// whole library would.
+// fixErr names the library's path in a *fs.PathError, and the operation
+// as os.DirFS does, so that a skip's error reads as a local scan's.
 func (p prefixFS) fixErr(err error, name string) error {
 	if pe, ok := err.(*fs.PathError); ok {
 		pe.Path = name
+		switch pe.Op {
+		case "openat":
+			pe.Op = "open"
+		case "statat":
+			pe.Op = "stat"
+		}
 	}
 	return err
 }
