@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/trackfeed/trackfeed/library/tags"
 )
@@ -155,53 +154,23 @@ type walker struct {
 
 // tree visits the entries of folder dir, then those of its subfolders.
 func (w *walker) tree(dir string) error {
-	entries, err := fs.ReadDir(w.fsys, dir)
+	l, err := ListDir(w.fsys, dir)
 	if err != nil {
-		if dir == "." {
-			return fmt.Errorf("%w: %w", ErrRoot, err)
-		}
-		// Go on with the entries read before the error, as fs.WalkDir does.
-		if err := w.skip(dir, ReasonUnreadable, err); err != nil {
+		return err
+	}
+	for _, s := range l.Skipped {
+		if err := w.skip(s.Path, s.Reason, s.Err); err != nil {
 			return err
 		}
 	}
-	slices.SortFunc(entries, pathOrder)
-	for _, d := range entries {
+	for _, e := range l.Entries {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		name := d.Name()
-		p := name
-		if dir != "." {
-			p = dir + "/" + name
-		}
-		if strings.HasPrefix(name, ".") {
-			continue // hidden, folders too
-		}
-		if !utf8.ValidString(name) {
-			if d.IsDir() || isAudio(name) {
-				if err := w.skip(p, ReasonBadName, fs.ErrInvalid); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if d.IsDir() {
-			if err := w.tree(p); err != nil {
-				return err
-			}
-			continue
-		}
-		if !isAudio(name) {
-			continue
-		}
-		switch typ := d.Type(); {
-		case typ.IsRegular():
-			err = w.add(job{path: p, entry: d})
-		case typ&fs.ModeSymlink != 0:
-			err = w.add(job{path: p, entry: d, symlink: true})
-		default:
-			err = w.skip(p, ReasonNotRegular, nil)
+		if e.Kind == KindFolder {
+			err = w.tree(e.Path)
+		} else {
+			err = w.add(job{path: e.Path, entry: e.d, symlink: e.Kind == KindLink})
 		}
 		if err != nil {
 			return err

@@ -27,6 +27,9 @@ import (
 //     created or removed between the scan listing its folder and the
 //     watcher watching it is read or removed then.
 func (p *Publisher) load(ctx context.Context) error {
+	if p.cfg.Scan != nil {
+		return p.loadScanned(ctx)
+	}
 	if p.cfg.Dir == "" {
 		p.list.Add(p.cfg.Tracks...)
 		close(p.scanned)
@@ -47,7 +50,9 @@ func (p *Publisher) load(ctx context.Context) error {
 		watcher <- nil
 	}
 
-	seen, err := p.scan(ctx, fsys)
+	seen, _, err := p.scan(ctx, func(ctx context.Context, opts library.Options) (*library.Library, error) {
+		return library.Scan(ctx, fsys, opts)
+	})
 	if p.cfg.OnScanned != nil {
 		p.cfg.OnScanned()
 	}
@@ -65,9 +70,10 @@ func (p *Publisher) load(ctx context.Context) error {
 	return nil
 }
 
-// scan plays the cache, scans Dir into the playlist and applies the
-// result; it returns every audio file the scan saw (tracks and skipped).
-func (p *Publisher) scan(ctx context.Context, fsys fs.FS) (map[string]bool, error) {
+// scan plays the cache, scans Dir into the playlist with scan and applies
+// the result; it returns every audio file the scan saw (tracks and
+// skipped), and the cache.
+func (p *Publisher) scan(ctx context.Context, scan scanFunc) (map[string]bool, *library.Cache, error) {
 	defer close(p.scanned)
 	cache := p.openCache()
 	// A chunk at a time, decoded as it goes in, so the first is on the air
@@ -85,7 +91,7 @@ func (p *Publisher) scan(ctx context.Context, fsys fs.FS) (map[string]bool, erro
 		}
 	}
 	start := time.Now()
-	lib, err := library.Scan(ctx, fsys, library.Options{
+	lib, err := scan(ctx, library.Options{
 		Workers: p.cfg.Workers, Logger: p.log, Cache: cache,
 		OnTrack: func(t library.Track) {
 			p.list.Add(t)
@@ -95,7 +101,7 @@ func (p *Publisher) scan(ctx context.Context, fsys fs.FS) (map[string]bool, erro
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", p.cfg.Dir, err)
+		return nil, cache, fmt.Errorf("scan %s: %w", p.cfg.Dir, err)
 	}
 	sum := lib.Summary()
 	p.log.Info("scanned library", "dir", p.cfg.Dir, "summary", sum.String(), "took", time.Since(start).Round(time.Millisecond).String())
@@ -120,9 +126,9 @@ func (p *Publisher) scan(ctx context.Context, fsys fs.FS) (map[string]bool, erro
 	}
 	p.saveCache(cache)
 	if sum.Tracks == 0 {
-		return nil, &NoTracksError{Summary: sum}
+		return nil, cache, &NoTracksError{Summary: sum}
 	}
-	return seen, nil
+	return seen, cache, nil
 }
 
 // openCache opens the scan cache, or returns nil without one. A cache that

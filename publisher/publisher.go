@@ -31,12 +31,12 @@ const DefaultInterval = 100 * time.Millisecond
 const Unpaced time.Duration = -1
 
 // Config is what a Publisher plays and where. The zero value of each field
-// takes the default it names; give Dir or Tracks.
+// takes the default it names; give Dir, Scan or Tracks.
 type Config struct {
 	// Dir is the music folder to play: scanned (while the first tracks
 	// already play), remembered in Cache, and followed with Watch.
 	Dir string
-	// Tracks, when Dir is empty, is the library to play as it is.
+	// Tracks, when Dir and Scan are empty, is the library to play as it is.
 	Tracks []library.Track
 	// Workers is how many files are read at once while scanning (default:
 	// one per CPU).
@@ -48,6 +48,14 @@ type Config struct {
 	// Watch follows the changes to Dir: files added, changed or removed
 	// join or leave the feed without a new scan.
 	Watch bool
+	// Scan, if set, reads the library instead of a local scan of Dir,
+	// with the options a local scan would get (remote.Scan through a
+	// ventilator's workers): Dir then only names the library in logs, and
+	// Watch does not apply. Such a library is read again every Rescan
+	// (0: never) and on each call to Publisher.Rescan; tracks the new scan
+	// does not find leave.
+	Scan   func(context.Context, library.Options) (*library.Library, error)
+	Rescan time.Duration
 
 	// Bind are the feed's endpoints (default DefaultBind), tcp://HOST:PORT
 	// or ipc://PATH.
@@ -100,6 +108,7 @@ type Publisher struct {
 	sock  *pub.Socket
 	query *query.Server // nil without Config.Query
 
+	rescan    chan struct{} // Rescan's requests, one pending at most
 	onAir     chan struct{} // closed once the first track is sent
 	scanned   chan struct{} // closed once the first scan is applied
 	closeOnce sync.Once
@@ -114,7 +123,7 @@ type Publisher struct {
 // fails is a *BindError. Call Run, or Close to release the endpoints.
 func New(cfg Config) (*Publisher, error) {
 	switch {
-	case cfg.Dir == "" && len(cfg.Tracks) == 0:
+	case cfg.Dir == "" && len(cfg.Tracks) == 0 && cfg.Scan == nil:
 		return nil, &NoTracksError{}
 	case cfg.Interval == 0:
 		cfg.Interval = DefaultInterval
@@ -138,6 +147,7 @@ func New(cfg Config) (*Publisher, error) {
 		log:     cfg.Logger,
 		list:    NewPlaylist(cfg.Order, cfg.Seed),
 		onAir:   make(chan struct{}),
+		rescan:  make(chan struct{}, 1),
 		scanned: make(chan struct{}),
 	}
 	limits := zmtp.DefaultLimits

@@ -150,6 +150,8 @@ func commands() []command {
 		webCommand,
 		scanCommand,
 		keygenCommand,
+		ventilatorCommand,
+		workerCommand,
 		versionCommand,
 		helpCommand,
 	}

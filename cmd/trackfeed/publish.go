@@ -5,14 +5,13 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/query"
 )
 
 var publishCommand = command{
 	name:     "publish",
-	synopsis: "[flags] DIR",
+	synopsis: "[flags] DIR | --ventilator ENDPOINT [FOLDER]",
 	summary:  "scan a music folder and broadcast its tracks",
 	about: `Publish scans DIR for audio files (.mp3, .flac, .m4a, .ogg, .opus, .wav...),
 logs what it found, then broadcasts one track every --interval on a ZeroMQ
@@ -27,7 +26,8 @@ On a terminal, a spinner counts the tracks while the first scan runs.`,
 trackfeed publish --bind tcp://127.0.0.1:5555 --interval 1s ~/Music
 trackfeed publish -b tcp://*:10001 -b ipc:///tmp/trackfeed.sock --order sequential ./sample-music
 TRACKFEED_INTERVAL=0 trackfeed publish --log-level debug ./sample-music
-trackfeed publish --query tcp://127.0.0.1:10002 ~/Music`,
+trackfeed publish --query tcp://127.0.0.1:10002 ~/Music
+trackfeed publish --ventilator nas.local --rescan 1h   # read by 'trackfeed worker' on the NAS`,
 	new: func() commandRunner { return new(publishCmd) },
 }
 
@@ -37,6 +37,7 @@ type publishCmd struct {
 	cache   string
 	noCache bool
 	log     logFlags
+	remote  publishRemote
 }
 
 func (c *publishCmd) flags(fs *pflag.FlagSet) {
@@ -53,14 +54,14 @@ func (c *publishCmd) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.cache, "cache", "", "remember tags in the scan cache `FILE`, so a restart reads\nonly the files that changed; default: a file per DIR\nunder $XDG_CACHE_HOME/trackfeed or ~/.cache/trackfeed")
 	fs.BoolVar(&c.noCache, "no-cache", false, "read every file's tags at start; use no scan cache")
 	c.log.define(fs)
+	c.remote.define(fs)
 }
 
 func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
-	if len(args) != 1 {
+	if len(args) != 1 && c.remote.ventilator == "" {
 		return usageErrorf("want one DIR, the folder that holds your music (see 'trackfeed publish --help')")
 	}
 	cfg := &c.cfg
-	cfg.Dir = args[0]
 	var ok bool
 	if cfg.Order, ok = publisher.ParseOrder(c.order); !ok {
 		return usageErrorf("--order %q: want shuffle or sequential", c.order)
@@ -74,6 +75,10 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	if cfg.Logger, err = c.log.logger(logTo); err != nil {
 		return err
 	}
+	if c.remote.ventilator != "" {
+		return c.remote.run(ctx, c, st, args, prog)
+	}
+	cfg.Dir = args[0]
 	if _, err := musicFolder(cfg.Dir, "give the path to your music"); err != nil {
 		return err
 	}
@@ -85,12 +90,5 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	if c.noCache {
 		cfg.Cache = ""
 	}
-	cfg.OnTrack, cfg.OnScanned = func(library.Track) { prog.add() }, prog.done
-	p, err := publisher.New(*cfg)
-	if err != nil {
-		return publishError(cfg.Dir, err)
-	}
-	announceOpen(cfg.Logger, "the feed", cfg.Bind)
-	prog.start("scanning")
-	return publishError(cfg.Dir, p.Run(ctx))
+	return c.publish(ctx, prog)
 }

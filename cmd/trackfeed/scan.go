@@ -14,7 +14,7 @@ import (
 
 var scanCommand = command{
 	name:     "scan",
-	synopsis: "[flags] DIR",
+	synopsis: "[flags] DIR | --ventilator ENDPOINT [FOLDER]",
 	summary:  "list the tracks found in a music folder, and the files left out",
 	about: `Scan reads the tags of every audio file under DIR, as publish would, and
 prints one line per track on stdout, sorted by path, with tab-separated
@@ -23,10 +23,15 @@ object per line instead.
 
 A summary of what was found and skipped goes to stderr; --verbose also lists
 each skipped file and why. Use it to see what publish will send before you
-start it.`,
+start it.
+
+With --ventilator, the workers of that ventilator read the library where it
+lives ('trackfeed worker' on the machine that holds the files), and scan
+prints what a local scan of FOLDER there would print.`,
 	examples: `trackfeed scan ~/Music
 trackfeed scan -v ./sample-music > /dev/null
-trackfeed scan --json ~/Music | jq -r .artist | sort -u`,
+trackfeed scan --json ~/Music | jq -r .artist | sort -u
+trackfeed scan --ventilator nas.local "The Streets"`,
 	new: func() commandRunner { return new(scanCmd) },
 }
 
@@ -34,6 +39,7 @@ type scanCmd struct {
 	json    bool
 	verbose bool
 	workers int
+	remote  remoteFlags
 }
 
 func (c *scanCmd) flags(fs *pflag.FlagSet) {
@@ -41,6 +47,7 @@ func (c *scanCmd) flags(fs *pflag.FlagSet) {
 		"print each track as a JSON object on one line: path artist\nalbum_artist album title genre track disc year")
 	fs.BoolVarP(&c.verbose, "verbose", "v", false, "list each skipped file and why on stderr")
 	fs.IntVar(&c.workers, "workers", 0, "read `N` files at once; 0 means one per CPU")
+	c.remote.define(fs)
 }
 
 // scanRecord is a track as scan --json prints it, named as on the wire.
@@ -57,20 +64,16 @@ type scanRecord struct {
 }
 
 func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
-	if len(args) != 1 {
-		return usageErrorf("want one DIR, the folder to scan (see 'trackfeed scan --help')")
-	}
 	if c.workers < 0 {
 		return usageErrorf("--workers %d: want 0 or more", c.workers)
 	}
-	dir := args[0]
-	fsys, err := musicFolder(dir, "give the path to your music")
+	prog, logTo := newProgress(st.stderr, st.progressDelay)
+	dir, scan, err := c.scanner(args, logTo)
 	if err != nil {
 		return err
 	}
-	prog, _ := newProgress(st.stderr, st.progressDelay)
 	prog.start("scanning")
-	lib, err := library.Scan(ctx, fsys, library.Options{Workers: c.workers, OnTrack: func(library.Track) { prog.add() }})
+	lib, err := scan(ctx, library.Options{Workers: c.workers, OnTrack: func(library.Track) { prog.add() }})
 	prog.done()
 	if ctx.Err() != nil {
 		return interrupted(ctx)
