@@ -182,6 +182,9 @@ func FuzzReadTags(f *testing.F) {
 	f.Add(cat(audio(16), librarytest.ID3v1{Title: "Only v1", Artist: "A", Album: "B", Year: "1999", Track: 2, Genre: 17}.Append(nil)))
 	f.Add(librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 1, []byte("M4A"))))
 	f.Add(librarytest.FLAC(0, "TITLE=F", "ARTIST=A"))
+	for _, seed := range formatSeeds() {
+		f.Add(seed)
+	}
 	var reused Reader
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
@@ -301,6 +304,17 @@ func TestAllocsBounded(t *testing.T) {
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > limit || took > time.Second {
 				t.Errorf("%s (%d bytes, forward-only %v): %d bytes allocated, %v; want at most %d", filepath.Base(name), len(data), forward, alloc, took, limit)
 			}
+		}
+	}
+}
+
+// TestFormatSeeds: the fuzzer's seeds of every format read as what they
+// hold, so that it starts from files the readers take apart.
+func TestFormatSeeds(t *testing.T) {
+	for i, seed := range formatSeeds() {
+		got, err := Read(bytes.NewReader(seed), int64(len(seed)))
+		if err != nil || got.Title == "" && got.Artist == "" {
+			t.Errorf("seed %d: %+v, %v; want its tags", i, got, err)
 		}
 	}
 }
