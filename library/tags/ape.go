@@ -12,30 +12,37 @@ const apeFooterSize = 32
 
 // readAPE reads the APEv2 tag at the end of the file (before the ID3v1
 // tag if hasV1), as MP3 files tagged by foobar2000 or Mp3tag may hold
-// instead of an ID3v2 tag. It returns nil if there is none, or if the file
-// cannot be read there (a file read strictly forward has passed it).
+// instead of an ID3v2 tag; readID3v1 must have read the end. It returns
+// nil if there is none.
 func (r *Reader) readAPE(ra io.ReaderAt, size int64, hasV1 bool) (*Tags, error) {
-	var f [apeFooterSize]byte
+	// The footer is among the bytes readID3v1 read at the end.
+	var f []byte
+	switch {
+	case !hasV1 && size >= id3v1Size:
+		f = r.tail[id3v1Size-apeFooterSize:]
+	case hasV1 && r.hasBefore:
+		f = r.before[:]
+	default:
+		return nil, nil
+	}
 	end := size
 	if hasV1 {
 		end -= id3v1Size
 	}
-	off := end - apeFooterSize
-	if off < 0 {
-		return nil, nil
-	}
-	if n, _ := ra.ReadAt(f[:], off); n < apeFooterSize || string(f[:8]) != "APETAGEX" {
-		return nil, nil
-	}
 	{
+		if string(f[:8]) != "APETAGEX" {
+			return nil, nil
+		}
 		tagSize := int64(binary.LittleEndian.Uint32(f[12:16])) // items and footer
 		count := binary.LittleEndian.Uint32(f[16:20])
 		if tagSize < apeFooterSize || tagSize > end || tagSize > maxTagSize {
 			return nil, errors.New("APEv2: a tag size past the start of the file")
 		}
 		items := make([]byte, tagSize-apeFooterSize)
-		if n, _ := ra.ReadAt(items, end-tagSize); n < len(items) {
-			return nil, nil
+		if held := size - int64(r.endLen); end-tagSize >= held {
+			copy(items, r.end[end-tagSize-held:]) // read already: no read back
+		} else if n, err := ra.ReadAt(items, end-tagSize); n < len(items) {
+			return nil, asReadError(err)
 		}
 		c := comment{}
 		for range count {

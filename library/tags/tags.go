@@ -113,6 +113,14 @@ type Reader struct {
 	// again. It grows with the library, and goes with the Reader.
 	shared map[string]string
 	tail   [id3v1Size]byte
+	// before holds the apeFooterSize bytes before tail, when readID3v1
+	// read them (a file with no ID3v2 tag): an APEv2 footer before an
+	// ID3v1 tag is there, with no read backward.
+	before    [apeFooterSize]byte
+	hasBefore bool
+	// end[:endLen] are the file's last bytes, as readID3v1 read them.
+	end    [apeFooterSize + id3v1Size]byte
+	endLen int
 	br     bytes.Reader
 	bufr   bufReader
 }
@@ -372,18 +380,33 @@ func syncsafe(b []byte) int64 {
 // is one after the first tagEnd bytes. It returns nil if there is none.
 func (r *Reader) readID3v1(ra io.ReaderAt, size, tagEnd int64) (*Tags, error) {
 	off := size - id3v1Size
+	r.hasBefore, r.endLen = false, 0
 	if off < tagEnd {
 		return nil, nil
 	}
-	if off < int64(r.have) {
+	// Without an ID3v2 tag, the 32 bytes before too: where an APEv2
+	// footer stands in front of an ID3v1 tag (readAPE).
+	from := off
+	if tagEnd == 0 && off >= apeFooterSize {
+		from = off - apeFooterSize
+	}
+	var b [apeFooterSize + id3v1Size]byte
+	tail := b[:size-from]
+	if from < int64(r.have) {
 		// The tail overlaps what was read already; read on to the end
 		// rather than back, so that forward-only files work too.
 		if err := r.ensure(ra, size); err != nil {
 			return nil, err
 		}
-		copy(r.tail[:], r.buf[off:size])
-	} else if n, err := ra.ReadAt(r.tail[:], off); n < id3v1Size {
+		copy(tail, r.buf[from:size])
+	} else if n, err := ra.ReadAt(tail, from); n < len(tail) {
 		return nil, asReadError(err)
+	}
+	copy(r.tail[:], tail[len(tail)-id3v1Size:])
+	r.endLen = copy(r.end[:], tail)
+	if len(tail) > id3v1Size {
+		copy(r.before[:], tail)
+		r.hasBefore = true
 	}
 	if string(r.tail[:3]) != "TAG" {
 		return nil, nil
