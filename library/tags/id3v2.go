@@ -97,7 +97,7 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 			return t, fmt.Errorf("extended header: %w", err)
 		}
 		switch {
-		case validFrameID(b):
+		case validFrameID(b) || b[3] == 0 && validFrameID(b[:3]):
 			// The flag is set but a frame comes first: some taggers set it
 			// and wrote no extended header. TagLib and mutagen read on.
 		case version == 3:
