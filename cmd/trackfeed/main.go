@@ -118,6 +118,7 @@ func commands() []command {
 		publishCommand,
 		subscribeCommand,
 		queryCommand,
+		relayCommand,
 		webCommand,
 		scanCommand,
 		versionCommand,

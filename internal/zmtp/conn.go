@@ -301,6 +301,28 @@ func AppendMsg(dst []byte, frames ...[]byte) []byte {
 	return dst
 }
 
+// SplitMsg parses a message in wire form, as AppendMsg writes it, back
+// into its frames, which alias msg. It stops at the first frame that is
+// cut short.
+func SplitMsg(msg []byte) [][]byte {
+	var frames [][]byte
+	for len(msg) >= 2 {
+		n, hdr := uint64(msg[1]), 2
+		if msg[0]&flagLong != 0 {
+			if len(msg) < 9 {
+				break
+			}
+			n, hdr = binary.BigEndian.Uint64(msg[1:9]), 9
+		}
+		if uint64(len(msg)-hdr) < n {
+			break
+		}
+		frames = append(frames, msg[hdr:hdr+int(n)])
+		msg = msg[hdr+int(n):]
+	}
+	return frames
+}
+
 // AppendMore appends frames that all have the MORE flag, so that the
 // frames appended next (with AppendMsg) continue the same message: a REP
 // socket's reply envelope goes before its reply this way.
