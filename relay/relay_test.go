@@ -340,3 +340,43 @@ func TestQueryAtRelay(t *testing.T) {
 		t.Errorf("now nowhere: %v, want an error naming the station", err)
 	}
 }
+
+// TestRelayRestart stops the relay and starts it again on the same
+// endpoint: its subscriber reconnects by itself.
+func TestRelayRestart(t *testing.T) {
+	p := startPublisher(t, 5*time.Millisecond)
+	r, stop := relaytest.StartStoppable(t, relay.Config{Connect: p.Endpoints()})
+	ep := r.Endpoints()[0]
+	l := runLeaf(t, ep, "the_")
+	l.waitN(t, 0, 3)
+	stop()
+	mark := l.count()
+	relaytest.Start(t, relay.Config{Connect: p.Endpoints(), Bind: []string{ep}})
+	l.waitN(t, mark, 3)
+}
+
+// TestStalledLeaf has one subscriber of the relay stop reading: the
+// other still gets every message, in order, and the stalled one loses
+// what its queue does not hold.
+func TestStalledLeaf(t *testing.T) {
+	big := slices.Clone(playlist)
+	for i := range big {
+		big[i].Album = strings.Repeat("a", 8<<10) // fills the stalled one's socket buffers soon
+	}
+	p := publishertest.Start(t, publisher.Config{Tracks: big, Interval: time.Millisecond})
+	r := relaytest.Start(t, relay.Config{Connect: p.Endpoints(), HWM: 100})
+	zmtptest.Sub(t, r.Endpoints()[0], "") // subscribed, never read
+	l := runLeaf(t, r.Endpoints()[0], "")
+	l.waitN(t, 0, 3000)
+	l.mu.Lock()
+	seqs := slices.Clone(l.seqs)
+	l.mu.Unlock()
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] != seqs[i-1]+1 {
+			t.Errorf("seq %d after %d: the reading subscriber lost messages", seqs[i], seqs[i-1])
+		}
+	}
+	if r.Stats().Dropped == 0 {
+		t.Errorf("the stalled subscriber lost nothing: it was not stalled")
+	}
+}
