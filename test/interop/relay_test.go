@@ -269,4 +269,3 @@ func TestChain(t *testing.T) {
 		}
 	}
 }
-
