@@ -214,21 +214,9 @@ func (r *Relay) Run(ctx context.Context) error {
 // dial keeps the upstream connection to ep until ctx ends.
 func (r *Relay) dial(ctx context.Context, ep string) {
 	log := r.log.With("upstream", ep)
-	waiting := false
 	zmtp.Redialer{
 		Endpoint: ep, Type: zmq4.XSub, Limits: r.limits, Min: r.cfg.ReconnectMin, Max: r.cfg.ReconnectMax,
-		Ended: func(err error, connected bool) {
-			switch {
-			case connected:
-				log.Info("upstream gone; reconnecting", "err", errString(err))
-				waiting = false
-			case !waiting:
-				log.Info("waiting for upstream", "err", err)
-				waiting = true
-			default:
-				log.Debug("cannot connect upstream yet; retrying", "err", err)
-			}
-		},
+		Ended: zmtp.LogEnded(log, "upstream"),
 	}.Run(ctx, func(ctx context.Context, c *zmtp.Conn) error {
 		log.Info("upstream connected")
 		return r.upstream(ctx, c)

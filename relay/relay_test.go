@@ -380,3 +380,60 @@ func TestStalledLeaf(t *testing.T) {
 		t.Errorf("the stalled subscriber lost nothing: it was not stalled")
 	}
 }
+
+// TestStations has two publishers connect to one relay, each with its
+// name: a subscriber of the relay tells them apart, and the relay answers
+// "now" for each and lists them.
+func TestStations(t *testing.T) {
+	r := relaytest.Start(t, relay.Config{Listen: []string{"tcp://127.0.0.1:0"}, Query: []string{"tcp://127.0.0.1:0"}})
+	l := &leaf{got: make(chan struct{})}
+	stations := map[string]int{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		subscriber.Run(ctx, subscriber.Options{Endpoints: r.Endpoints()}, func(tr subscriber.Track) error {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			stations[tr.Station]++
+			l.topics = append(l.topics, tr.Topic)
+			close(l.got)
+			l.got = make(chan struct{})
+			return nil
+		})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	for _, name := range []string{"kitchen", "attic"} {
+		publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 2 * time.Millisecond, Station: name, Connect: r.ListenEndpoints()})
+	}
+	for {
+		l.waitN(t, l.count(), 1)
+		l.mu.Lock()
+		ok := stations["kitchen"] > 0 && stations["attic"] > 0
+		l.mu.Unlock()
+		if ok {
+			break
+		}
+	}
+	qctx, qcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer qcancel()
+	cl := query.Client{Endpoint: r.QueryEndpoints()[0]}
+	st, err := cl.Stations(qctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != 2 || st[0].Name != "attic" || st[1].Name != "kitchen" {
+		t.Errorf("stations = %+v, want attic and kitchen", st)
+	}
+	for _, name := range []string{"kitchen", "attic"} {
+		if tr, err := cl.NowAt(qctx, name); err != nil || tr.Station != name {
+			t.Errorf("now %s = %+v, %v", name, tr, err)
+		}
+	}
+	if r.Upstreams() != 2 {
+		t.Errorf("Upstreams() = %d, want the two publishers", r.Upstreams())
+	}
+}

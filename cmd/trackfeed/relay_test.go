@@ -35,10 +35,12 @@ func TestRelayUsageErrors(t *testing.T) {
 	}
 }
 
+// relayEndpoints are where a relay started by startRelay serves.
+type relayEndpoints struct{ feed, query, listen string }
+
 // startRelay runs relay with args until the test ends, on kernel-chosen
-// loopback ports, and returns its feed and query endpoints, read from its
-// JSON log.
-func startRelay(t *testing.T, ctx context.Context, args ...string) (feed, query string) {
+// loopback ports, and returns its endpoints, read from its JSON log.
+func startRelay(t *testing.T, ctx context.Context, args ...string) (eps relayEndpoints) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	var stdout, log syncBuffer
@@ -70,28 +72,59 @@ func startRelay(t *testing.T, ctx context.Context, args ...string) (feed, query 
 		}
 		switch l.Msg {
 		case "listening for subscribers":
-			feed = l.Connect
+			eps.feed = l.Connect
 		case "answering queries":
-			query = l.Connect
+			eps.query = l.Connect
+		case "listening for publishers":
+			eps.listen = l.Connect
 		}
 	}
-	return feed, query
+	return eps
 }
 
 // TestRelaySubscribe runs publish → relay → subscribe, and asks the relay
 // for the track playing now.
 func TestRelaySubscribe(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
-	feed, query := startRelay(t, ctx, "--connect", startFeed(t, ctx))
-	r := runArgs(t, ctx, nil, "subscribe", "-c", feed, "--count", "4", "the_cure")
+	eps := startRelay(t, ctx, "--connect", startFeed(t, ctx))
+	r := runArgs(t, ctx, nil, "subscribe", "-c", eps.feed, "--count", "4", "the_cure")
 	if r.err != nil {
 		t.Fatalf("subscribe: %v\nstderr:\n%s", r.err, r.stderr)
 	}
 	if want := strings.Repeat("The Cure — Paper Moths — Spider Silk\n", 4); r.stdout != want {
 		t.Errorf("subscribe through the relay printed\n%s\nwant\n%s", r.stdout, want)
 	}
-	r = runArgs(t, ctx, nil, "query", "-c", query, "now")
+	r = runArgs(t, ctx, nil, "query", "-c", eps.query, "now")
 	if r.err != nil || !strings.Contains(r.stdout, " — ") {
 		t.Errorf("query now at the relay: %v, %q\nstderr:\n%s", r.err, r.stdout, r.stderr)
+	}
+}
+
+// TestRelayStations has two publishers connect to a relay (publish
+// --connect), each with a station name: subscribe --station picks one,
+// query stations lists both, and subscribe --now asks the relay.
+func TestRelayStations(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	eps := startRelay(t, ctx, "--listen", "tcp://127.0.0.1:0")
+	music := writeMusic(t, streetsAndCure...)
+	for _, name := range []string{"kitchen", "attic"} {
+		startPublish(t, ctx, nil, "--bind", "", "--connect", eps.listen, "--station", name, "--interval", "2ms", music)
+	}
+	r := runArgs(t, ctx, nil, "subscribe", "-c", eps.feed, "--station", "attic", "--count", "5", "--format", "{{.Station}}")
+	if r.err != nil || r.stdout != strings.Repeat("attic\n", 5) {
+		t.Errorf("subscribe --station attic: %v, printed %q\nstderr:\n%s", r.err, r.stdout, r.stderr)
+	}
+	r = runArgs(t, ctx, nil, "query", "-c", eps.query, "stations")
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "attic\t") || !strings.HasPrefix(lines[1], "kitchen\t") {
+		t.Errorf("query stations: %v, printed %q", r.err, r.stdout)
+	}
+	r = runArgs(t, ctx, nil, "query", "-c", eps.query, "--json", "now", "kitchen")
+	if r.err != nil || !strings.Contains(r.stdout, `"station":"kitchen"`) {
+		t.Errorf("query now kitchen: %v, printed %q", r.err, r.stdout)
+	}
+	r = runArgs(t, ctx, nil, "subscribe", "-c", eps.feed, "--now", "--query", eps.query, "--count", "1")
+	if r.err != nil || !strings.Contains(r.stdout, " — ") {
+		t.Errorf("subscribe --now at the relay: %v, printed %q\nstderr:\n%s", r.err, r.stdout, r.stderr)
 	}
 }

@@ -79,7 +79,8 @@ const inlineGap = time.Millisecond
 const maxInline = 16 << 10
 
 // Listen binds every endpoint (tcp://HOST:PORT or ipc://PATH) and starts
-// accepting subscribers. If one endpoint fails, none stays bound.
+// accepting subscribers. If one endpoint fails, none stays bound. With no
+// endpoint, the socket serves only the connections it makes (Connect).
 func Listen(endpoints []string, opts Options) (*Socket, error) {
 	if opts.HWM <= 0 {
 		opts.HWM = 1000
@@ -92,9 +93,14 @@ func Listen(endpoints []string, opts Options) (*Socket, error) {
 	})
 	s := &Socket{opts: opts, log: opts.Logger, peers: make(map[*peer]struct{}), union: make(map[string]int)}
 	s.snap.Store(new([]*peer))
-	srv, err := zmtp.Bind(endpoints, zmq4.Pub, opts.ServerOptions)
-	if err != nil {
-		return nil, err
+	srv := (*zmtp.Server)(nil)
+	if len(endpoints) == 0 {
+		srv = zmtp.Unbound(zmq4.Pub, opts.ServerOptions)
+	} else {
+		var err error
+		if srv, err = zmtp.Bind(endpoints, zmq4.Pub, opts.ServerOptions); err != nil {
+			return nil, err
+		}
 	}
 	s.srv = srv
 	srv.Serve(zmtp.HandlerFunc(s.serve), func(nc net.Conn) {
@@ -105,6 +111,14 @@ func Listen(endpoints []string, opts Options) (*Socket, error) {
 
 // Endpoints are the bound endpoints, with ports the kernel chose filled in.
 func (s *Socket) Endpoints() []string { return s.srv.Endpoints() }
+
+// Connect dials endpoint (a relay's listening side, or the XSUB of
+// libzmq's proxy) and serves that connection as a subscriber: what it
+// subscribes to, it gets, on a queue of its own. The socket dials again
+// whenever the connection ends, until Close.
+func (s *Socket) Connect(endpoint string) {
+	s.srv.Connect(endpoint, zmtp.LogEnded(s.log.With("connect", endpoint), "relay"))
+}
 
 // serve owns one subscriber from its handshake to its end.
 func (s *Socket) serve(_ context.Context, c *zmtp.Conn) {

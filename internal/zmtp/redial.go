@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -28,7 +29,8 @@ type Redialer struct {
 }
 
 // Run dials and redials until ctx ends. session owns the connection until
-// it returns; the connection is closed then, and as soon as ctx ends.
+// it returns, and must return soon after ctx ends; the connection is
+// closed then.
 func (d Redialer) Run(ctx context.Context, session func(ctx context.Context, c *Conn) error) {
 	if d.Limits == (Limits{}) {
 		d.Limits = DefaultLimits
@@ -75,12 +77,32 @@ func (d Redialer) once(ctx context.Context, session func(context.Context, *Conn)
 	if err != nil {
 		return false, err
 	}
-	stop := context.AfterFunc(ctx, func() { nc.Close() })
-	defer stop()
 	defer nc.Close()
+	// End the handshake if ctx ends during it; after it, the session
+	// ends the connection, which lets it linger over what it writes.
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
 	c, err := Handshake(nc, d.Type, false, d.Limits)
-	if err != nil {
+	if stopped := !stop(); err != nil || stopped {
 		return false, err
 	}
 	return true, session(ctx, c)
+}
+
+// LogEnded returns a Redialer.Ended that logs how the connection to a peer
+// goes, naming it peer ("upstream", "relay"): its loss, the wait for it
+// (once), and at debug level each retry.
+func LogEnded(log *slog.Logger, peer string) func(err error, connected bool) {
+	waiting := false
+	return func(err error, connected bool) {
+		switch {
+		case connected:
+			log.Info(peer+" gone; reconnecting", "err", err)
+			waiting = false
+		case !waiting:
+			log.Info("waiting for "+peer, "err", err)
+			waiting = true
+		default:
+			log.Debug("cannot connect to "+peer+" yet; retrying", "err", err)
+		}
+	}
 }

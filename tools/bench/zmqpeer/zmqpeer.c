@@ -239,6 +239,7 @@ static void send_track(void *sock, const struct track *t, uint64_t seq, const ch
     p = append_json_string(p, t->s[GENRE], t->len[GENRE]);
     p = APPEND_LIT(p, ",\"album_artist\":");
     p = append_json_string(p, t->s[ALBUMARTIST], t->len[ALBUMARTIST]);
+    p = APPEND_LIT(p, ",\"station\":\"\"");
     *p++ = '}';
 
     if (topic)
