@@ -176,7 +176,14 @@ func (r *Relay) command(ctx context.Context, cmds chan<- []byte, cmd []byte) boo
 // forward sends one message on to the subscribers whose prefixes match,
 // byte for byte, and remembers it for the query socket.
 func (r *Relay) forward(frames [][]byte) {
-	msg := r.down.SendFrames(frames)
-	r.forwarded.Add(1)
+	n := 0
+	for _, f := range frames {
+		n += 9 + len(f) // the longest frame header
+	}
+	msg := zmtp.AppendMsg(make([]byte, 0, n), frames...)
+	// Noted first, so that a query made once a subscriber has the
+	// message finds it.
 	r.last.note(frames, msg)
+	r.forwarded.Add(1)
+	r.down.Send(string(frames[0]), msg)
 }

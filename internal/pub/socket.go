@@ -217,23 +217,6 @@ func (s *Socket) Subscriptions() []string {
 	return out
 }
 
-// SendFrames queues a message of frames, frames[0] its topic, as Send
-// does: a relay forwards what it receives this way, byte for byte. The
-// frames are copied; SendFrames returns the wire form it queued, which
-// the caller may keep but not modify.
-func (s *Socket) SendFrames(frames [][]byte) []byte {
-	if len(frames) == 0 {
-		return nil
-	}
-	n := 0
-	for _, f := range frames {
-		n += 9 + len(f)
-	}
-	msg := zmtp.AppendMsg(make([]byte, 0, n), frames...)
-	s.Send(string(frames[0]), msg)
-	return msg
-}
-
 // Send queues one message, already in wire form (zmtp.AppendMsg), for every
 // subscriber whose subscriptions match topic. It never blocks. The socket
 // keeps msg: do not modify it afterwards.

@@ -663,8 +663,8 @@ func TestMultipartSubscription(t *testing.T) {
 	zmtptest.WaitFor(t, 5*time.Second, "two cancels", func() bool {
 		return slices.Equal(s.Subscriptions(), []string{"bj"})
 	})
-	s.SendFrames([][]byte{[]byte("the_cure"), []byte("no")})
-	s.SendFrames([][]byte{[]byte("bjork"), []byte("yes"), []byte("")})
+	s.Send("the_cure", zmtp.AppendMsg(nil, []byte("the_cure"), []byte("no")))
+	s.Send("bjork", zmtp.AppendMsg(nil, []byte("bjork"), []byte("yes"), []byte("")))
 	c.NetConn().SetReadDeadline(time.Now().Add(5 * time.Second))
 	frames, _, err := c.ReadMsg()
 	if err != nil {
