@@ -82,6 +82,17 @@ func figures(cfg *config, modes []string) []figure {
 				add(figure{section: "Broadcast", name: fmt.Sprintf("end to end: trackfeed subscriber vs libzmq SUB, %s", subscribers(n)),
 					tf: tf, ref: ref, reps: reps(3), value: result.perSub, format: formatRate})
 			}
+		case "receive":
+			// One stream, a libzmq PUB sending as fast as it can, read by
+			// each receiver in turn: the receiver is the bottleneck.
+			ref := spec{pub: zmqPub, sub: zmqSub, conns: 1, procs: 1, duration: cfg.broadcastDuration}
+			raw, dec := ref, ref
+			raw.sub, dec.sub = rawSub, tfSub
+			add(figure{section: "Receive", name: "msg/s received from a libzmq PUB: internal/zmtp reader (a relay's upstream side) vs libzmq SUB",
+				tf: raw, ref: ref, reps: reps(3), value: result.perSub, format: formatRate,
+				goal: "≥ 0.8×", met: func(_, ratio float64) bool { return ratio >= 0.8 }})
+			add(figure{section: "Receive", name: "msg/s received from a libzmq PUB: subscriber.Run (decodes each message) vs libzmq SUB",
+				tf: dec, ref: ref, reps: reps(3), value: result.perSub, format: formatRate})
 		case "latency":
 			for _, r := range []struct {
 				rate int

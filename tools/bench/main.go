@@ -3,10 +3,12 @@
 // Command bench measures trackfeed's publisher against a libzmq PUB socket,
 // side by side in one run, and prints a Markdown table for BENCHMARKS.md:
 //
-//	go run ./tools/bench [broadcast|latency|fanout|idle|all] [flags]
+//	go run ./tools/bench [broadcast|receive|latency|fanout|idle|all] [flags]
 //
 // broadcast: messages/s each subscriber receives from a publisher sending
-// as fast as it can, with 1 and 10 subscribers. latency: p50 and p99 from
+// as fast as it can, with 1 and 10 subscribers. receive: messages/s one
+// receiver takes from a libzmq PUB sending as fast as it can: a raw
+// internal/zmtp reader and subscriber.Run against a libzmq SUB. latency: p50 and p99 from
 // "sent" to receipt at 10 and 10,000 msg/s, 10 subscribers. fanout: p99 and
 // publisher CPU with 1,000 subscribers at 10 msg/s. idle: publisher CPU at
 // 10 msg/s with 10 subscribers. Everything runs on 127.0.0.1, on ports the
