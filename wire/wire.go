@@ -7,7 +7,6 @@
 package wire
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -163,7 +162,7 @@ func Decode(frames [][]byte) (Track, error) {
 		}
 	}
 	var m meta
-	if err := json.Unmarshal(frames[4], &m); err != nil {
+	if err := parseMeta(frames[4], &m); err != nil {
 		return Track{}, fmt.Errorf("%w: frame 4: %v", ErrForeign, err)
 	}
 	switch {
