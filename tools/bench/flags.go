@@ -32,9 +32,9 @@ type config struct {
 	idleDuration      time.Duration
 }
 
-var modeNames = []string{"broadcast", "receive", "latency", "fanout", "idle", "all"}
+var modeNames = []string{"broadcast", "receive", "latency", "relay", "fanout", "idle", "all"}
 
-const usage = `usage: go run ./tools/bench [broadcast|receive|latency|fanout|idle|all] [flags]
+const usage = `usage: go run ./tools/bench [broadcast|receive|latency|relay|fanout|idle|all] [flags]
 
 Measures trackfeed's publisher and a libzmq PUB side by side and prints a
 Markdown table on stdout (progress goes to stderr). With no mode, runs all.
@@ -88,7 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 		args = fs.Args()[1:]
 	}
 	if len(modes) == 0 || slices.Contains(modes, "all") {
-		modes = []string{"broadcast", "receive", "latency", "fanout", "idle"}
+		modes = []string{"broadcast", "receive", "latency", "relay", "fanout", "idle"}
 	}
 	if cfg.fanoutReceiver != "raw" && cfg.fanoutReceiver != "libzmq" {
 		return nil, nil, fmt.Errorf("-fanout-receiver %q: want raw or libzmq", cfg.fanoutReceiver)

@@ -33,6 +33,15 @@ const (
 	rawSub subKind = "raw zmtp readers"     // Go, one goroutine per connection
 )
 
+// hopKind is what stands between the publisher and the subscribers.
+type hopKind string
+
+const (
+	noHop    hopKind = ""
+	relayHop hopKind = "trackfeed relay"
+	proxyHop hopKind = "libzmq proxy" // zmqpeer proxy: zmq_proxy(XSUB, XPUB)
+)
+
 // spec is one measured configuration. Runs with equal specs are
 // repetitions of each other.
 type spec struct {
@@ -42,6 +51,7 @@ type spec struct {
 	procs    int // processes they are spread over
 	rate     int // msg/s; 0: as fast as possible
 	duration time.Duration
+	hop      hopKind // between publisher and subscribers, if any
 }
 
 func (s spec) rateString() string {
@@ -54,7 +64,11 @@ func (s spec) rateString() string {
 // fileName names the run in profile file names.
 func (s spec) fileName() string {
 	sub := map[subKind]string{zmqSub: "zmqsub", tfSub: "tfsub", rawSub: "rawsub"}[s.sub]
-	return fmt.Sprintf("%s-%dx%s-%s-%s", s.pub, s.conns, sub, strings.TrimSuffix(s.rateString(), "/s"), s.duration)
+	name := fmt.Sprintf("%s-%dx%s-%s-%s", s.pub, s.conns, sub, strings.TrimSuffix(s.rateString(), "/s"), s.duration)
+	if s.hop != noHop {
+		name += "-via-" + strings.ReplaceAll(string(s.hop), " ", "-")
+	}
+	return name
 }
 
 // result is one run.
@@ -208,6 +222,24 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 	endpoint, ok := strings.CutPrefix(l, "endpoint ")
 	if !ok {
 		return result{}, fmt.Errorf("%s printed %q, want its endpoint", pub.name, l)
+	}
+	if s.hop != noHop {
+		var hop *proc
+		if s.hop == relayHop {
+			hop, err = start("trackfeed relay", b.stderr, b.cfg.self, childRelay, "-connect", endpoint, "-max-subscribers", strconv.Itoa(s.conns+64))
+		} else {
+			hop, err = start("libzmq proxy", b.stderr, b.peer, "proxy", endpoint)
+		}
+		if err != nil {
+			return result{}, err
+		}
+		procs = append(procs, hop)
+		if l, err = hop.next(ctx, 10*time.Second); err != nil {
+			return result{}, err
+		}
+		if endpoint, ok = strings.CutPrefix(l, "endpoint "); !ok {
+			return result{}, fmt.Errorf("%s printed %q, want its endpoint", hop.name, l)
+		}
 	}
 
 	// Subscribers give up on their own a while after the run should end.
