@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -248,29 +249,90 @@ func TestChurn(t *testing.T) {
 	zmtptest.WaitFor(t, 10*time.Second, "no upstream subscription", func() bool { return len(up.Subscriptions()) == 0 })
 }
 
-// TestUpstreamRestart stops the publisher for a second: the relay
-// reconnects and subscribes again by itself, and its leaf resumes.
+// TestUpstreamRestart stops the publisher for a while (a second; a minute
+// with TRACKFEED_TEST_LONG=1): the relay reconnects and subscribes again
+// by itself, and its leaf resumes within 2s of the publisher's return.
 func TestUpstreamRestart(t *testing.T) {
-	p, stop := publishertest.StartStoppable(t, publisher.Config{Tracks: playlist, Interval: 5 * time.Millisecond})
-	ep := p.Endpoints()[0]
-	r := relaytest.Start(t, relay.Config{Connect: []string{ep}, ReconnectMax: 200 * time.Millisecond})
-	l := runLeaf(t, r.Endpoints()[0], "the_")
-	l.waitN(t, 0, 5)
-	stop()
-	zmtptest.WaitFor(t, 5*time.Second, "the relay to see the publisher gone", func() bool { return r.Upstreams() == 0 })
-	time.Sleep(time.Second) // the outage itself
-	mark := l.count()
-	back := time.Now()
-	publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 5 * time.Millisecond, Bind: []string{ep}})
-	l.waitN(t, mark, 5)
-	t.Logf("the leaf resumed %v after the publisher returned", time.Since(back).Round(time.Millisecond))
-	if d := time.Since(back); d > 2*time.Second {
-		t.Errorf("leaf resumed after %v, want within 2s", d)
+	outages := []time.Duration{time.Second}
+	if os.Getenv("TRACKFEED_TEST_LONG") == "1" {
+		outages = append(outages, time.Minute)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if s := l.seqs[len(l.seqs)-1]; s > 1000 {
-		t.Errorf("last seq %d: not the restarted publisher's", s)
+	for _, outage := range outages {
+		t.Run(outage.String(), func(t *testing.T) {
+			p, stop := publishertest.StartStoppable(t, publisher.Config{Tracks: playlist, Interval: 5 * time.Millisecond})
+			ep := p.Endpoints()[0]
+			r := relaytest.Start(t, relay.Config{Connect: []string{ep}})
+			l := runLeaf(t, r.Endpoints()[0], "the_")
+			l.waitN(t, 0, 5)
+			stop()
+			zmtptest.WaitFor(t, 5*time.Second, "the relay to see the publisher gone", func() bool { return r.Upstreams() == 0 })
+			time.Sleep(outage) // the outage itself
+			mark := l.count()
+			back := time.Now()
+			publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 5 * time.Millisecond, Bind: []string{ep}})
+			l.waitN(t, mark, 5)
+			t.Logf("after %v away, the leaf resumed %v after the publisher returned", outage, time.Since(back).Round(time.Millisecond))
+			if d := time.Since(back); d > 2*time.Second {
+				t.Errorf("leaf resumed after %v, want within 2s", d)
+			}
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if s := l.seqs[len(l.seqs)-1]; s > 1000 {
+				t.Errorf("last seq %d: not the restarted publisher's", s)
+			}
+		})
+	}
+}
+
+// TestHostileUpstream has publishers that break the rules connect to the
+// relay's listening side: one that never finishes its handshake is let go
+// after the handshake timeout; a message with a frame over the limit is
+// skipped whole, and the connection goes on; the relay keeps serving.
+func TestHostileUpstream(t *testing.T) {
+	r := relaytest.Start(t, relay.Config{Listen: []string{"tcp://127.0.0.1:0"}, HandshakeTimeout: 200 * time.Millisecond})
+	l := runLeaf(t, r.Endpoints()[0], "")
+	zmtptest.WaitFor(t, 5*time.Second, "the leaf's subscription", func() bool { return len(r.Subscriptions()) == 1 })
+	ep := r.ListenEndpoints()[0]
+
+	silent, err := zmtp.Dial(context.Background(), ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if _, err := silent.Read(make([]byte, 256)); err != nil {
+		t.Fatalf("the relay sent no greeting: %v", err)
+	}
+	for {
+		if _, err := silent.Read(make([]byte, 256)); err != nil {
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("a silent peer was let go after %v, want the 200ms handshake timeout", d)
+			}
+			break
+		}
+	}
+
+	nc, err := zmtp.Dial(context.Background(), ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := zmtp.Handshake(nc, zmq4.Pub, false, zmtp.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	meta := []byte(`{"v":1,"seq":1,"sent":"2026-01-02T03:04:05Z","path":"p","track":0,"disc":0,"year":0,"genre":"","album_artist":"","station":"x"}`)
+	c.Write(zmtp.AppendMsg(nil, []byte("big"), make([]byte, 100<<10), []byte("a"), []byte("t"), meta))
+	c.Write(zmtp.AppendMsg(nil, []byte("small"), []byte("Small"), []byte("a"), []byte("t"), meta))
+	if err := c.Flush(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.waitN(t, 0, 1); got[0] != "small" {
+		t.Errorf("the leaf got %q first, want the message after the oversized one", got[0])
+	}
+	if r.Upstreams() != 1 {
+		t.Errorf("Upstreams() = %d: the publisher was dropped for a message the relay skips", r.Upstreams())
 	}
 }
 

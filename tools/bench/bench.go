@@ -109,6 +109,21 @@ func figures(cfg *config, modes []string) []figure {
 			}
 			add(figure{section: "Relay", name: "messages delivered through one hop " + at, tf: viaRelay, ref: viaProxy,
 				reps: reps(2), value: result.delivered, format: formatPercent})
+		case "tree":
+			base := spec{pub: tfPub, sub: rawSub, conns: cfg.treeSubs, procs: cfg.treeHops, rate: cfg.fanoutRate, duration: cfg.fanoutDuration, hops: cfg.treeHops}
+			viaRelay, viaProxy := base, base
+			viaRelay.hop, viaProxy.hop = relayHop, proxyHop
+			at := fmt.Sprintf("%s under %d hops at %s msg/s (trackfeed relays vs libzmq proxies)", subscribers(cfg.treeSubs), cfg.treeHops, formatCount(cfg.fanoutRate))
+			add(figure{section: "Tree", name: "p50, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2), value: quantile(0.5), format: formatMicros})
+			add(figure{section: "Tree", name: "p99, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2), value: quantile(0.99), format: formatMicros,
+				rate: cfg.fanoutRate, goal: "≤ 50 ms", met: func(tf, _ float64) bool { return tf <= 50_000 }})
+			add(figure{section: "Tree", name: "publisher CPU (% of one core), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.cpuPercent, format: formatPercent})
+			add(figure{section: "Tree", name: "hops' resident memory per subscriber (KB), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.hopKBPerSub, format: func(v float64) string { return fmt.Sprintf("%.1f", v) },
+				goal: "≤ 32", met: func(tf, _ float64) bool { return tf <= 32 }})
+			add(figure{section: "Tree", name: "messages delivered, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.delivered, format: formatPercent})
 		case "latency":
 			for _, r := range []struct {
 				rate int
