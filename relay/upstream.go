@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"sync"
 	"time"
 
@@ -94,47 +93,25 @@ func appendSubscription(dst []byte, op byte, prefix string) []byte {
 	return zmtp.AppendMsg(dst, f)
 }
 
-// receive forwards what the upstream sends, and answers its PINGs. When
-// it has been quiet for a heartbeat it sends a PING; after three
-// heartbeats of silence it gives the connection up (ReadMsg resumes after
-// a timeout, so a stall in the middle of a message costs nothing).
+// receive forwards what the upstream sends and answers its PINGs; it
+// PINGs an upstream that is quiet for a heartbeat and gives it up after
+// three (zmtp.Heartbeat).
 func (r *Relay) receive(ctx context.Context, c *zmtp.Conn, cmds chan<- []byte) error {
-	nc := c.NetConn()
-	hb := r.cfg.Heartbeat
-	heard := time.Now()
-	var deadline time.Time
-	pinged := false
+	hb := zmtp.Heartbeat{Interval: r.cfg.Heartbeat}
+	ping := func(cmd []byte) error {
+		if !r.command(ctx, cmds, cmd) {
+			return ctx.Err()
+		}
+		return nil
+	}
 	for {
-		want := heard.Add(hb)
-		if pinged {
-			want = heard.Add(3 * hb)
-		}
-		// Move the read deadline only when it is off by a tenth of a
-		// heartbeat: a busy feed does not pay for it on every message.
-		if d := want.Sub(deadline); d > hb/10 || d < -hb/10 {
-			if err := nc.SetReadDeadline(want); err != nil {
-				return err
-			}
-			deadline = want
-		}
-		frames, command, err := c.ReadMsg()
-		var ne net.Error
+		frames, command, err := hb.ReadMsg(c, ping)
 		switch {
-		case errors.As(err, &ne) && ne.Timeout():
-			if quiet := time.Since(heard); quiet >= 3*hb {
-				return fmt.Errorf("upstream silent for %v (3 heartbeats), PING unanswered", quiet.Round(time.Millisecond))
-			} else if pinged || quiet < hb {
-				continue
-			}
-			ttl := uint16(min(3*hb/(100*time.Millisecond), 0xffff)) // deciseconds
-			if !r.command(ctx, cmds, zmtp.AppendCommand(nil, "PING", []byte{byte(ttl >> 8), byte(ttl)})) {
-				return nil
-			}
-			pinged = true
-			continue
 		case errors.Is(err, zmtp.ErrTooLarge):
 			r.log.Warn("upstream sent a message over the size limit; skipped", "err", err)
 			continue
+		case errors.Is(err, zmtp.ErrSilent):
+			return fmt.Errorf("upstream %w", err)
 		case errors.Is(err, io.EOF):
 			return errors.New("upstream closed the connection")
 		case err != nil:
@@ -143,7 +120,6 @@ func (r *Relay) receive(ctx context.Context, c *zmtp.Conn, cmds chan<- []byte) e
 			}
 			return err
 		}
-		heard, pinged = time.Now(), false
 		if !command {
 			r.forward(frames)
 			continue
