@@ -64,6 +64,7 @@ func (p *Publisher) sendNext(topicCache map[string]string) {
 		Year:        t.Year,
 		Genre:       t.Genre,
 		AlbumArtist: t.AlbumArtist,
+		Station:     p.cfg.Station,
 	}
 	p.sock.Send(topic, wire.Encode(w))
 	p.last.Store(w)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,9 +58,17 @@ type Config struct {
 	Scan   func(context.Context, library.Options) (*library.Library, error)
 	Rescan time.Duration
 
-	// Bind are the feed's endpoints (default DefaultBind), tcp://HOST:PORT
-	// or ipc://PATH.
+	// Bind are the feed's endpoints (default DefaultBind, unless Connect
+	// is given), tcp://HOST:PORT or ipc://PATH.
 	Bind []string
+	// Connect are relays (their Listen side) or libzmq proxies (their
+	// XSUB) that the feed connects to, and reconnects to when they go: each
+	// is served as a subscriber.
+	Connect []string
+	// Station names the publisher in every message (the "station" field),
+	// so that subscribers of a relay that several publishers feed can tell
+	// them apart (default: the host name).
+	Station string
 	// Query are the query socket's endpoints (query.DefaultBind is the
 	// usual one); none: no query socket.
 	Query []string
@@ -130,8 +139,16 @@ func New(cfg Config) (*Publisher, error) {
 	case cfg.Interval < 0 && cfg.Interval != Unpaced:
 		return nil, fmt.Errorf("interval %v: want a positive duration, or Unpaced", cfg.Interval)
 	}
-	if len(cfg.Bind) == 0 {
+	if len(cfg.Bind) == 0 && len(cfg.Connect) == 0 {
 		cfg.Bind = []string{DefaultBind}
+	}
+	for _, ep := range cfg.Connect {
+		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Station == "" {
+		cfg.Station = defaultStation()
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = rand.Uint64()
@@ -165,6 +182,10 @@ func New(cfg Config) (*Publisher, error) {
 	for i, ep := range p.sock.Endpoints() {
 		p.log.Info("listening", "bind", cfg.Bind[i], "connect", ep)
 	}
+	for _, ep := range cfg.Connect {
+		p.log.Info("connecting to a relay", "connect", ep)
+		p.sock.Connect(ep)
+	}
 	if len(cfg.Query) > 0 {
 		p.query, err = query.Listen(cfg.Query, p, zmtp.ServerOptions{Logger: cfg.Logger})
 		if err != nil {
@@ -177,6 +198,17 @@ func New(cfg Config) (*Publisher, error) {
 	}
 	return p, nil
 }
+
+// defaultStation is the host name, or "trackfeed" if there is none.
+func defaultStation() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "trackfeed"
+}
+
+// Station is the name the publisher gives its messages.
+func (p *Publisher) Station() string { return p.cfg.Station }
 
 // BindError is New's error when an endpoint cannot be bound: Socket is
 // "feed" or "query". errors.Is(err, syscall.EADDRINUSE) tells a taken port.

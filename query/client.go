@@ -171,6 +171,28 @@ func (c Client) Now(ctx context.Context) (wire.Track, error) {
 	return t, nil
 }
 
+// NowAt asks a relay for the track of station sent last.
+func (c Client) NowAt(ctx context.Context, station string) (wire.Track, error) {
+	reply, err := c.Do(ctx, "now", station)
+	if err != nil {
+		return wire.Track{}, err
+	}
+	t, err := wire.Decode(reply)
+	if err != nil {
+		return wire.Track{}, fmt.Errorf("reply to now %s from %s: %w", station, c.endpoint(), err)
+	}
+	return t, nil
+}
+
+// Stations asks a relay for the stations it has forwarded, sorted by name.
+func (c Client) Stations(ctx context.Context) ([]Station, error) {
+	var st []Station
+	if err := c.json(ctx, []string{"stations"}, &st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
 // Artists asks for the artists whose slug starts with prefix ("" for
 // all), sorted by slug.
 func (c Client) Artists(ctx context.Context, prefix string) ([]Artist, error) {

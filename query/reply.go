@@ -1,5 +1,7 @@
 package query
 
+import "time"
+
 // The replies of the query socket, as documented in docs/PROTOCOL.md
 // ("Query socket"). The Server encodes them with encoding/json; the Client
 // decodes them.
@@ -29,4 +31,13 @@ type Stats struct {
 	Queued        uint64  `json:"queued"`         // copies queued for subscribers
 	Dropped       uint64  `json:"dropped"`        // copies dropped for a full queue
 	Refused       uint64  `json:"refused"`        // connections refused past the subscriber limit
+}
+
+// Station is one element of the JSON array in frame 1 of the reply to
+// "stations": a publisher a relay has forwarded messages of, by the name in
+// their "station" field ("" for publishers that send none).
+type Station struct {
+	Name     string    `json:"name"`
+	Messages uint64    `json:"messages"` // forwarded since the relay started
+	Last     time.Time `json:"last"`     // when the last one was forwarded
 }

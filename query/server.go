@@ -29,6 +29,9 @@ const DefaultBind = "tcp://*:10002"
 // usage lists the requests, for error replies.
 const usage = "now, artists [PREFIX], stats, hello NAME"
 
+// relayUsage lists a relay's requests.
+const relayUsage = "now [STATION], stations, artists [PREFIX], stats, hello NAME"
+
 // Source is what a Server answers from: a publisher, or anything else that
 // knows a feed.
 type Source interface {
@@ -38,6 +41,16 @@ type Source interface {
 	Artists() map[string]int
 	// Stats are the counters; the Server fills in UptimeSeconds.
 	Stats() Stats
+}
+
+// StationSource is a Source that carries several stations, as a relay
+// does: the Server then answers "now STATION" and "stations" too.
+type StationSource interface {
+	Source
+	// NowAt is the track of station sent last, if any.
+	NowAt(station string) (wire.Track, bool)
+	// Stations lists the stations, sorted by name.
+	Stations() []Station
 }
 
 // Server is a ZeroMQ REP endpoint: REQ and DEALER sockets ask it for the
@@ -192,15 +205,15 @@ func splitEnvelope(frames [][]byte) (envelope, body [][]byte) {
 // answer appends the reply frames for the request body.
 func (q *Server) answer(dst []byte, body [][]byte) []byte {
 	if len(body) == 0 || len(body) == 1 && len(body[0]) == 0 {
-		return appendError(dst, "empty request")
+		return q.appendError(dst, "empty request")
 	}
 	for _, f := range body {
 		if !utf8.Valid(f) {
-			return appendError(dst, fmt.Sprintf("request %s is not UTF-8 text", quoteShort(body[0])))
+			return q.appendError(dst, fmt.Sprintf("request %s is not UTF-8 text", quoteShort(body[0])))
 		}
 	}
 	if len(body) > 2 {
-		return appendError(dst, fmt.Sprintf("%s: %d frames; a request is a command and at most one argument", quoteShort(body[0]), len(body)))
+		return q.appendError(dst, fmt.Sprintf("%s: %d frames; a request is a command and at most one argument", quoteShort(body[0]), len(body)))
 	}
 	cmd, args := string(body[0]), body[1:]
 	if len(args) == 0 {
@@ -212,48 +225,68 @@ func (q *Server) answer(dst []byte, body [][]byte) []byte {
 	}
 	switch cmd {
 	case "now":
-		if len(args) > 0 {
-			return appendError(dst, "now: takes no argument")
+		ss, stations := q.src.(StationSource)
+		if len(args) > 0 && !stations {
+			return q.appendError(dst, "now: takes no argument")
 		}
-		if t, ok := q.src.Now(); ok {
+		t, ok := q.src.Now()
+		if len(args) > 0 {
+			if t, ok = ss.NowAt(string(args[0])); !ok {
+				return q.appendError(dst, fmt.Sprintf("now: no track from station %s", quoteShort(args[0])))
+			}
+		}
+		if ok {
 			// The same bytes as the feed message: AppendMsg's frames
 			// continue the envelope's.
 			return append(dst, wire.Encode(&t)...)
 		}
-		return appendError(dst, "now: no track sent yet")
+		return q.appendError(dst, "now: no track sent yet")
 	case "artists":
 		prefix := ""
 		if len(args) == 1 {
 			prefix = string(args[0])
 		}
-		return appendJSON(dst, "artists", q.artists(prefix))
+		return q.appendJSON(dst, "artists", q.artists(prefix))
 	case "stats":
 		if len(args) > 0 {
-			return appendError(dst, "stats: takes no argument")
+			return q.appendError(dst, "stats: takes no argument")
 		}
-		return appendJSON(dst, "stats", q.stats())
+		return q.appendJSON(dst, "stats", q.stats())
+	case "stations":
+		ss, ok := q.src.(StationSource)
+		switch {
+		case !ok:
+			return q.appendError(dst, "stations: ask a relay; a publisher is one station")
+		case len(args) > 0:
+			return q.appendError(dst, "stations: takes no argument")
+		}
+		return q.appendJSON(dst, "stations", ss.Stations())
 	case "hello":
 		if len(args) == 0 || len(args[0]) == 0 {
-			return appendError(dst, "hello: want a NAME, as in: hello world")
+			return q.appendError(dst, "hello: want a NAME, as in: hello world")
 		}
 		return zmtp.AppendMsg(dst, append([]byte("Hello "), args[0]...))
 	}
-	return appendError(dst, fmt.Sprintf("unknown command %s", quoteShort([]byte(cmd))))
+	return q.appendError(dst, fmt.Sprintf("unknown command %s", quoteShort([]byte(cmd))))
 }
 
 // appendError appends an error reply: "error", then msg and the list of
 // requests.
-func appendError(dst []byte, msg string) []byte {
-	return zmtp.AppendMsg(dst, []byte(ErrorReply), []byte(msg+" (requests: "+usage+")"))
+func (q *Server) appendError(dst []byte, msg string) []byte {
+	u := usage
+	if _, ok := q.src.(StationSource); ok {
+		u = relayUsage
+	}
+	return zmtp.AppendMsg(dst, []byte(ErrorReply), []byte(msg+" (requests: "+u+")"))
 }
 
 // appendJSON appends a reply of two frames: name, then v as JSON.
-func appendJSON(dst []byte, name string, v any) []byte {
+func (q *Server) appendJSON(dst []byte, name string, v any) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return appendError(dst, name+": "+err.Error())
+		return q.appendError(dst, name+": "+err.Error())
 	}
 	return zmtp.AppendMsg(dst, []byte(name), bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }

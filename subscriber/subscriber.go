@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"time"
 
@@ -196,55 +195,27 @@ func (l *link) session(ctx context.Context) error {
 	return l.receive(ctx, c)
 }
 
-// receive reads messages and answers PINGs. When the publisher has been
-// quiet for a heartbeat it sends a PING; after three heartbeats of silence
-// it gives the connection up. ReadMsg resumes after a timeout, so a stall in
-// the middle of a message costs nothing.
+// receive reads messages and answers PINGs; it PINGs a publisher that is
+// quiet for a heartbeat and gives it up after three (zmtp.Heartbeat).
 func (l *link) receive(ctx context.Context, c *zmtp.Conn) error {
-	nc := c.NetConn()
-	hb := l.opts.Heartbeat
-	heard := time.Now() // when the last message arrived
-	var deadline time.Time
-	pinged := false
+	hb := zmtp.Heartbeat{Interval: l.opts.Heartbeat}
+	ping := func(cmd []byte) error {
+		c.Write(cmd)
+		return c.Flush(time.Now().Add(l.opts.Heartbeat))
+	}
 	for {
-		// Move the read deadline only when it is off by a tenth of a
-		// heartbeat: a busy feed does not pay for it on every message.
-		want := heard.Add(hb)
-		if pinged {
-			want = heard.Add(3 * hb)
-		}
-		if d := want.Sub(deadline); d > hb/10 || d < -hb/10 {
-			if err := nc.SetReadDeadline(want); err != nil {
-				return err
-			}
-			deadline = want
-		}
-		frames, command, err := c.ReadMsg()
-		var ne net.Error
+		frames, command, err := hb.ReadMsg(c, ping)
 		switch {
-		case errors.As(err, &ne) && ne.Timeout():
-			if quiet := time.Since(heard); quiet >= 3*hb {
-				return fmt.Errorf("publisher silent for %v (3 heartbeats), PING unanswered", quiet.Round(time.Millisecond))
-			} else if pinged || quiet < hb {
-				continue
-			}
-			// TTL in deciseconds: the publisher may drop us after 3 heartbeats.
-			ttl := uint16(min(3*hb/(100*time.Millisecond), 0xffff))
-			c.Write(zmtp.AppendCommand(nil, "PING", []byte{byte(ttl >> 8), byte(ttl)}))
-			if err := c.Flush(time.Now().Add(hb)); err != nil {
-				return err
-			}
-			pinged = true
-			continue
 		case errors.Is(err, zmtp.ErrTooLarge):
 			l.foreign(err) // skipped whole; the stream is still in step
 			continue
+		case errors.Is(err, zmtp.ErrSilent):
+			return fmt.Errorf("publisher %w", err)
 		case errors.Is(err, io.EOF):
 			return errors.New("publisher closed the connection")
 		case err != nil:
 			return err
 		}
-		heard, pinged = time.Now(), false
 		if command {
 			if err := l.command(c, frames[0]); err != nil {
 				return err

@@ -99,6 +99,19 @@ func (s *Set) Match(topic string) bool {
 	return false
 }
 
+// Prefixes returns the distinct prefixes subscribed, "" included, in no
+// particular order: what a socket leaving cancels.
+func (s *Set) Prefixes() []string {
+	out := make([]string, 0, s.Len())
+	if s.all > 0 {
+		out = append(out, "")
+	}
+	for p := range s.counts {
+		out = append(out, p)
+	}
+	return out
+}
+
 // Len returns the number of distinct prefixes subscribed, "" included;
 // a prefix added twice counts once.
 func (s *Set) Len() int {

@@ -7,7 +7,6 @@
 package wire
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -39,6 +38,7 @@ type Track struct {
 	Year        int       `json:"year"`
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
+	Station     string    `json:"station"`
 }
 
 // meta is frame 4.
@@ -52,12 +52,13 @@ type meta struct {
 	Year        int       `json:"year"`
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
+	Station     string    `json:"station"`
 }
 
 // Encode returns the ZMTP wire form of t: the five frames, ready for a
 // socket to send as they are.
 func Encode(t *Track) []byte {
-	var meta [256]byte
+	var meta [320]byte
 	return zmtp.AppendMsg(make([]byte, 0, 64+len(t.Topic)+len(t.Artist)+len(t.Album)+len(t.Title)+256),
 		[]byte(t.Topic), []byte(t.Artist), []byte(t.Album), []byte(t.Title), AppendMeta(meta[:0], t))
 }
@@ -84,6 +85,8 @@ func AppendMeta(dst []byte, t *Track) []byte {
 	dst = appendString(dst, t.Genre)
 	dst = append(dst, `,"album_artist":`...)
 	dst = appendString(dst, t.AlbumArtist)
+	dst = append(dst, `,"station":`...)
+	dst = appendString(dst, t.Station)
 	return append(dst, '}')
 }
 
@@ -159,7 +162,7 @@ func Decode(frames [][]byte) (Track, error) {
 		}
 	}
 	var m meta
-	if err := json.Unmarshal(frames[4], &m); err != nil {
+	if err := parseMeta(frames[4], &m); err != nil {
 		return Track{}, fmt.Errorf("%w: frame 4: %v", ErrForeign, err)
 	}
 	switch {
@@ -183,5 +186,6 @@ func Decode(frames [][]byte) (Track, error) {
 		Year:        m.Year,
 		Genre:       m.Genre,
 		AlbumArtist: m.AlbumArtist,
+		Station:     m.Station,
 	}, nil
 }

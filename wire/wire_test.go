@@ -10,7 +10,7 @@ import (
 func sample() Track {
 	return Track{Topic: "sigur_ros", Artist: "Sigur Rós", Album: "Takk…", Title: "Glósóli",
 		Version: 1, Seq: 7, Sent: time.Date(2026, 11, 25, 10, 0, 0, 5, time.UTC),
-		Path: "Sigur Rós/Takk/01 \"Glósóli\"\t<&>\u2028.mp3", TrackNo: 1, Disc: 1, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós"}
+		Path: "Sigur Rós/Takk/01 \"Glósóli\"\t<&>\u2028.mp3", TrackNo: 1, Disc: 1, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós", Station: "living room"}
 }
 
 // TestAppendMetaIsJSON: the hand-written encoder writes what encoding/json
@@ -30,7 +30,7 @@ func TestAppendMetaIsJSON(t *testing.T) {
 		want, _ := json.Marshal(path) // encoding/json's view of the same string
 		var wantPath string
 		json.Unmarshal(want, &wantPath)
-		if m.Path != wantPath || m.Seq != in.Seq || !m.Sent.Equal(in.Sent) || m.Year != in.Year || m.Genre != in.Genre || m.AlbumArtist != in.AlbumArtist || m.Version != Version {
+		if m.Path != wantPath || m.Seq != in.Seq || !m.Sent.Equal(in.Sent) || m.Year != in.Year || m.Genre != in.Genre || m.AlbumArtist != in.AlbumArtist || m.Station != in.Station || m.Version != Version {
 			t.Errorf("path %q: decoded %+v", path, m)
 		}
 	}

@@ -147,6 +147,7 @@ func commands() []command {
 		publishCommand,
 		subscribeCommand,
 		queryCommand,
+		relayCommand,
 		webCommand,
 		scanCommand,
 		keygenCommand,

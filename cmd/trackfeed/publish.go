@@ -27,7 +27,8 @@ trackfeed publish --bind tcp://127.0.0.1:5555 --interval 1s ~/Music
 trackfeed publish -b tcp://*:10001 -b ipc:///tmp/trackfeed.sock --order sequential ./sample-music
 TRACKFEED_INTERVAL=0 trackfeed publish --log-level debug ./sample-music
 trackfeed publish --query tcp://127.0.0.1:10002 ~/Music
-trackfeed publish --ventilator nas.local --rescan 1h   # read by 'trackfeed worker' on the NAS`,
+trackfeed publish --ventilator nas.local --rescan 1h   # read by 'trackfeed worker' on the NAS
+trackfeed publish --connect tcp://relay.local:10003 --station kitchen ~/Music`,
 	new: func() commandRunner { return new(publishCmd) },
 }
 
@@ -42,6 +43,7 @@ type publishCmd struct {
 
 func (c *publishCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.cfg.Bind, "bind", "b", []string{publisher.DefaultBind}, "bind to `ENDPOINT`, tcp://HOST:PORT or ipc://PATH;\nrepeat or separate with commas for more than one")
+	defineStationFlags(fs, &c.cfg)
 	fs.StringSliceVar(&c.cfg.Query, "query", []string{query.DefaultBind}, "answer 'trackfeed query' (or any ZeroMQ REQ) on\n`ENDPOINT`; repeatable; --query '' answers none")
 	fs.SetAnnotation("query", envAnnotation, []string{"TRACKFEED_QUERY_BIND"}) // TRACKFEED_QUERY is where clients connect
 	fs.DurationVar(&c.cfg.Interval, "interval", publisher.DefaultInterval, "wait `DURATION` between two tracks, such as 100ms or 2s;\n0 sends as fast as subscribers take them")
@@ -67,6 +69,9 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 		return usageErrorf("--order %q: want shuffle or sequential", c.order)
 	}
 	if err := checkPublishFlags(cfg); err != nil {
+		return err
+	}
+	if err := checkStationFlags(cfg); err != nil {
 		return err
 	}
 	prog, logTo := newProgress(st.stderr, st.progressDelay)

@@ -17,7 +17,7 @@ import (
 
 var queryCommand = command{
 	name:     "query",
-	synopsis: "[flags] now | artists [PREFIX] | stats | hello NAME",
+	synopsis: "[flags] now [STATION] | artists [PREFIX] | stats | stations | hello NAME",
 	summary:  "ask a running publisher what it plays, its artists, its counters",
 	about: `Query asks a publisher's query socket (publish --query, port 10002 by
 default) one question, and prints the answer on stdout:
@@ -28,13 +28,17 @@ default) one question, and prints the answer on stdout:
   stats             tracks, artists, albums, skipped files, subscribers,
                     uptime and messages sent, one "key: value" a line
   hello NAME        the classic ZeroMQ exchange: the answer is "Hello NAME"
+  stations          at a relay: the publishers it forwards, one a line:
+                    station, messages forwarded and the time of the last
+  now STATION       at a relay: the track that STATION sent last
 
 --json prints the answer as JSON instead (artists: one object a line). Any
 ZeroMQ REQ socket can ask the same questions (see docs/PROTOCOL.md).`,
 	examples: `trackfeed query now
 trackfeed query artists the_
 trackfeed query --json stats | jq .subscribers
-trackfeed query -c tcp://music.local:10002 hello world`,
+trackfeed query -c tcp://music.local:10002 hello world
+trackfeed query -c tcp://relay.local:10002 stations`,
 	new: func() commandRunner { return new(queryCmd) },
 }
 
@@ -55,7 +59,7 @@ func (c *queryCmd) flags(fs *pflag.FlagSet) {
 }
 
 // queryRequests lists the requests for usage errors.
-const queryRequests = "now, artists [PREFIX], stats or hello NAME"
+const queryRequests = "now [STATION], artists [PREFIX], stats, stations or hello NAME"
 
 func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 	if err := checkEndpoints("connect", c.connect); err != nil {
@@ -69,13 +73,15 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	req, rest := args[0], args[1:]
 	switch {
-	case (req == "now" || req == "stats") && len(rest) > 0:
+	case (req == "stats" || req == "stations") && len(rest) > 0:
 		return usageErrorf("%s takes no argument (see 'trackfeed query --help')", req)
+	case req == "now" && len(rest) > 1:
+		return usageErrorf("now takes one STATION at most (see 'trackfeed query --help')")
 	case req == "artists" && len(rest) > 1:
 		return usageErrorf("artists takes one PREFIX at most (see 'trackfeed query --help')")
 	case req == "hello" && len(rest) == 0:
 		return usageErrorf("hello wants a NAME, as in: trackfeed query hello world")
-	case req != "now" && req != "stats" && req != "artists" && req != "hello":
+	case req != "now" && req != "stats" && req != "artists" && req != "hello" && req != "stations":
 		return usageErrorf("unknown request %q: want %s (see 'trackfeed query --help')", req, queryRequests)
 	}
 
@@ -88,8 +94,18 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 	switch req {
 	case "now":
 		var t wire.Track
-		if t, err = cl.Now(qctx); err == nil {
+		if len(rest) == 1 {
+			t, err = cl.NowAt(qctx, rest[0])
+		} else {
+			t, err = cl.Now(qctx)
+		}
+		if err == nil {
 			out, err = c.appendNow(out, &t)
+		}
+	case "stations":
+		var st []query.Station
+		if st, err = cl.Stations(qctx); err == nil {
+			out, err = c.appendStations(out, st)
 		}
 	case "artists":
 		prefix := []string{""}
@@ -193,6 +209,23 @@ func (c *queryCmd) appendStats(b []byte, s *query.Stats) ([]byte, error) {
 		{"subscribers", s.Subscribers}, {"uptime", uptime}, {"sent", s.Sent}, {"queued", s.Queued}, {"dropped", s.Dropped},
 	} {
 		b = fmt.Appendf(b, "%s: %v\n", kv.k, kv.v)
+	}
+	return b, nil
+}
+
+// appendStations appends one line per station: name, messages and the
+// time of the last, separated by tabs, or a JSON object.
+func (c *queryCmd) appendStations(b []byte, st []query.Station) ([]byte, error) {
+	for _, s := range st {
+		if c.json {
+			var err error
+			if b, err = appendJSON(b, &s); err != nil {
+				return b, err
+			}
+			continue
+		}
+		b = appendField(b, s.Name)
+		b = fmt.Appendf(b, "\t%d\t%s\n", s.Messages, s.Last.Format(time.RFC3339))
 	}
 	return b, nil
 }

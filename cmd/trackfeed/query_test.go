@@ -131,10 +131,11 @@ func TestQueryCommandErrors(t *testing.T) {
 		want string
 	}{
 		{"no request", nil, 2,
-			"want a request: now, artists [PREFIX], stats or hello NAME (see 'trackfeed query --help')"},
+			"want a request: now [STATION], artists [PREFIX], stats, stations or hello NAME (see 'trackfeed query --help')"},
 		{"unknown request", []string{"play"}, 2,
-			`unknown request "play": want now, artists [PREFIX], stats or hello NAME (see 'trackfeed query --help')`},
-		{"argument to now", []string{"now", "x"}, 2, "now takes no argument (see 'trackfeed query --help')"},
+			`unknown request "play": want now [STATION], artists [PREFIX], stats, stations or hello NAME (see 'trackfeed query --help')`},
+		{"two stations", []string{"now", "x", "y"}, 2, "now takes one STATION at most (see 'trackfeed query --help')"},
+		{"argument to stations", []string{"stations", "x"}, 2, "stations takes no argument (see 'trackfeed query --help')"},
 		{"two prefixes", []string{"artists", "a", "b"}, 2, "artists takes one PREFIX at most (see 'trackfeed query --help')"},
 		{"hello without a name", []string{"hello"}, 2, "hello wants a NAME, as in: trackfeed query hello world"},
 		{"zero timeout", []string{"--timeout", "0", "now"}, 2, "--timeout 0s: want more than 0, such as 5s"},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,6 +53,7 @@ type subscribeCmd struct {
 	count   int
 	now     bool
 	query   string
+	station []string
 	log     logFlags
 }
 
@@ -59,14 +61,16 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
 		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
 	fs.BoolVar(&c.json, "json", false,
-		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist")
+		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist station")
 	fs.StringVar(&c.format, "format", "",
-		"print each track with the Go text/template `TEMPLATE`\n(\\t and \\n are a tab and a newline); fields:\n{{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}} {{.Disc}}\n{{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}} {{.Topic}}\n{{.Seq}} {{.Sent}}")
+		"print each track with the Go text/template `TEMPLATE`\n(\\t and \\n are a tab and a newline); fields:\n{{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}} {{.Disc}}\n{{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}} {{.Topic}}\n{{.Seq}} {{.Sent}} {{.Station}}")
 	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
 	fs.BoolVar(&c.now, "now", false,
 		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
 	fs.StringVar(&c.query, "query", "",
 		"with --now, ask the query socket at `ENDPOINT`;\ndefault: the host of the first --connect, port 10002")
+	fs.StringSliceVar(&c.station, "station", nil,
+		"print only the tracks of the publisher named `NAME` (its\n\"station\", as publish --station sets it); repeatable")
 	c.log.defineQuiet(fs)
 }
 
@@ -104,6 +108,9 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	var line []byte
 	n := 0
 	p := &trackPrinter{print: func(t *subscriber.Track) error {
+		if len(c.station) > 0 && !slices.Contains(c.station, t.Station) {
+			return nil
+		}
 		var err error
 		if line, err = format(line[:0], t); err != nil {
 			return err

@@ -102,8 +102,8 @@ func TestSubscribeJSON(t *testing.T) {
 	src := feedTracks[0]
 	want := subscriber.Track{Topic: "the_streets", Artist: src.Artist, Album: src.Album, Title: src.Title, Version: 1,
 		Seq: got.Seq, Sent: got.Sent, Path: src.Path, TrackNo: src.TrackNo, Disc: src.Disc, Year: src.Year,
-		Genre: src.Genre, AlbumArtist: src.AlbumArtist}
-	if !reflect.DeepEqual(got, want) {
+		Genre: src.Genre, AlbumArtist: src.AlbumArtist, Station: got.Station}
+	if !reflect.DeepEqual(got, want) || got.Station == "" {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -34,6 +35,13 @@ type Options struct {
 	HWM int
 	// MaxSubscriptionBytes bounds the sum of one peer's prefixes (default 64 KiB).
 	MaxSubscriptionBytes int
+	// OnSubscribe, if set, sees every change to the union of all
+	// subscribers' prefixes: add when the first subscriber subscribes to a
+	// prefix, !add when the last one cancels it or leaves. A relay forwards
+	// these upstream. Calls come in the order of the changes, with the
+	// socket's subscription lock held: OnSubscribe must not block, nor call
+	// the Socket.
+	OnSubscribe func(prefix string, add bool)
 }
 
 // Socket is a ZeroMQ PUB endpoint: libzmq's and pyzmq's SUB sockets, and
@@ -55,6 +63,9 @@ type Socket struct {
 
 	lastSend atomic.Int64 // Unix ns of the last Send, to tell a slow feed from a fast one
 
+	umu   sync.Mutex
+	union map[string]int // prefix → subscribers that have it
+
 	sent, dropped atomic.Uint64
 }
 
@@ -69,7 +80,8 @@ const inlineGap = time.Millisecond
 const maxInline = 16 << 10
 
 // Listen binds every endpoint (tcp://HOST:PORT or ipc://PATH) and starts
-// accepting subscribers. If one endpoint fails, none stays bound.
+// accepting subscribers. If one endpoint fails, none stays bound. With no
+// endpoint, the socket serves only the connections it makes (Connect).
 func Listen(endpoints []string, opts Options) (*Socket, error) {
 	if opts.HWM <= 0 {
 		opts.HWM = 1000
@@ -80,11 +92,16 @@ func Listen(endpoints []string, opts Options) (*Socket, error) {
 	opts.ServerOptions = opts.ServerOptions.WithDefaults(zmtp.ServerOptions{
 		MaxConns: 1024, WriteTimeout: 30 * time.Second, Linger: 500 * time.Millisecond, Limits: zmtp.DefaultLimits,
 	})
-	s := &Socket{opts: opts, log: opts.Logger, peers: make(map[*peer]struct{})}
+	s := &Socket{opts: opts, log: opts.Logger, peers: make(map[*peer]struct{}), union: make(map[string]int)}
 	s.snap.Store(new([]*peer))
-	srv, err := zmtp.Bind(endpoints, zmq4.Pub, opts.ServerOptions)
-	if err != nil {
-		return nil, err
+	srv := (*zmtp.Server)(nil)
+	if len(endpoints) == 0 {
+		srv = zmtp.Unbound(zmq4.Pub, opts.ServerOptions)
+	} else {
+		var err error
+		if srv, err = zmtp.Bind(endpoints, zmq4.Pub, opts.ServerOptions); err != nil {
+			return nil, err
+		}
 	}
 	s.srv = srv
 	srv.Serve(zmtp.HandlerFunc(s.serve), func(nc net.Conn) {
@@ -95,6 +112,14 @@ func Listen(endpoints []string, opts Options) (*Socket, error) {
 
 // Endpoints are the bound endpoints, with ports the kernel chose filled in.
 func (s *Socket) Endpoints() []string { return s.srv.Endpoints() }
+
+// Connect dials endpoint (a relay's listening side, or the XSUB of
+// libzmq's proxy) and serves that connection as a subscriber: what it
+// subscribes to, it gets, on a queue of its own. The socket dials again
+// whenever the connection ends, until Close.
+func (s *Socket) Connect(endpoint string) {
+	s.srv.Connect(endpoint, zmtp.LogEnded(s.log.With("connect", endpoint), "relay"))
+}
 
 // serve owns one subscriber from its handshake to its end.
 func (s *Socket) serve(_ context.Context, c *zmtp.Conn) {
@@ -121,6 +146,7 @@ func (s *Socket) serve(_ context.Context, c *zmtp.Conn) {
 	writer.Wait()
 	c.Close()
 	s.remove(p)
+	s.unite(p.subs.leave(), false)
 	// A subscriber that leaves, by a close or a reset, is routine; a
 	// protocol error or a stall is worth a warning.
 	level := slog.LevelDebug
@@ -158,6 +184,41 @@ func (s *Socket) rebuild() {
 		snap = append(snap, p)
 	}
 	s.snap.Store(&snap)
+}
+
+// unite adds prefixes, one subscriber's, to the union (or removes them)
+// and tells OnSubscribe what that changed.
+func (s *Socket) unite(prefixes []string, add bool) {
+	if len(prefixes) == 0 {
+		return
+	}
+	s.umu.Lock()
+	defer s.umu.Unlock()
+	for _, p := range prefixes {
+		n := s.union[p]
+		if add {
+			s.union[p] = n + 1
+		} else if n <= 1 {
+			delete(s.union, p)
+		} else {
+			s.union[p] = n - 1
+		}
+		if (add && n == 0 || !add && n == 1) && s.opts.OnSubscribe != nil {
+			s.opts.OnSubscribe(p, add)
+		}
+	}
+}
+
+// Subscriptions are the prefixes at least one subscriber has now, sorted.
+func (s *Socket) Subscriptions() []string {
+	s.umu.Lock()
+	out := make([]string, 0, len(s.union))
+	for p := range s.union {
+		out = append(out, p)
+	}
+	s.umu.Unlock()
+	slices.Sort(out)
+	return out
 }
 
 // Send queues one message, already in wire form (zmtp.AppendMsg), for every
@@ -392,18 +453,17 @@ func (p *peer) read() error {
 			}
 			continue
 		}
-		// ZMTP 3.0 subscriptions: one frame, 1 or 0 then the prefix.
-		// Anything else a SUB sends is ignored, as libzmq does.
-		if len(frames) != 1 || len(frames[0]) == 0 {
-			continue
-		}
-		switch f := frames[0]; f[0] {
-		case 1:
-			if err := p.subscribe(string(f[1:]), true); err != nil {
+		// ZMTP 3.0 subscriptions: 1 or 0 then the prefix. Every frame of
+		// a message counts, as with libzmq's PUB: an XSUB forwarding
+		// several prefixes at once sends them as one multipart message.
+		// Frames that are not subscriptions are ignored, as libzmq does.
+		for _, f := range frames {
+			if len(f) == 0 || f[0] > 1 {
+				continue
+			}
+			if err := p.subscribe(string(f[1:]), f[0] == 1); err != nil {
 				return err
 			}
-		case 0:
-			p.subscribe(string(f[1:]), false)
 		}
 	}
 }
@@ -429,9 +489,14 @@ func (p *peer) command(frame []byte) error {
 	return nil
 }
 
-// subscribe adds or removes one prefix.
+// subscribe adds or removes one prefix, and tells the socket's union
+// when the peer's distinct prefixes change.
 func (p *peer) subscribe(prefix string, add bool) error {
-	return p.subs.update(prefix, add, p.s.opts.MaxSubscriptionBytes)
+	changed, err := p.subs.update(prefix, add, p.s.opts.MaxSubscriptionBytes)
+	if changed {
+		p.s.unite([]string{prefix}, add)
+	}
+	return err
 }
 
 // subscriptions is one peer's multiset of prefixes, with libzmq's semantics
@@ -443,19 +508,35 @@ type subscriptions struct {
 	bytes    int // sum of distinct prefixes' lengths, plus one each
 }
 
-func (s *subscriptions) update(prefix string, add bool, maxBytes int) error {
+// update adds or removes prefix, and reports whether the distinct
+// prefixes changed. A prefix that would take them over maxBytes is not
+// added.
+func (s *subscriptions) update(prefix string, add bool, maxBytes int) (changed bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case add && s.prefixes.Add(prefix):
-		s.bytes += len(prefix) + 1
-		if s.bytes > maxBytes {
-			return fmt.Errorf("subscriptions over %d bytes", maxBytes)
+		if s.bytes+len(prefix)+1 > maxBytes {
+			s.prefixes.Remove(prefix)
+			return false, fmt.Errorf("subscriptions over %d bytes", maxBytes)
 		}
+		s.bytes += len(prefix) + 1
+		return true, nil
 	case !add && s.prefixes.Remove(prefix):
 		s.bytes -= len(prefix) + 1
+		return true, nil
 	}
-	return nil
+	return false, nil
+}
+
+// leave empties the set and returns the distinct prefixes it had.
+func (s *subscriptions) leave() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.prefixes.Prefixes()
+	slices.Sort(out) // the same order of cancels on every run
+	s.prefixes, s.bytes = topics.Set{}, 0
+	return out
 }
 
 func (s *subscriptions) match(topic string) bool {

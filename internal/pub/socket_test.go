@@ -620,3 +620,96 @@ func TestQuietAfterBurst(t *testing.T) {
 		t.Errorf("%d subscribers, want 1", n)
 	}
 }
+
+// xsub connects a raw XSUB to s, as libzmq's proxy does, and returns it.
+func xsub(t *testing.T, s *pub.Socket) *zmtp.Conn {
+	t.Helper()
+	nc, err := zmtp.Dial(context.Background(), s.Endpoints()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := zmtp.Handshake(nc, zmq4.XSub, false, zmtp.DefaultLimits)
+	if err != nil {
+		nc.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func sendNow(t *testing.T, c *zmtp.Conn, frames ...[]byte) {
+	t.Helper()
+	c.Write(zmtp.AppendMsg(nil, frames...))
+	if err := c.Flush(time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMultipartSubscription sends subscriptions as one multipart message,
+// as an XSUB forwarding several prefixes at once does: every frame applies,
+// as with libzmq's PUB, and a frame that is not a subscription is ignored.
+func TestMultipartSubscription(t *testing.T) {
+	s, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := xsub(t, s)
+	sendNow(t, c, []byte("\x01the_"), []byte("\x01bj"), []byte("data"), []byte{}, []byte("\x01sigur"))
+	zmtptest.WaitFor(t, 5*time.Second, "three subscriptions", func() bool {
+		return slices.Equal(s.Subscriptions(), []string{"bj", "sigur", "the_"})
+	})
+	sendNow(t, c, []byte("\x00sigur"), []byte("\x00the_"))
+	zmtptest.WaitFor(t, 5*time.Second, "two cancels", func() bool {
+		return slices.Equal(s.Subscriptions(), []string{"bj"})
+	})
+	s.Send("the_cure", zmtp.AppendMsg(nil, []byte("the_cure"), []byte("no")))
+	s.Send("bjork", zmtp.AppendMsg(nil, []byte("bjork"), []byte("yes"), []byte("")))
+	c.NetConn().SetReadDeadline(time.Now().Add(5 * time.Second))
+	frames, _, err := c.ReadMsg()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%q", frames); got != `["bjork" "yes" ""]` {
+		t.Errorf("got %s, want bjork's message byte for byte", got)
+	}
+}
+
+// TestOnSubscribe follows the union of the subscribers' prefixes: a prefix
+// is reported when the first subscriber wants it and when the last one
+// cancels it or leaves, whatever the counts within one subscriber.
+func TestOnSubscribe(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	s, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{OnSubscribe: func(p string, add bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, fmt.Sprintf("%v %q", add, p))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seen := func(want ...string) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Equal(events, want)
+		}
+	}
+	a, b := xsub(t, s), xsub(t, s)
+	sendNow(t, a, []byte("\x01the_"), []byte("\x01the_"), []byte("\x01"))
+	zmtptest.WaitFor(t, 5*time.Second, "a's prefixes", seen(`true "the_"`, `true ""`))
+	sendNow(t, b, []byte("\x01the_"), []byte("\x01bjork"))
+	zmtptest.WaitFor(t, 5*time.Second, "b's prefixes", seen(`true "the_"`, `true ""`, `true "bjork"`))
+	// b still has the_; zz shows when a's message has been read.
+	sendNow(t, a, []byte("\x00the_"), []byte("\x00the_"), []byte("\x01zz"))
+	zmtptest.WaitFor(t, 5*time.Second, "a's cancels", seen(`true "the_"`, `true ""`, `true "bjork"`, `true "zz"`))
+	if got := s.Subscriptions(); !slices.Equal(got, []string{"", "bjork", "the_", "zz"}) {
+		t.Errorf("Subscriptions() = %q", got)
+	}
+	b.Close()
+	zmtptest.WaitFor(t, 5*time.Second, "b gone", seen(`true "the_"`, `true ""`, `true "bjork"`, `true "zz"`, `false "bjork"`, `false "the_"`))
+	a.Close()
+	zmtptest.WaitFor(t, 5*time.Second, "a gone", func() bool { return len(s.Subscriptions()) == 0 })
+}

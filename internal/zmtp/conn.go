@@ -107,7 +107,8 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 			return nil, err
 		}
 	}
-	g := &guard{Conn: nc, r: bufio.NewReaderSize(nc, 64<<10), maxFrame: lim.MaxFrame, greeting: 64}
+	rsize, wsize := bufferSizes(typ)
+	g := &guard{Conn: nc, r: bufio.NewReaderSize(nc, rsize), maxFrame: lim.MaxFrame, greeting: 64}
 	var zc *zmq4.Conn
 	func() {
 		defer func() {
@@ -136,11 +137,26 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 		peerType: zc.Peer.Meta["Socket-Type"],
 	}
 	if c.raw != nil {
-		c.w = bufio.NewWriterSize(c.raw, 64<<10)
+		c.w = bufio.NewWriterSize(c.raw, wsize)
 	} else {
-		c.w = bufio.NewWriterSize(nc, 64<<10)
+		c.w = bufio.NewWriterSize(nc, wsize)
 	}
 	return c, nil
+}
+
+// bufferSizes are the read and write buffers of a connection of a socket
+// of type typ: 64 KiB in the direction the feed flows, so that a burst
+// costs one system call, and 4 KiB the other way, where only
+// subscriptions and heartbeats go. A relay holds one connection per
+// subscriber, and a buffer of 64 KiB it never fills is memory it keeps.
+func bufferSizes(typ zmq4.SocketType) (read, write int) {
+	switch typ {
+	case zmq4.Pub, zmq4.XPub:
+		return 4 << 10, 64 << 10
+	case zmq4.Sub, zmq4.XSub:
+		return 64 << 10, 4 << 10
+	}
+	return 64 << 10, 64 << 10
 }
 
 // ReadMsg reads the next message or command. The frames alias a buffer
@@ -318,6 +334,28 @@ func AppendMsg(dst []byte, frames ...[]byte) []byte {
 		dst = appendFrame(dst, flags, f)
 	}
 	return dst
+}
+
+// SplitMsg parses a message in wire form, as AppendMsg writes it, back
+// into its frames, which alias msg. It stops at the first frame that is
+// cut short.
+func SplitMsg(msg []byte) [][]byte {
+	var frames [][]byte
+	for len(msg) >= 2 {
+		n, hdr := uint64(msg[1]), 2
+		if msg[0]&flagLong != 0 {
+			if len(msg) < 9 {
+				break
+			}
+			n, hdr = binary.BigEndian.Uint64(msg[1:9]), 9
+		}
+		if uint64(len(msg)-hdr) < n {
+			break
+		}
+		frames = append(frames, msg[hdr:hdr+int(n)])
+		msg = msg[hdr+int(n):]
+	}
+	return frames
 }
 
 // AppendMore appends frames that all have the MORE flag, so that the

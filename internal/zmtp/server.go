@@ -99,6 +99,20 @@ func Bind(endpoints []string, typ zmq4.SocketType, opts ServerOptions) (*Server,
 	if len(endpoints) == 0 {
 		return nil, ErrNoEndpoint
 	}
+	return bind(endpoints, typ, opts)
+}
+
+// Unbound returns a server that listens nowhere: it serves only the
+// connections it makes itself (Connect).
+func Unbound(typ zmq4.SocketType, opts ServerOptions) *Server {
+	s, _ := bind(nil, typ, opts)
+	return s
+}
+
+// ErrNoEndpoint is returned by Bind when given no endpoint.
+var ErrNoEndpoint = errors.New("no endpoint to bind")
+
+func bind(endpoints []string, typ zmq4.SocketType, opts ServerOptions) (*Server, error) {
 	opts = opts.WithDefaults(ServerOptions{MaxConns: 1024, WriteTimeout: 30 * time.Second, Linger: 500 * time.Millisecond, Limits: DefaultLimits})
 	s := &Server{
 		opts:  opts,
@@ -131,8 +145,25 @@ func (s *Server) Serve(h Handler, refused func(net.Conn)) {
 	}
 }
 
-// ErrNoEndpoint is returned by Bind when given no endpoint.
-var ErrNoEndpoint = errors.New("no endpoint to bind")
+// Connect dials endpoint, and dials it again whenever the connection
+// ends, until Close: each connection, past its handshake (as the client
+// side), is served by the handler like an accepted one, and Close treats
+// it the same way. ended, if not nil, sees each failed attempt and each
+// connection's end (see Redialer). Call it after Serve.
+func (s *Server) Connect(endpoint string, ended func(err error, connected bool)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		Redialer{Endpoint: endpoint, Type: s.typ, Limits: s.opts.Limits, Ended: ended}.Run(s.ctx, func(_ context.Context, c *Conn) error {
+			if !s.track(c, true) {
+				return nil
+			}
+			defer s.track(c, false)
+			s.handle(s.ctx, c)
+			return nil
+		})
+	}()
+}
 
 // Endpoints are the bound endpoints, with ports the kernel chose filled in.
 func (s *Server) Endpoints() []string {

@@ -58,7 +58,7 @@ func nextMessage(t *testing.T, ctx context.Context, p *proc) pyLine {
 // metaFields are frame 4's fields and their JSON types, as documented.
 var metaFields = map[string]string{
 	"v": "int", "seq": "int", "sent": "time", "path": "string",
-	"track": "int", "disc": "int", "year": "int", "genre": "string", "album_artist": "string",
+	"track": "int", "disc": "int", "year": "int", "genre": "string", "album_artist": "string", "station": "string",
 }
 
 // checkMessage checks one message from a trackfeed publisher as a libzmq

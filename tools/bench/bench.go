@@ -82,6 +82,48 @@ func figures(cfg *config, modes []string) []figure {
 				add(figure{section: "Broadcast", name: fmt.Sprintf("end to end: trackfeed subscriber vs libzmq SUB, %s", subscribers(n)),
 					tf: tf, ref: ref, reps: reps(3), value: result.perSub, format: formatRate})
 			}
+		case "receive":
+			// One stream, a libzmq PUB sending as fast as it can, read by
+			// each receiver in turn: the receiver is the bottleneck.
+			ref := spec{pub: zmqPub, sub: zmqSub, conns: 1, procs: 1, duration: cfg.broadcastDuration}
+			raw, dec := ref, ref
+			raw.sub, dec.sub = rawSub, tfSub
+			add(figure{section: "Receive", name: "msg/s received from a libzmq PUB: internal/zmtp reader (a relay's upstream side) vs libzmq SUB",
+				tf: raw, ref: ref, reps: reps(3), value: result.perSub, format: formatRate,
+				goal: "≥ 0.8×", met: func(_, ratio float64) bool { return ratio >= 0.8 }})
+			add(figure{section: "Receive", name: "msg/s received from a libzmq PUB: subscriber.Run (decodes each message) vs libzmq SUB",
+				tf: dec, ref: ref, reps: reps(3), value: result.perSub, format: formatRate})
+		case "relay":
+			// The same trackfeed publisher and libzmq SUBs, with nothing,
+			// a trackfeed relay, or libzmq's proxy in between.
+			direct := spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: cfg.slowRate, duration: cfg.slowDuration}
+			viaRelay, viaProxy := direct, direct
+			viaRelay.hop, viaProxy.hop = relayHop, proxyHop
+			at := fmt.Sprintf("at %s msg/s, %s", formatCount(cfg.slowRate), subscribers(cfg.subs))
+			for _, q := range []float64{0.5, 0.99} {
+				name := fmt.Sprintf("p%.0f", q*100)
+				add(figure{section: "Relay", name: name + " through one hop (trackfeed relay vs libzmq proxy) " + at, tf: viaRelay, ref: viaProxy,
+					reps: reps(2), value: quantile(q), format: formatMicros})
+				add(figure{section: "Relay", name: name + " with no hop (the same publisher, for the difference) " + at, tf: direct, ref: direct,
+					reps: reps(2), value: quantile(q), format: formatMicros})
+			}
+			add(figure{section: "Relay", name: "messages delivered through one hop " + at, tf: viaRelay, ref: viaProxy,
+				reps: reps(2), value: result.delivered, format: formatPercent})
+		case "tree":
+			base := spec{pub: tfPub, sub: rawSub, conns: cfg.treeSubs, procs: cfg.treeHops, rate: cfg.fanoutRate, duration: cfg.fanoutDuration, hops: cfg.treeHops}
+			viaRelay, viaProxy := base, base
+			viaRelay.hop, viaProxy.hop = relayHop, proxyHop
+			at := fmt.Sprintf("%s under %d hops at %s msg/s (trackfeed relays vs libzmq proxies)", subscribers(cfg.treeSubs), cfg.treeHops, formatCount(cfg.fanoutRate))
+			add(figure{section: "Tree", name: "p50, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2), value: quantile(0.5), format: formatMicros})
+			add(figure{section: "Tree", name: "p99, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2), value: quantile(0.99), format: formatMicros,
+				rate: cfg.fanoutRate, goal: "≤ 50 ms", met: func(tf, _ float64) bool { return tf <= 50_000 }})
+			add(figure{section: "Tree", name: "publisher CPU (% of one core), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.cpuPercent, format: formatPercent})
+			add(figure{section: "Tree", name: "hops' resident memory per subscriber (KB), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.hopKBPerSub, format: func(v float64) string { return fmt.Sprintf("%.1f", v) },
+				goal: "≤ 32", met: func(tf, _ float64) bool { return tf <= 32 }})
+			add(figure{section: "Tree", name: "messages delivered, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.delivered, format: formatPercent})
 		case "latency":
 			for _, r := range []struct {
 				rate int
@@ -190,8 +232,8 @@ func (b *bench) compare(ctx context.Context, f figure) error {
 			if len(b.runs[s]) > i {
 				continue // run for an earlier figure
 			}
-			fmt.Fprintf(b.stderr, "bench: %s PUB → %d × %s (%d process(es)), %s, %v, run %d of %d\n",
-				s.pub, s.conns, s.sub, s.procs, s.rateString(), s.duration, i+1, f.reps)
+			fmt.Fprintf(b.stderr, "bench: %s PUB →%s %d × %s (%d process(es)), %s, %v, run %d of %d\n",
+				s.pub, map[bool]string{true: " " + string(s.hop) + " →"}[s.hop != noHop], s.conns, s.sub, s.procs, s.rateString(), s.duration, i+1, f.reps)
 			r, err := b.measure(ctx, s, len(b.runs[s]))
 			if err != nil {
 				return fmt.Errorf("%s publisher, %d × %s, %s: %w", s.pub, s.conns, s.sub, s.rateString(), err)
@@ -272,8 +314,12 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, s := range b.order {
 		for _, r := range b.runs[s] {
-			fmt.Fprintf(w, "| %s | %d × %s | %s | %v | %s | %s | %s | %s | %s | %s | %s | %.2f |\n",
-				s.pub, s.conns, s.sub, s.rateString(), s.duration, formatRate(r.sendRate()), formatPercent(r.cpuPercent()),
+			via := ""
+			if s.hop != noHop {
+				via = " via " + string(s.hop)
+			}
+			fmt.Fprintf(w, "| %s | %d × %s%s | %s | %v | %s | %s | %s | %s | %s | %s | %s | %.2f |\n",
+				s.pub, s.conns, s.sub, via, s.rateString(), s.duration, formatRate(r.sendRate()), formatPercent(r.cpuPercent()),
 				formatPercent(r.delivered()), formatRate(r.perSub()), formatMicros(float64(r.lat.quantile(0.5))),
 				formatMicros(float64(r.lat.quantile(0.99))), formatMicros(float64(r.lat.quantile(1))), r.load)
 		}

@@ -95,8 +95,8 @@ func TestParseFlags(t *testing.T) {
 		count     int
 		err       bool
 	}{
-		{"default", nil, "broadcast latency fanout idle", 5 * time.Second, 0, false},
-		{"all", []string{"all"}, "broadcast latency fanout idle", 5 * time.Second, 0, false},
+		{"default", nil, "broadcast receive latency relay fanout idle", 5 * time.Second, 0, false},
+		{"all", []string{"all"}, "broadcast receive latency relay fanout idle", 5 * time.Second, 0, false},
 		{"mode then flags", []string{"broadcast", "-quick"}, "broadcast", 2 * time.Second, 1, false},
 		{"flags then mode", []string{"--quick", "latency"}, "latency", 2 * time.Second, 1, false},
 		{"quick keeps what is set", []string{"broadcast", "-quick", "-broadcast-duration", "7s", "-count", "2"}, "broadcast", 7 * time.Second, 2, false},
@@ -270,22 +270,25 @@ func TestBenchmark(t *testing.T) {
 		"| p99, 20 subscribers at 10 msg/s |",
 		"| publisher CPU (% of one core), 20 subscribers at 10 msg/s |",
 		"| publisher CPU (% of one core) at 10 msg/s, 2 subscribers |",
+		"| msg/s received from a libzmq PUB: internal/zmtp reader (a relay's upstream side) vs libzmq SUB |",
+		"| p99 through one hop (trackfeed relay vs libzmq proxy) at 10 msg/s, 2 subscribers |",
 		"libzmq " + peerVersion(t),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	// Four broadcast runs, two latency, one fanout; idle reuses the run at
-	// 10 msg/s.
-	if n := strings.Count(out, "\n| trackfeed |"); n != 7 {
-		t.Errorf("%d trackfeed runs in the report, want 7", n)
+	// Four broadcast runs, two latency, two relay (through a relay and
+	// through libzmq's proxy), one fanout; relay's run without a hop and
+	// idle reuse latency's run at 10 msg/s; receive's publisher is libzmq.
+	if n := strings.Count(out, "\n| trackfeed |"); n != 9 {
+		t.Errorf("%d trackfeed runs in the report, want 9", n)
 	}
 	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
 		t.Error("report holds NaN or Inf")
 	}
-	if n := strings.Count(stderr.String(), "CPU profile of the trackfeed publisher"); n != 7 {
-		t.Errorf("%d profiles, want 7", n)
+	if n := strings.Count(stderr.String(), "CPU profile of the trackfeed publisher"); n != 9 {
+		t.Errorf("%d profiles, want 9", n)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/trackfeed/trackfeed/internal/schedule"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/relay"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
 	"github.com/trackfeed/trackfeed/wire"
@@ -34,7 +35,31 @@ const (
 	childPub    = "_pub"    // trackfeed's publisher
 	childSub    = "_sub"    // trackfeed's subscriber (subscriber.Run)
 	childRawSub = "_rawsub" // N raw zmtp readers in one process
+	childRelay  = "_relay"  // trackfeed's relay
 )
+
+// runRelayChild is a trackfeed relay from -connect to a kernel-chosen
+// loopback port, which it prints as "endpoint ENDPOINT"; it runs until its
+// stdin closes.
+func runRelayChild(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet(childRelay, flag.ContinueOnError)
+	connect := fs.String("connect", "", "upstream")
+	maxSubs := fs.Int("max-subscribers", 1024, "subscribers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	r, err := relay.New(relay.Config{Connect: []string{*connect}, Bind: []string{"tcp://127.0.0.1:0"}, MaxSubscribers: *maxSubs})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "endpoint", r.Endpoints()[0])
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		io.Copy(io.Discard, stdin)
+		cancel()
+	}()
+	return r.Run(ctx)
+}
 
 // pubResult is the line a publisher prints after its timed run.
 type pubResult struct {

@@ -29,12 +29,14 @@ type config struct {
 	fanoutRate        int
 	fanoutDuration    time.Duration
 	fanoutReceiver    string
+	treeSubs          int
+	treeHops          int
 	idleDuration      time.Duration
 }
 
-var modeNames = []string{"broadcast", "latency", "fanout", "idle", "all"}
+var modeNames = []string{"broadcast", "receive", "latency", "relay", "fanout", "tree", "idle", "all"}
 
-const usage = `usage: go run ./tools/bench [broadcast|latency|fanout|idle|all] [flags]
+const usage = `usage: go run ./tools/bench [broadcast|receive|latency|relay|fanout|tree|idle|all] [flags]
 
 Measures trackfeed's publisher and a libzmq PUB side by side and prints a
 Markdown table on stdout (progress goes to stderr). With no mode, runs all.
@@ -67,6 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&cfg.fanoutRate, "fanout-rate", 10, "rate for fanout, msg/s")
 	fs.DurationVar(&cfg.fanoutDuration, "fanout-duration", 20*time.Second, "length of each fanout run")
 	fs.StringVar(&cfg.fanoutReceiver, "fanout-receiver", "raw", "fanout's subscribers: raw (Go zmtp readers, one goroutine each, in one process) or libzmq (zmqpeer sub, zmq_poll over all sockets in one process: slower, as zmq_poll checks every socket on each call)")
+	fs.IntVar(&cfg.treeSubs, "tree-subs", 10000, "subscribers for tree, spread over the hops")
+	fs.IntVar(&cfg.treeHops, "tree-hops", 4, "relays (or libzmq proxies) for tree, side by side under the publisher")
 	fs.DurationVar(&cfg.idleDuration, "idle-duration", 30*time.Second, "length of each idle run (at -slow-rate; all reuses the latency run when they match)")
 
 	var modes []string
@@ -88,10 +92,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 		args = fs.Args()[1:]
 	}
 	if len(modes) == 0 || slices.Contains(modes, "all") {
-		modes = []string{"broadcast", "latency", "fanout", "idle"}
+		modes = []string{"broadcast", "receive", "latency", "relay", "fanout", "idle"}
 	}
 	if cfg.fanoutReceiver != "raw" && cfg.fanoutReceiver != "libzmq" {
 		return nil, nil, fmt.Errorf("-fanout-receiver %q: want raw or libzmq", cfg.fanoutReceiver)
+	}
+	if cfg.treeHops < 1 || cfg.treeSubs < cfg.treeHops {
+		return nil, nil, errors.New("-tree-hops must be at least 1, -tree-subs at least -tree-hops")
 	}
 	if cfg.subs < 1 || cfg.fanoutSubs < 1 || cfg.slowRate < 1 || cfg.fastRate < 1 || cfg.fanoutRate < 1 || cfg.count < 0 {
 		return nil, nil, errors.New("subscriber counts and rates must be at least 1, -count at least 0")

@@ -3,10 +3,17 @@
 // Command bench measures trackfeed's publisher against a libzmq PUB socket,
 // side by side in one run, and prints a Markdown table for BENCHMARKS.md:
 //
-//	go run ./tools/bench [broadcast|latency|fanout|idle|all] [flags]
+//	go run ./tools/bench [broadcast|receive|latency|relay|fanout|tree|idle|all] [flags]
 //
 // broadcast: messages/s each subscriber receives from a publisher sending
-// as fast as it can, with 1 and 10 subscribers. latency: p50 and p99 from
+// as fast as it can, with 1 and 10 subscribers. receive: messages/s one
+// receiver takes from a libzmq PUB sending as fast as it can: a raw
+// internal/zmtp reader and subscriber.Run against a libzmq SUB. relay:
+// p50 and p99 at 10 msg/s, 10 subscribers, through a trackfeed relay and
+// through libzmq's proxy, and with nothing in between. tree: 10,000 raw
+// subscribers under 4 relays (or 4 libzmq proxies) under one publisher, at
+// 10 msg/s: latency, publisher CPU, the hops' memory per subscriber (not
+// part of all: it takes a while). latency: p50 and p99 from
 // "sent" to receipt at 10 and 10,000 msg/s, 10 subscribers. fanout: p99 and
 // publisher CPU with 1,000 subscribers at 10 msg/s. idle: publisher CPU at
 // 10 msg/s with 10 subscribers. Everything runs on 127.0.0.1, on ports the
@@ -61,6 +68,8 @@ func run(ctx context.Context, self string, args []string, stdin io.Reader, stdou
 			return runSubChild(ctx, args[1:], stdout)
 		case childRawSub:
 			return runRawSubChild(ctx, args[1:], stdout)
+		case childRelay:
+			return runRelayChild(ctx, args[1:], stdin, stdout)
 		}
 	}
 	cfg, modes, err := parseFlags(args, stderr)

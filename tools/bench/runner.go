@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,15 @@ const (
 	rawSub subKind = "raw zmtp readers"     // Go, one goroutine per connection
 )
 
+// hopKind is what stands between the publisher and the subscribers.
+type hopKind string
+
+const (
+	noHop    hopKind = ""
+	relayHop hopKind = "trackfeed relay"
+	proxyHop hopKind = "libzmq proxy" // zmqpeer proxy: zmq_proxy(XSUB, XPUB)
+)
+
 // spec is one measured configuration. Runs with equal specs are
 // repetitions of each other.
 type spec struct {
@@ -42,6 +52,8 @@ type spec struct {
 	procs    int // processes they are spread over
 	rate     int // msg/s; 0: as fast as possible
 	duration time.Duration
+	hop      hopKind // between publisher and subscribers, if any
+	hops     int     // how many of them side by side (0 means 1), the subscribers spread over them
 }
 
 func (s spec) rateString() string {
@@ -54,7 +66,11 @@ func (s spec) rateString() string {
 // fileName names the run in profile file names.
 func (s spec) fileName() string {
 	sub := map[subKind]string{zmqSub: "zmqsub", tfSub: "tfsub", rawSub: "rawsub"}[s.sub]
-	return fmt.Sprintf("%s-%dx%s-%s-%s", s.pub, s.conns, sub, strings.TrimSuffix(s.rateString(), "/s"), s.duration)
+	name := fmt.Sprintf("%s-%dx%s-%s-%s", s.pub, s.conns, sub, strings.TrimSuffix(s.rateString(), "/s"), s.duration)
+	if s.hop != noHop {
+		name += fmt.Sprintf("-via-%dx", max(s.hops, 1)) + strings.ReplaceAll(string(s.hop), " ", "-")
+	}
+	return name
 }
 
 // result is one run.
@@ -63,6 +79,7 @@ type result struct {
 	subs       []subResult
 	lat        latencies
 	load       float64 // 1-minute load average at the end of the run
+	hopRSS     int64   // resident memory of the hops at the end, bytes
 	conns      int
 	countTotal uint64
 }
@@ -85,6 +102,24 @@ func (r result) cpuPercent() float64 { return 100 * r.pub.CPUSeconds / r.pub.Sec
 // delivered is the share of sent messages that reached the subscribers.
 func (r result) delivered() float64 {
 	return 100 * float64(r.countTotal) / float64(r.pub.Sent) / float64(r.conns)
+}
+
+// hopKBPerSub is the hops' resident memory per subscriber, in KB.
+func (r result) hopKBPerSub() float64 { return float64(r.hopRSS) / 1024 / float64(r.conns) }
+
+// rss is a process's resident memory (VmRSS), in bytes, or 0.
+func rss(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // proc is a child process that speaks the line protocol.
@@ -209,6 +244,32 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 	if !ok {
 		return result{}, fmt.Errorf("%s printed %q, want its endpoint", pub.name, l)
 	}
+	endpoints := []string{endpoint}
+	var hops []*proc
+	if s.hop != noHop {
+		endpoints = nil
+		for range max(s.hops, 1) {
+			var hop *proc
+			if s.hop == relayHop {
+				hop, err = start("trackfeed relay", b.stderr, b.cfg.self, childRelay, "-connect", endpoint, "-max-subscribers", strconv.Itoa(s.conns+64))
+			} else {
+				hop, err = start("libzmq proxy", b.stderr, b.peer, "proxy", endpoint)
+			}
+			if err != nil {
+				return result{}, err
+			}
+			procs = append(procs, hop)
+			hops = append(hops, hop)
+			if l, err = hop.next(ctx, 10*time.Second); err != nil {
+				return result{}, err
+			}
+			ep, ok := strings.CutPrefix(l, "endpoint ")
+			if !ok {
+				return result{}, fmt.Errorf("%s printed %q, want its endpoint", hop.name, l)
+			}
+			endpoints = append(endpoints, ep)
+		}
+	}
 
 	// Subscribers give up on their own a while after the run should end.
 	timeout := s.duration + 2*time.Minute
@@ -220,6 +281,7 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 		var p *proc
 		name := fmt.Sprintf("%s %d", s.sub, i+1)
+		endpoint := endpoints[i%len(endpoints)]
 		switch s.sub {
 		case zmqSub:
 			latency := "1"
@@ -271,6 +333,9 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		r.subs = append(r.subs, sr)
 	}
 	r.load = loadAverage()
+	for _, h := range hops {
+		r.hopRSS += rss(h.cmd.Process.Pid)
+	}
 	for _, p := range subs {
 		p.finish(10 * time.Second)
 	}

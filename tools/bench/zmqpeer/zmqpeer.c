@@ -239,6 +239,7 @@ static void send_track(void *sock, const struct track *t, uint64_t seq, const ch
     p = append_json_string(p, t->s[GENRE], t->len[GENRE]);
     p = APPEND_LIT(p, ",\"album_artist\":");
     p = append_json_string(p, t->s[ALBUMARTIST], t->len[ALBUMARTIST]);
+    p = APPEND_LIT(p, ",\"station\":\"\"");
     *p++ = '}';
 
     if (topic)
@@ -496,6 +497,29 @@ static int sub_main(const char *endpoint, double timeout, int nsock, int latency
     return 0;
 }
 
+/* proxy: libzmq's forwarder device between UPSTREAM (a PUB the XSUB
+ * connects to) and a kernel-chosen loopback port (the XPUB), which it
+ * prints as "endpoint ENDPOINT"; it runs until killed. */
+static int proxy_main(const char *upstream) {
+    raise_nofile();
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 65536);
+    void *xsub = zmq_socket(ctx, ZMQ_XSUB), *xpub = zmq_socket(ctx, ZMQ_XPUB);
+    if (!xsub || !xpub)
+        fail("socket");
+    if (zmq_connect(xsub, upstream) != 0)
+        fail(upstream);
+    if (zmq_bind(xpub, "tcp://127.0.0.1:*") != 0)
+        fail("bind");
+    char ep[256];
+    size_t len = sizeof ep;
+    zmq_getsockopt(xpub, ZMQ_LAST_ENDPOINT, ep, &len);
+    printf("endpoint %s\n", ep);
+    fflush(stdout);
+    zmq_proxy(xsub, xpub, NULL);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "version") == 0) {
         int major, minor, patch;
@@ -507,6 +531,8 @@ int main(int argc, char **argv) {
         return pub_main(argv[2], atof(argv[3]), atof(argv[4]), argv[5]);
     if (argc >= 4 && argc <= 6 && strcmp(argv[1], "sub") == 0)
         return sub_main(argv[2], atof(argv[3]), argc >= 5 ? atoi(argv[4]) : 1, argc == 6 ? atoi(argv[5]) : 1);
-    fprintf(stderr, "usage: zmqpeer version | pub ENDPOINT RATE DURATION TRACKS | sub ENDPOINT TIMEOUT [SOCKETS [LATENCY]]\n");
+    if (argc == 3 && strcmp(argv[1], "proxy") == 0)
+        return proxy_main(argv[2]);
+    fprintf(stderr, "usage: zmqpeer version | pub ENDPOINT RATE DURATION TRACKS | sub ENDPOINT TIMEOUT [SOCKETS [LATENCY]] | proxy UPSTREAM\n");
     return 2;
 }

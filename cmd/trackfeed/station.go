@@ -1,0 +1,27 @@
+package main
+
+import (
+	"github.com/spf13/pflag"
+
+	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/publisher"
+)
+
+// defineStationFlags adds publish's flags for feeding relays: where to
+// connect, and the name to give the messages.
+func defineStationFlags(fs *pflag.FlagSet, cfg *publisher.Config) {
+	fs.StringSliceVar(&cfg.Connect, "connect", nil, "also feed the relay listening at `ENDPOINT` (relay --listen)\nor the XSUB of a libzmq proxy, reconnecting when it goes;\nrepeatable; with --bind '' only those")
+	// Not TRACKFEED_CONNECT: that is where subscribe connects.
+	fs.SetAnnotation("connect", envAnnotation, []string{"TRACKFEED_RELAY"})
+	fs.StringVar(&cfg.Station, "station", "", "name this publisher `NAME` in every message (the\n\"station\" field, which subscribe --station filters on);\ndefault: the host name")
+}
+
+// checkStationFlags checks the endpoints of --connect.
+func checkStationFlags(cfg *publisher.Config) error {
+	for _, ep := range cfg.Connect {
+		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
+			return usageErrorf("--connect: %v", err)
+		}
+	}
+	return nil
+}
