@@ -55,7 +55,7 @@ type NoWorkersError struct {
 }
 
 func (e *NoWorkersError) Error() string {
-	return fmt.Sprintf("no worker joined the ventilator in %v (start one where the music is: trackfeed worker --ventilator HOST ROOT; the ventilator's fan is %s)", e.Waited, e.Fan)
+	return fmt.Sprintf("no worker joined the ventilator in %v (its fan is %s)", e.Waited, e.Fan)
 }
 
 // NoAnswerError is the error of a scan that lost the ventilator, or never
@@ -66,7 +66,7 @@ type NoAnswerError struct {
 }
 
 func (e *NoAnswerError) Error() string {
-	return fmt.Sprintf("ventilator %s: %v (is 'trackfeed ventilator' running there? check --ventilator)", e.Endpoint, e.Err)
+	return fmt.Sprintf("ventilator %s: %v", e.Endpoint, e.Err)
 }
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -61,14 +62,30 @@ func (r *remoteFlags) folderArg(args []string, command string) (string, error) {
 func (r *remoteFlags) scanner(folder string, say func(string)) scanFunc {
 	endpoint := r.endpoint()
 	return func(ctx context.Context, opts library.Options) (*library.Library, error) {
-		return remote.Scan(ctx, endpoint, folder, remote.Options{
+		lib, err := remote.Scan(ctx, endpoint, folder, remote.Options{
 			Library: opts,
 			Timeout: r.timeout,
 			OnWaiting: func(fan string) {
 				say(fmt.Sprintf("waiting for workers on %s (start one where the music is: trackfeed worker --ventilator HOST ROOT)", fan))
 			},
 		})
+		return lib, remoteHint(err)
 	}
+}
+
+// remoteHint adds to a remote scan's error the command or flag to try.
+func remoteHint(err error) error {
+	var (
+		nw *remote.NoWorkersError
+		na *remote.NoAnswerError
+	)
+	switch {
+	case errors.As(err, &nw):
+		return fmt.Errorf("%w; start a worker where the music is: trackfeed worker --ventilator HOST ROOT", err)
+	case errors.As(err, &na):
+		return fmt.Errorf("%w (is 'trackfeed ventilator' running there? check --ventilator)", err)
+	}
+	return err
 }
 
 // scanFunc scans a library, locally or through a ventilator.

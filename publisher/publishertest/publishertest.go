@@ -4,11 +4,11 @@
 package publishertest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/internal/servicetest"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
 )
@@ -20,8 +20,7 @@ import (
 // stop.
 func Start(t testing.TB, cfg publisher.Config) *publisher.Publisher {
 	t.Helper()
-	p, stop := start(t, cfg)
-	t.Cleanup(stop)
+	p, _ := start(t, cfg)
 	return p
 }
 
@@ -30,9 +29,7 @@ func Start(t testing.TB, cfg publisher.Config) *publisher.Publisher {
 // endpoint). Calling it more than once does nothing more.
 func StartStoppable(t testing.TB, cfg publisher.Config) (*publisher.Publisher, func()) {
 	t.Helper()
-	p, stop := start(t, cfg)
-	t.Cleanup(stop)
-	return p, stop
+	return start(t, cfg)
 }
 
 func start(t testing.TB, cfg publisher.Config) (*publisher.Publisher, func()) {
@@ -50,35 +47,16 @@ func start(t testing.TB, cfg publisher.Config) (*publisher.Publisher, func()) {
 	if err != nil {
 		t.Fatalf("publishertest: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("publishertest: Run: %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Errorf("publishertest: Run still running 5s after it was stopped")
-		}
-	}
+	run := servicetest.Run(t, "publishertest", p.Run)
 	select {
 	case <-p.OnAir():
-	case err := <-done:
-		stopped = true
-		t.Fatalf("publishertest: Run ended before the first track: %v", err)
+	case <-run.Ended():
+		t.Fatalf("publishertest: Run ended before the first track: %v", run.Err())
 	case <-time.After(10 * time.Second):
-		stop()
+		run.Stop()
 		t.Fatalf("publishertest: no track on the air within 10s")
 	}
-	return p, stop
+	return p, run.Stop
 }
 
 // Tracks returns n tracks of "The Streets", numbered from 1, each at a path

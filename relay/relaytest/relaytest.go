@@ -4,10 +4,9 @@
 package relaytest
 
 import (
-	"context"
 	"testing"
-	"time"
 
+	"github.com/trackfeed/trackfeed/internal/servicetest"
 	"github.com/trackfeed/trackfeed/relay"
 )
 
@@ -16,8 +15,7 @@ import (
 // relay cannot start, if Run fails, or if it takes more than 5s to stop.
 func Start(t testing.TB, cfg relay.Config) *relay.Relay {
 	t.Helper()
-	r, stop := StartStoppable(t, cfg)
-	t.Cleanup(stop)
+	r, _ := StartStoppable(t, cfg)
 	return r
 }
 
@@ -33,25 +31,5 @@ func StartStoppable(t testing.TB, cfg relay.Config) (*relay.Relay, func()) {
 	if err != nil {
 		t.Fatalf("relaytest: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("relaytest: Run: %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Errorf("relaytest: Run still running 5s after it was stopped")
-		}
-	}
-	t.Cleanup(stop)
-	return r, stop
+	return r, servicetest.Run(t, "relaytest", r.Run).Stop
 }

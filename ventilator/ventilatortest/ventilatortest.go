@@ -5,12 +5,12 @@ package ventilatortest
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/internal/servicetest"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/task"
 	"github.com/trackfeed/trackfeed/ventilator"
@@ -59,24 +59,7 @@ func start(t testing.TB, cfg ventilator.Config) (*Ventilator, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- v.Run(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("ventilator: %v", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Errorf("ventilator did not stop within 5s")
-			}
-		})
-	}
-	t.Cleanup(stop)
+	stop := servicetest.Run(t, "ventilator", v.Run).Stop
 	c, f, s := v.Endpoints()
 	return &Ventilator{Ventilator: v, Control: c[0], Fan: f[0], Sink: s[0]}, stop
 }
