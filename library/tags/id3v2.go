@@ -89,8 +89,12 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 	off := int64(id3v2HeaderSize)
 	switch {
 	case version == 2 && flags&0x40 != 0:
-		// A compressed 2.2 tag: the specification says to ignore it.
-		return t, nil
+		// A compressed 2.2 tag: the specification says to ignore it. But
+		// no tagger compressed one, and a frame right there says the flag
+		// lies, as TagLib takes it.
+		if b, err := src.get(off, 3); err != nil || !validFrameID(b) {
+			return t, nil
+		}
 	case version >= 3 && flags&0x40 != 0:
 		b, err := src.get(off, 4)
 		if err != nil {

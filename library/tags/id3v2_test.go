@@ -117,7 +117,10 @@ func TestParseID3v2(t *testing.T) {
 		{"2.2", rawTag(2, 0, rawFrame(2, "TT2", 0, latin1Text("Old")), rawFrame(2, "TP1", 0, latin1Text("Band")),
 			rawFrame(2, "TCO", 0, latin1Text("(13)")), rawFrame(2, "TYE", 0, latin1Text("1998"))),
 			Tags{Title: "Old", Artist: "Band", Genre: "Pop", Year: 1998}, ""},
-		{"2.2 compressed tag", rawTag(2, 0x40, rawFrame(2, "TT2", 0, latin1Text("x"))), Tags{}, ""},
+		// The compression flag of a 2.2 tag with a plain frame where the
+		// compressed data would start lies: read on, as TagLib does.
+		{"2.2 compression flag, plain frames", rawTag(2, 0x40, rawFrame(2, "TT2", 0, latin1Text("x"))), Tags{Title: "x"}, ""},
+		{"2.2 compressed tag", rawTag(2, 0x40, []byte("\x78\x9c\x01\x02\x03\x04\x05\x06")), Tags{}, ""},
 		{"2.3 unsynchronised", v23unsync, Tags{Title: "Ünsync", Artist: "ÿà band"}, ""},
 		{"2.3 unsynchronised, no padding", v23unsyncNoPadding, Tags{Title: "No padding"}, ""},
 		{"2.4 frame unsynchronised, data length", v24frameUnsync, Tags{Title: "Ÿes"}, ""},

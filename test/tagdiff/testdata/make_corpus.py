@@ -167,6 +167,15 @@ with open(p, "wb") as f:
     f.write(tag_bytes(3, 0, frames, lambda n: n.to_bytes(4, "big")) + data)
 done(p)
 
+p = mp3("mp3-id3v22.mp3")  # ID3v2.2, as iTunes 2 and old taggers wrote: three-letter names and sizes
+frames22 = [(b"TP1", ARTIST), (b"TP2", ALBUMARTIST), (b"TAL", ALBUM), (b"TT2", TITLE), (b"TRK", "3/12"),
+            (b"TPA", "1/2"), (b"TYE", "2002"), (b"TCO", GENRE)]
+body = b"".join(fid + len(b"\x00" + t.encode()).to_bytes(3, "big") + b"\x00" + t.encode() for fid, t in frames22) + b"\x00" * 32
+data = open(p, "rb").read()
+with open(p, "wb") as f:
+    f.write(b"ID3\x02\x00\x00" + id3.BitPaddedInt.to_str(len(body), width=4) + body + data)
+done(p)
+
 # Damaged: an ID3v2.4 tag cut short at several places, and in the audio.
 src = os.path.join(DIR, "mp3-id3v24-mutagen.mp3")
 data = open(src, "rb").read()
