@@ -279,10 +279,10 @@ func readTrack(fsys fs.FS, j job, r *tags.Reader) (result, stamp, bool) {
 	}
 
 	tg, err := r.Read(f, fi.Size())
-	if err != nil && err != tags.ErrNoTag {
+	if err != nil && err != tags.ErrNoTag && err != tags.ErrNotAudio {
 		return tagError(j.path, err, st)
 	}
-	if err == tags.ErrNoTag && !looksLikeAudio(f, fi.Size()) {
+	if err == tags.ErrNotAudio {
 		return skipped(j.path, ReasonNotAudio, nil), st, true
 	}
 

@@ -14,6 +14,7 @@
 // A Reader keeps its buffers from file to file, so that reading a library
 // allocates little more than the strings it returns; library.Scan gives
 // each of its workers one. Read's errors say what happened to the file: no
-// tag (ErrNoTag), a tag that cannot be parsed (ErrCorrupt), a file that
+// tag (ErrNoTag), no tag and no audio either (ErrNotAudio), a tag that
+// cannot be parsed (ErrCorrupt), a file that
 // cannot be read (*ReadError), a parser that panicked (*PanicError).
 package tags

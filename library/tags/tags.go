@@ -128,8 +128,8 @@ type Reader struct {
 // Read returns the tags of a file of the given size: ID3v2 (2.2, 2.3 and
 // 2.4) and ID3v1 tags of MP3 files, and through github.com/dhowden/tag the
 // tags of FLAC, Ogg, MP4 and DSF files, told apart by their first bytes.
-// The error is ErrNoTag, a *ReadError, a *PanicError, or one that wraps
-// ErrCorrupt; whatever the bytes, Read returns, and reads at most 64 MiB.
+// The error is ErrNoTag, ErrNotAudio (no tag, and the bytes are not
+// audio), a *ReadError, a *PanicError, or one that wraps ErrCorrupt; whatever the bytes, Read returns, and reads at most 64 MiB.
 //
 // f is read with ReadAt if it has that method (an *os.File has), otherwise
 // with Seek and Read if it can seek, otherwise strictly forward, which is
@@ -137,7 +137,7 @@ type Reader struct {
 // buffers.
 func (r *Reader) Read(f io.Reader, size int64) (Tags, error) {
 	t, err := r.read(readerAt(f), size)
-	if err != nil && err != ErrNoTag && !isPanic(err) && !isReadError(err) {
+	if err != nil && err != ErrNoTag && err != ErrNotAudio && !isPanic(err) && !isReadError(err) {
 		err = &corruptError{err}
 	}
 	return t, err
@@ -219,6 +219,8 @@ func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 		return *ape, nil
 	case ape != nil:
 		return *ape, nil
+	case v1 == nil && !looksLikeAudio(head, size):
+		return Tags{}, ErrNotAudio
 	case v1 == nil:
 		return Tags{}, ErrNoTag
 	}

@@ -1,9 +1,11 @@
-// taglib_reader reads the tags of every .mp3 file under a folder with
+// taglib_reader reads the tags of every audio file under a folder (the
+// extensions trackfeed scans: .mp3, .flac, .ogg, .oga, .opus, .m4a, .m4b,
+// .wav, .aif, .aiff, .dsf) with
 // TagLib, on a given number of threads, and prints what it read and what
 // that cost: "files tagged seconds cpu-seconds checksum".
 //
 // Threads take the library's top-level folders (artists) from a shared
-// counter; each walks its folder and reads every .mp3 in it with
+// counter; each walks its folder and reads every audio file in it with
 // TagLib::FileRef, audio properties off, taking artist, album, title,
 // track, year and genre as UTF-8. The time covers the walk and the reads.
 //
@@ -13,6 +15,7 @@
 #include <taglib/tag.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +27,16 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+bool isAudio(const fs::path& p) {
+  static const char* exts[] = {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".wav", ".aif", ".aiff", ".dsf"};
+  std::string e = p.extension().string();
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* x : exts) {
+    if (e == x) return true;
+  }
+  return false;
+}
 
 struct Counts {
   unsigned long files = 0, tagged = 0, checksum = 0;
@@ -47,7 +60,7 @@ void readOne(const fs::path& p, Counts& c) {
 void readTree(const fs::path& dir, Counts& c) {
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".mp3" && it->is_regular_file(ec)) {
+    if (isAudio(it->path()) && it->is_regular_file(ec)) {
       readOne(it->path(), c);
     }
   }
@@ -81,7 +94,7 @@ int main(int argc, char** argv) {
   for (const auto& e : fs::directory_iterator(root)) {
     if (e.is_directory()) {
       tops.push_back(e.path());
-    } else if (e.path().extension() == ".mp3" && e.is_regular_file()) {
+    } else if (isAudio(e.path()) && e.is_regular_file()) {
       readOne(e.path(), rootFiles);
     }
   }

@@ -1,29 +1,19 @@
-package library
+package tags
 
 import (
 	"bytes"
-	"io"
+	"errors"
 )
 
-// sniffSize is how much of a file isAudio reads: room for the first two
-// MPEG frames after a few KiB of leading junk or silence.
-const sniffSize = 8 << 10
+// ErrNotAudio is the error of a file that holds no tag and whose bytes are
+// not audio either: a text, an image or random bytes under an audio name.
+var ErrNotAudio = errors.New("no tag, and not audio")
 
-// looksLikeAudio reports whether the file f, of size bytes, whose tags found no
-// tag, holds audio: a container's header (FLAC, Ogg, MP4, DSF, WAV, AIFF,
-// ASF, APE, WavPack, Musepack) or two MPEG audio frames in a row. A file
-// that cannot be read at an offset is given the benefit of the doubt.
-func looksLikeAudio(f io.Reader, size int64) bool {
-	ra, ok := f.(io.ReaderAt)
-	if !ok {
-		return true
-	}
-	head := make([]byte, min(size, sniffSize))
-	n, err := ra.ReadAt(head, 0)
-	if err != nil && err != io.EOF {
-		return true // an I/O error is not a verdict on the contents
-	}
-	head = head[:n]
+// looksLikeAudio reports whether head, the start of a file of size bytes
+// that holds no tag, is audio: a container's header (FLAC, Ogg, MP4, DSF,
+// WAV, AIFF, ASF, APE, WavPack, Musepack) or two MPEG audio frames in a
+// row.
+func looksLikeAudio(head []byte, size int64) bool {
 	for _, m := range []struct {
 		at    int
 		magic string
