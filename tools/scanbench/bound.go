@@ -40,7 +40,7 @@ func statFloor(ctx context.Context, root string, workers int) (int, error) {
 }
 
 // walkFiles walks root with fs.WalkDir over os.DirFS, as library.Scan does,
-// and calls visit for every .mp3 file on one of workers goroutines, each
+// and calls visit for every audio file on one of workers goroutines, each
 // with a buffer of its own. It returns how many files it visited.
 func walkFiles(ctx context.Context, root string, workers int, visit func(p string, d fs.DirEntry, buf *[]byte) error) (int, error) {
 	const batchSize = 64
@@ -79,7 +79,7 @@ func walkFiles(ctx context.Context, root string, workers int, visit func(p strin
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".mp3") {
+		if d.IsDir() || !audioExt(p) {
 			return nil
 		}
 		batch = append(batch, file{p, d})
@@ -147,4 +147,14 @@ func readTagBytes(root, p string, buf *[]byte) error {
 		}
 	}
 	return nil
+}
+
+// audioExt reports whether p has the extension of a format library.Scan
+// reads (the bound reads every file the scan reads).
+func audioExt(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".mp3", ".flac", ".m4a", ".m4b", ".m4p", ".ogg", ".oga", ".opus", ".dsf", ".wav", ".aif", ".aiff":
+		return true
+	}
+	return false
 }
