@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/pub"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/library"
@@ -97,6 +98,13 @@ type Config struct {
 	// Linger is how long stopping waits to send what is queued (default
 	// 250ms, so that a stop takes well under a second).
 	Linger time.Duration
+	// Curve, if set, is the publisher's CURVE key pair: the feed and the
+	// query socket then speak CURVE only, and a client must hold its public
+	// key. CurveAdmit, if set, decides which client keys get in (an error
+	// says why not); without it any client with the public key does, as
+	// libzmq's default is. Each refused key is logged once.
+	Curve      *curve.KeyPair
+	CurveAdmit func(client curve.Key) error
 
 	// Logger receives what the publisher does (default: discard).
 	Logger *slog.Logger
@@ -121,6 +129,9 @@ type Publisher struct {
 	onAir     chan struct{} // closed once the first track is sent
 	scanned   chan struct{} // closed once the first scan is applied
 	closeOnce sync.Once
+
+	refused      sync.Map // curve.Key: refused, logged already
+	curveRefused atomic.Uint64
 
 	seq     atomic.Uint64
 	last    atomic.Pointer[wire.Track]
@@ -171,6 +182,9 @@ func New(cfg Config) (*Publisher, error) {
 	if cfg.HandshakeTimeout > 0 {
 		limits.HandshakeTimeout = cfg.HandshakeTimeout
 	}
+	if cfg.Curve != nil {
+		limits.Security = zmtp.CurveServer(*cfg.Curve, p.admit)
+	}
 	var err error
 	p.sock, err = pub.Listen(cfg.Bind, pub.Options{
 		ServerOptions: zmtp.ServerOptions{MaxConns: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: limits, Logger: cfg.Logger},
@@ -187,7 +201,11 @@ func New(cfg Config) (*Publisher, error) {
 		p.sock.Connect(ep)
 	}
 	if len(cfg.Query) > 0 {
-		p.query, err = query.Listen(cfg.Query, p, zmtp.ServerOptions{Logger: cfg.Logger})
+		qopts := zmtp.ServerOptions{Logger: cfg.Logger}
+		if cfg.Curve != nil {
+			qopts.Limits = zmtp.Limits{Security: zmtp.CurveServer(*cfg.Curve, p.admit)}
+		}
+		p.query, err = query.Listen(cfg.Query, p, qopts)
 		if err != nil {
 			p.sock.Close()
 			return nil, &BindError{Socket: "query", Err: err}
@@ -209,6 +227,21 @@ func defaultStation() string {
 
 // Station is the name the publisher gives its messages.
 func (p *Publisher) Station() string { return p.cfg.Station }
+
+// admit applies Config.CurveAdmit, logging each refused key once.
+func (p *Publisher) admit(client curve.Key) error {
+	if p.cfg.CurveAdmit == nil {
+		return nil
+	}
+	err := p.cfg.CurveAdmit(client)
+	if err != nil {
+		if _, seen := p.refused.LoadOrStore(client, true); !seen {
+			p.log.Warn("CURVE client refused", "key", client.String(), "why", err)
+		}
+		p.curveRefused.Add(1)
+	}
+	return err
+}
 
 // BindError is New's error when an endpoint cannot be bound: Socket is
 // "feed" or "query". errors.Is(err, syscall.EADDRINUSE) tells a taken port.
@@ -319,6 +352,7 @@ func (p *Publisher) Stats() query.Stats {
 	s.Skipped = int(p.skipped.Load())
 	ss := p.sock.Stats()
 	s.Subscribers, s.Queued, s.Dropped, s.Refused = ss.Subscribers, ss.Queued, ss.Dropped, ss.Rejected
+	s.CurveRefused = p.curveRefused.Load()
 	s.Sent = p.seq.Load()
 	return s
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/wire"
 )
@@ -41,6 +42,11 @@ func EndpointBeside(feed string) string {
 // deadline.
 type Client struct {
 	Endpoint string // default DefaultEndpoint
+	// CurveServer, if set, is the publisher's CURVE public key: the
+	// client speaks CURVE, with key pair CurveKeys (nil: a new pair for
+	// each request, enough for a publisher that admits any client).
+	CurveServer *curve.Key
+	CurveKeys   *curve.KeyPair
 }
 
 func (c Client) endpoint() string {
@@ -87,7 +93,7 @@ func (c Client) Do(ctx context.Context, request ...string) ([][]byte, error) {
 	if _, _, err := zmtp.ParseEndpoint(endpoint); err != nil {
 		return nil, err
 	}
-	reply, err := query(ctx, endpoint, request)
+	reply, err := query(ctx, endpoint, request, c.limits())
 	if err != nil {
 		if ctx.Err() != nil {
 			err = context.Cause(ctx)
@@ -108,7 +114,22 @@ func (c Client) Do(ctx context.Context, request ...string) ([][]byte, error) {
 	return reply, nil
 }
 
-func query(ctx context.Context, endpoint string, request []string) ([][]byte, error) {
+// limits are the client's limits, with CURVE if it is to speak it.
+func (c Client) limits() zmtp.Limits {
+	lim := clientLimits
+	if c.CurveServer != nil {
+		kp := curve.KeyPair{}
+		if c.CurveKeys != nil {
+			kp = *c.CurveKeys
+		} else {
+			kp, _ = curve.NewKeyPair() // a zero pair if that fails: refused, never in the clear
+		}
+		lim.Security = zmtp.CurveClient(kp, *c.CurveServer)
+	}
+	return lim
+}
+
+func query(ctx context.Context, endpoint string, request []string, lim zmtp.Limits) ([][]byte, error) {
 	nc, err := zmtp.Dial(ctx, endpoint)
 	if err != nil {
 		return nil, err
@@ -118,7 +139,7 @@ func query(ctx context.Context, endpoint string, request []string) ([][]byte, er
 	defer stop()
 	// The context ends the handshake by closing the connection: then
 	// ctx.Err() tells why it failed.
-	c, err := zmtp.Handshake(nc, zmq4.Req, false, clientLimits)
+	c, err := zmtp.Handshake(nc, zmq4.Req, false, lim)
 	if err != nil {
 		return nil, err
 	}

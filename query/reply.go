@@ -31,6 +31,7 @@ type Stats struct {
 	Queued        uint64  `json:"queued"`         // copies queued for subscribers
 	Dropped       uint64  `json:"dropped"`        // copies dropped for a full queue
 	Refused       uint64  `json:"refused"`        // connections refused past the subscriber limit
+	CurveRefused  uint64  `json:"curve_refused"`  // CURVE handshakes refused: a client key not admitted
 }
 
 // Station is one element of the JSON array in frame 1 of the reply to

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/wire"
 )
@@ -43,6 +44,12 @@ type Options struct {
 	// connection's handshake and subscriptions are done: the first time,
 	// and after every reconnect. It runs on the connection's goroutine.
 	OnConnect func(endpoint string)
+	// CurveServer, if set, is the publisher's CURVE public key: the
+	// connections speak CURVE, as a client of key pair CurveKeys (nil: a
+	// new pair for this Run, enough for a publisher that admits any
+	// client).
+	CurveServer *curve.Key
+	CurveKeys   *curve.KeyPair
 	// OnDisconnect, if set, is called with the endpoint and the cause each
 	// time a connection that OnConnect announced ends, before Run tries
 	// again. It is not called when Run's context ends.
@@ -65,12 +72,21 @@ func (o *Options) setDefaults() {
 	if o.ReconnectMax < o.ReconnectMin {
 		o.ReconnectMax = max(time.Second, o.ReconnectMin)
 	}
-	if o.Limits == (zmtp.Limits{}) {
-		o.Limits = zmtp.DefaultLimits
+	if !o.Limits.Sizes() {
+		o.Limits = o.Limits.Or(zmtp.DefaultLimits)
 		// A publisher's messages over the limits are skipped, not fatal:
 		// a later v1 may add frames, and one odd message must not cost
 		// the connection.
 		o.Limits.SkipOversized = true
+	}
+	if o.CurveServer != nil {
+		if o.CurveKeys == nil {
+			// Without randomness, a zero pair: the server refuses it, and
+			// the connection is never made in the clear.
+			kp, _ := curve.NewKeyPair()
+			o.CurveKeys = &kp
+		}
+		o.Limits.Security = zmtp.CurveClient(*o.CurveKeys, *o.CurveServer)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

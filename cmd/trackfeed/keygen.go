@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/trackfeed/trackfeed/internal/curve"
+	"github.com/trackfeed/trackfeed/curve"
 )
 
 var keygenCommand = command{

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/internal/curve"
+	"github.com/trackfeed/trackfeed/curve"
 )
 
 // TestKeygen: the pair is a real pair, in Z85, the secret readable by its

@@ -47,6 +47,39 @@ type Limits struct {
 	// failing (see ReadMsg). A publisher's own feed is trusted this far; a
 	// peer of a publisher is not.
 	SkipOversized bool
+	// Security, if set, makes the mechanism of each connection (CURVE);
+	// nil is NULL.
+	Security func() Mechanism
+}
+
+// Mechanism is a security mechanism other than NULL: zmq4 runs its
+// handshake, and the Sealer it leaves boxes every frame of the data phase.
+type Mechanism struct {
+	Security zmq4.Security
+	Sealer   func() Sealer // valid once the handshake is done
+}
+
+// Sealer boxes and opens the data phase's frames one by one, as CURVE's
+// MESSAGE does: each boxed frame travels as a data frame of its own, its
+// more and command flags inside the box.
+type Sealer interface {
+	Seal(dst, frame []byte, more, command bool) []byte
+	Open(msg []byte) (frame []byte, more, command bool, err error)
+}
+
+// Sizes reports whether l sets any size or time limit: a Limits that
+// sets none takes the defaults of whoever uses it, its Security kept.
+func (l Limits) Sizes() bool {
+	return l.MaxFrame != 0 || l.MaxFrames != 0 || l.HandshakeTimeout != 0 || l.SkipOversized
+}
+
+// Or is l, or def with l's Security where l sets no size (Sizes).
+func (l Limits) Or(def Limits) Limits {
+	if l.Sizes() {
+		return l
+	}
+	def.Security = l.Security
+	return def
 }
 
 // DefaultLimits suit trackfeed's small messages.
@@ -72,6 +105,10 @@ type Conn struct {
 	frames  [][]byte  // reused frame slices of the last message read
 	rs      readState // where ReadMsg stopped
 	scratch []byte    // where dropped frame bodies are read
+
+	seal    Sealer   // nil under NULL
+	sframes [][]byte // a sealed message's frames opened so far
+	sealBuf []byte   // Write's scratch for sealed frames
 }
 
 // PeerType is the socket type the peer announced in its READY command.
@@ -107,6 +144,10 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 			return nil, err
 		}
 	}
+	var mech Mechanism
+	if lim.Security != nil {
+		mech = lim.Security()
+	}
 	rsize, wsize := bufferSizes(typ)
 	g := &guard{Conn: nc, r: bufio.NewReaderSize(nc, rsize), maxFrame: lim.MaxFrame, greeting: 64}
 	var zc *zmq4.Conn
@@ -116,7 +157,11 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 				err = fmt.Errorf("zmtp: handshake: peer sent what zmq4 cannot parse (%v)", p)
 			}
 		}()
-		zc, err = zmq4.Open(g, null.Security(), typ, zmq4.SocketIdentity(nil), server, nil)
+		var sec zmq4.Security = null.Security()
+		if mech.Security != nil {
+			sec = mech.Security
+		}
+		zc, err = zmq4.Open(g, sec, typ, zmq4.SocketIdentity(nil), server, nil)
 	}()
 	if err != nil {
 		if g.err != nil {
@@ -140,6 +185,9 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 		c.w = bufio.NewWriterSize(c.raw, wsize)
 	} else {
 		c.w = bufio.NewWriterSize(nc, wsize)
+	}
+	if mech.Sealer != nil {
+		c.seal = mech.Sealer()
 	}
 	return c, nil
 }
@@ -172,6 +220,42 @@ func bufferSizes(typ zmq4.SocketType) (read, write int) {
 // ErrTooLarge; the connection stays usable. Otherwise either is an
 // ErrTooLarge that leaves the stream where it was: close the connection.
 func (c *Conn) ReadMsg() (frames [][]byte, command bool, err error) {
+	if c.seal != nil {
+		return c.readSealed()
+	}
+	return c.readMsg()
+}
+
+// readSealed reads the boxed frames of one message (or one command) and
+// returns them opened. Every frame must open: one that does not, a frame
+// sent in the clear included, is an error, and the connection's reads are
+// over.
+func (c *Conn) readSealed() ([][]byte, bool, error) {
+	for {
+		frames, command, err := c.readMsg()
+		if err != nil {
+			return nil, false, err
+		}
+		if command || len(frames) != 1 {
+			return nil, false, fmt.Errorf("%w: a frame in the clear where a MESSAGE box must be", ErrBadFrame)
+		}
+		frame, more, isCommand, err := c.seal.Open(frames[0])
+		if err != nil {
+			return nil, false, err
+		}
+		c.sframes = append(c.sframes, frame)
+		if isCommand || !more {
+			out := c.sframes
+			c.sframes = c.sframes[len(c.sframes):]
+			return out, isCommand, nil
+		}
+		if len(c.sframes) >= c.lim.MaxFrames {
+			return nil, false, fmt.Errorf("%w: more than %d frames", ErrTooLarge, c.lim.MaxFrames)
+		}
+	}
+}
+
+func (c *Conn) readMsg() (frames [][]byte, command bool, err error) {
 	st := &c.rs
 	if !st.active {
 		*st = readState{active: true, ends: st.ends[:0]}
@@ -286,10 +370,43 @@ func grow(b []byte, n int) []byte {
 	return nb
 }
 
-// Write queues raw wire bytes (from AppendMsg or AppendCommand).
+// Write queues raw wire bytes (from AppendMsg or AppendCommand). Under a
+// mechanism that seals, each frame is boxed on its way.
 func (c *Conn) Write(b []byte) error {
+	if c.seal != nil {
+		return c.writeSealed(b)
+	}
 	_, err := c.w.Write(b)
 	return err
+}
+
+// writeSealed boxes each frame of b, whole frames as AppendMsg and
+// AppendCommand write them, into a data frame of its own.
+func (c *Conn) writeSealed(b []byte) error {
+	for len(b) > 0 {
+		flags := b[0]
+		var size uint64
+		hdr := 2
+		switch {
+		case flags&flagLong != 0 && len(b) >= 9:
+			size, hdr = binary.BigEndian.Uint64(b[1:9]), 9
+		case flags&flagLong == 0 && len(b) >= 2:
+			size = uint64(b[1])
+		default:
+			return errors.New("zmtp: Write of a cut frame header")
+		}
+		if uint64(len(b)-hdr) < size {
+			return errors.New("zmtp: Write of a cut frame")
+		}
+		body := b[hdr : hdr+int(size)]
+		sealed := c.seal.Seal(c.sealBuf[:0], body, flags&flagMore != 0, flags&flagCommand != 0)
+		c.sealBuf = sealed
+		if _, err := c.w.Write(appendFrame(nil, 0, sealed)); err != nil {
+			return err
+		}
+		b = b[hdr+int(size):]
+	}
+	return nil
 }
 
 // Flush sends what Write queued, failing if it takes past deadline (zero:
@@ -312,8 +429,8 @@ func (c *Conn) FlushAsIs() error { return c.w.Flush() }
 // returns how much that was, so the caller can queue the rest. Where the
 // platform has no non-blocking path (not Linux) it takes nothing.
 func (c *Conn) TryWrite(b []byte) (int, error) {
-	if c.raw == nil {
-		return 0, nil
+	if c.raw == nil || c.seal != nil {
+		return 0, nil // under a seal, every frame goes through Write
 	}
 	if c.w.Buffered() != 0 {
 		return 0, errors.New("zmtp: TryWrite with buffered bytes")

@@ -32,9 +32,7 @@ type Redialer struct {
 // it returns, and must return soon after ctx ends; the connection is
 // closed then.
 func (d Redialer) Run(ctx context.Context, session func(ctx context.Context, c *Conn) error) {
-	if d.Limits == (Limits{}) {
-		d.Limits = DefaultLimits
-	}
+	d.Limits = d.Limits.Or(DefaultLimits)
 	if d.Min <= 0 {
 		d.Min = 100 * time.Millisecond
 	}

@@ -41,9 +41,7 @@ func (o ServerOptions) WithDefaults(def ServerOptions) ServerOptions {
 	if o.Linger <= 0 {
 		o.Linger = def.Linger
 	}
-	if o.Limits == (Limits{}) {
-		o.Limits = def.Limits
-	}
+	o.Limits = o.Limits.Or(def.Limits)
 	if o.Logger == nil {
 		o.Logger = def.Logger
 	}

@@ -2,13 +2,18 @@ package interop
 
 import (
 	"context"
+	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/trackfeed/trackfeed/internal/curve"
+	"github.com/trackfeed/trackfeed/curve"
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
+	"github.com/trackfeed/trackfeed/subscriber"
 )
 
 type pyKeys struct {
@@ -57,7 +62,7 @@ func TestCurveClientToPyzmq(t *testing.T) {
 	for i, frame := range []string{"", "world"} {
 		// libzmq sends each MESSAGE as a data frame of its own (MORE is
 		// inside the box), not as a command frame.
-		if err := zc.SendMsg(zmq4.NewMsg(sec.Session.Seal(nil, []byte(frame), i == 0))); err != nil {
+		if err := zc.SendMsg(zmq4.NewMsg(sec.Session.Seal(nil, []byte(frame), i == 0, false))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -68,7 +73,7 @@ func TestCurveClientToPyzmq(t *testing.T) {
 			t.Fatal(err)
 		}
 		var frame []byte
-		frame, more, err = sec.Session.Open(msg.Frames[0])
+		frame, more, _, err = sec.Session.Open(msg.Frames[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,26 +117,26 @@ func TestPyzmqClientToCurveServer(t *testing.T) {
 					return err
 				}
 				var frame []byte
-				if frame, more, err = sec.Session.Open(msg.Frames[0]); err != nil {
+				if frame, more, _, err = sec.Session.Open(msg.Frames[0]); err != nil {
 					return err
 				}
 				req = append(req, frame)
 			}
 			for i, frame := range [][]byte{req[0], append([]byte("Hello "), req[len(req)-1]...)} {
-				if err := zc.SendMsg(zmq4.NewMsg(sec.Session.Seal(nil, frame, i == 0))); err != nil {
+				if err := zc.SendMsg(zmq4.NewMsg(sec.Session.Seal(nil, frame, i == 0, false))); err != nil {
 					return err
 				}
 			}
 			return nil
 		}()
 	}()
-	var reply struct{ Reply string }
+	var reply struct{ Reply []string }
 	startPython(t, ctx, "testdata/curve.py", "req", "tcp://"+l.Addr().String(), skp.Public.String(),
-		client.Public, client.Secret, "pyzmq").nextJSON(t, ctx, &reply)
+		"--keys", client.Public, client.Secret, "pyzmq").nextJSON(t, ctx, &reply)
 	if err := <-done; err != nil {
 		t.Fatalf("our server: %v", err)
 	}
-	if reply.Reply != "Hello pyzmq" || admitted.String() != client.Public {
+	if len(reply.Reply) != 1 || reply.Reply[0] != "Hello pyzmq" || admitted.String() != client.Public {
 		t.Errorf("reply %q, admitted %s; want Hello pyzmq from %s", reply.Reply, admitted, client.Public)
 	}
 }
@@ -151,4 +156,61 @@ func dialZMQ4(t *testing.T, ctx context.Context, endpoint string, sec zmq4.Secur
 		t.Fatal(err)
 	}
 	return zc
+}
+
+// TestCurveFeedToPyzmq: a pyzmq SUB, a CURVE client holding keys pyzmq
+// made, reads our CURVE publisher, whose key pair trackfeed made (as
+// trackfeed keygen makes it).
+func TestCurveFeedToPyzmq(t *testing.T) {
+	ctx := withTimeout(t, 20*time.Second)
+	server, err := curve.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 2 * time.Millisecond, Curve: &server})
+	sub := startPython(t, ctx, "testdata/sub.py", "--curve-server", server.Public.String(), p.Endpoints()[0], "the_")
+	l := nextMessage(t, ctx, sub)
+	if len(l.Text) < 4 || !strings.HasPrefix(l.Text[0], "the_") || !strings.HasPrefix(l.Text[1], "The ") {
+		t.Errorf("pyzmq read %q over CURVE, want a track of a \"The ...\" band", l.Text)
+	}
+}
+
+// TestCurveFeedFromPyzmq: our subscriber reads a pyzmq CURVE PUB whose
+// keys pyzmq made.
+func TestCurveFeedFromPyzmq(t *testing.T) {
+	ctx := withTimeout(t, 20*time.Second)
+	var keys pyKeys
+	startPython(t, ctx, "testdata/curve.py", "keypair").nextJSON(t, ctx, &keys)
+	serverKey, err := curve.ParseKey(keys.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ep := startPub(t, ctx, "tcp://127.0.0.1:0", playlistScript(), "--curve-secret", keys.Secret)
+	got := make(chan subscriber.Track, 1)
+	err = subscriber.Run(ctx, subscriber.Options{Endpoints: []string{ep}, Prefixes: []string{"the_"}, CurveServer: &serverKey},
+		func(tr subscriber.Track) error {
+			got <- tr
+			return errEnoughTracks
+		})
+	if !errors.Is(err, errEnoughTracks) {
+		t.Fatalf("subscriber.Run: %v", err)
+	}
+	if tr := <-got; !strings.HasPrefix(tr.Topic, "the_") || tr.Seq == 0 {
+		t.Errorf("read %+v over CURVE from pyzmq, want a track of a \"The ...\" band", tr)
+	}
+}
+
+var errEnoughTracks = errors.New("enough")
+
+// TestCurveQueryFromPyzmq: a pyzmq REQ, a CURVE client, asks our CURVE
+// query socket.
+func TestCurveQueryFromPyzmq(t *testing.T) {
+	ctx := withTimeout(t, 20*time.Second)
+	server, _ := curve.NewKeyPair()
+	p := publishertest.Start(t, publisher.Config{Tracks: playlist, Query: []string{"tcp://127.0.0.1:0"}, Curve: &server})
+	var reply struct{ Reply []string }
+	startPython(t, ctx, "testdata/curve.py", "req", p.QueryEndpoints()[0], server.Public.String(), "hello", "pyzmq").nextJSON(t, ctx, &reply)
+	if len(reply.Reply) != 1 || reply.Reply[0] != "Hello pyzmq" {
+		t.Errorf("pyzmq got %q over CURVE, want [Hello pyzmq]", reply.Reply)
+	}
 }

@@ -5,9 +5,10 @@
     curve.py rep SECRET         binds a CURVE server REP on a free port of
                                 127.0.0.1, prints {"endpoint": E}, then answers
                                 each request R with "Hello R" until stdin closes
-    curve.py req ENDPOINT SERVER_PUBLIC [PUBLIC SECRET] REQUEST
+    curve.py req ENDPOINT SERVER_PUBLIC [--keys PUBLIC SECRET] FRAME...
                                 asks ENDPOINT as a CURVE client (with a new key
-                                pair unless one is given) and prints {"reply": R}
+                                pair unless one is given) and prints
+                                {"reply": [FRAME...]}
 """
 import json
 import sys
@@ -46,9 +47,9 @@ def main():
             s.close()
         return
     if mode == "req":
-        endpoint, server = args[0], args[1]
-        if len(args) == 5:
-            public, secret = args[2].encode(), args[3].encode()
+        endpoint, server, rest = args[0], args[1], args[2:]
+        if rest and rest[0] == "--keys":
+            public, secret, rest = rest[1].encode(), rest[2].encode(), rest[3:]
         else:
             public, secret = zmq.curve_keypair()
         s = ctx.socket(zmq.REQ)
@@ -58,8 +59,8 @@ def main():
         s.linger = 0
         s.rcvtimeo = 10000
         s.connect(endpoint)
-        s.send(args[-1].encode())
-        out({"reply": s.recv().decode()})
+        s.send_multipart([r.encode() for r in rest])
+        out({"reply": [f.decode() for f in s.recv_multipart()]})
         s.close()
         ctx.term()
         return

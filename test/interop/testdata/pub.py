@@ -41,6 +41,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--heartbeat", nargs=2, type=int, metavar=("IVL_MS", "TIMEOUT_MS"))
     p.add_argument("--monitor", action="store_true")
+    p.add_argument("--curve-server", metavar="PUBLIC", help="speak CURVE, as a client of the server of this Z85 public key" if "pub" == "sub" else None)
+    p.add_argument("--curve-secret", metavar="SECRET", help="speak CURVE, as the server of this Z85 secret key")
     p.add_argument("--interval", type=int, default=1)
     p.add_argument("endpoint")
     p.add_argument("script")
@@ -50,6 +52,9 @@ def main():
 
     pub = zmq.Context.instance().socket(zmq.PUB)
     pub.linger = 0
+    if args.curve_secret:
+        pub.curve_server = True
+        pub.curve_secretkey = args.curve_secret.encode()
     if args.heartbeat:
         pub.heartbeat_ivl, pub.heartbeat_timeout = args.heartbeat
     poller = zmq.Poller()

@@ -37,12 +37,18 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--heartbeat", nargs=2, type=int, metavar=("IVL_MS", "TIMEOUT_MS"))
     p.add_argument("--monitor", action="store_true")
+    p.add_argument("--curve-server", metavar="PUBLIC", help="speak CURVE, as a client of the server of this Z85 public key" if "sub" == "sub" else None)
+    p.add_argument("--curve-secret", metavar="SECRET", help="speak CURVE, as the server of this Z85 secret key")
     p.add_argument("endpoint")
     p.add_argument("prefixes", nargs="*")
     args = p.parse_args()
 
     sub = zmq.Context.instance().socket(zmq.SUB)
     sub.linger = 0
+    if args.curve_server:
+        public, secret = zmq.curve_keypair()
+        sub.curve_serverkey = args.curve_server.encode()
+        sub.curve_publickey, sub.curve_secretkey = public, secret
     if args.heartbeat:
         sub.heartbeat_ivl, sub.heartbeat_timeout = args.heartbeat
     poller = zmq.Poller()

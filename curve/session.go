@@ -35,10 +35,11 @@ const messageName = "\x07MESSAGE"
 var ErrBadMessage = errors.New("curve: a MESSAGE that does not open")
 
 // Seal appends to dst the MESSAGE (its name, nonce and box) that carries
-// one frame of a message: more says another frame follows. libzmq sends
+// one frame of a message: more says another frame follows, command that
+// the frame is a command (ZMTP 3.1: PING, SUBSCRIBE...). libzmq sends
 // each MESSAGE as a data frame of its own, with no MORE flag on the frame
 // (the flag is inside the box), not as a command frame: so must we.
-func (s *Session) Seal(dst, frame []byte, more bool) []byte {
+func (s *Session) Seal(dst, frame []byte, more, command bool) []byte {
 	prefix := "CurveZMQMESSAGES"
 	if s.client {
 		prefix = "CurveZMQMESSAGEC"
@@ -47,7 +48,10 @@ func (s *Session) Seal(dst, frame []byte, more bool) []byte {
 	s.send++
 	flags := byte(0)
 	if more {
-		flags = flagMore
+		flags |= flagMore
+	}
+	if command {
+		flags |= flagCommand
 	}
 	plain := make([]byte, 0, 1+len(frame))
 	plain = append(append(plain, flags), frame...)
@@ -57,16 +61,17 @@ func (s *Session) Seal(dst, frame []byte, more bool) []byte {
 }
 
 // Open opens a MESSAGE (a data frame's body, its name included) and
-// returns the frame it carries, and whether another frame follows. Its
-// nonce must be larger than the last one opened.
-func (s *Session) Open(command []byte) (frame []byte, more bool, err error) {
-	if len(command) < len(messageName)+8+box.Overhead+1 || string(command[:len(messageName)]) != messageName {
-		return nil, false, fmt.Errorf("%w: %d bytes, or not a MESSAGE", ErrBadMessage, len(command))
+// returns the frame it carries, whether another frame follows, and
+// whether it is a command. Its nonce must be larger than the last one
+// opened.
+func (s *Session) Open(msg []byte) (frame []byte, more, command bool, err error) {
+	if len(msg) < len(messageName)+8+box.Overhead+1 || string(msg[:len(messageName)]) != messageName {
+		return nil, false, false, fmt.Errorf("%w: %d bytes, or not a MESSAGE", ErrBadMessage, len(msg))
 	}
-	body := command[len(messageName):]
+	body := msg[len(messageName):]
 	n := binary.BigEndian.Uint64(body[:8])
 	if n <= s.recv {
-		return nil, false, fmt.Errorf("%w: nonce %d after %d (replayed or out of order)", ErrBadMessage, n, s.recv)
+		return nil, false, false, fmt.Errorf("%w: nonce %d after %d (replayed or out of order)", ErrBadMessage, n, s.recv)
 	}
 	prefix := "CurveZMQMESSAGEC"
 	if s.client {
@@ -74,11 +79,8 @@ func (s *Session) Open(command []byte) (frame []byte, more bool, err error) {
 	}
 	plain, ok := box.OpenAfterPrecomputation(nil, body[8:], nonce(prefix, body[:8]), &s.shared)
 	if !ok {
-		return nil, false, fmt.Errorf("%w: its box does not open (damaged or forged)", ErrBadMessage)
+		return nil, false, false, fmt.Errorf("%w: its box does not open (damaged or forged)", ErrBadMessage)
 	}
 	s.recv = n
-	if plain[0]&flagCommand != 0 {
-		return nil, false, fmt.Errorf("%w: a command inside a MESSAGE", ErrBadMessage)
-	}
-	return plain[1:], plain[0]&flagMore != 0, nil
+	return plain[1:], plain[0]&flagMore != 0, plain[0]&flagCommand != 0, nil
 }

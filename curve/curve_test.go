@@ -101,38 +101,38 @@ func TestHandshake(t *testing.T) {
 		t.Errorf("keys: admitted %v, server sees %v, client sees %v", admitted, s.Session.Peer, c.Session.Peer)
 	}
 	for i, msg := range []string{"", "the_streets", strings.Repeat("x", 100000)} {
-		sealed := c.Session.Seal(nil, []byte(msg), i == 0)
-		got, more, err := s.Session.Open(sealed)
+		sealed := c.Session.Seal(nil, []byte(msg), i == 0, false)
+		got, more, _, err := s.Session.Open(sealed)
 		if err != nil || string(got) != msg || more != (i == 0) {
 			t.Fatalf("message %d: %q %v %v", i, got[:min(len(got), 20)], more, err)
 		}
-		back := s.Session.Seal(nil, []byte(msg), false)
-		if got, _, err := c.Session.Open(back); err != nil || string(got) != msg {
+		back := s.Session.Seal(nil, []byte(msg), false, false)
+		if got, _, _, err := c.Session.Open(back); err != nil || string(got) != msg {
 			t.Fatalf("reply %d: %v", i, err)
 		}
 	}
 
 	// Damage, replay, reordering: each refused, and the session goes on.
-	first := c.Session.Seal(nil, []byte("one"), false)
-	second := c.Session.Seal(nil, []byte("two"), false)
+	first := c.Session.Seal(nil, []byte("one"), false, false)
+	second := c.Session.Seal(nil, []byte("two"), false, false)
 	for i := len(messageName); i < len(second); i += 7 {
 		bad := bytes.Clone(second)
 		bad[i] ^= 0x20
-		if _, _, err := s.Session.Open(bad); !errors.Is(err, ErrBadMessage) {
+		if _, _, _, err := s.Session.Open(bad); !errors.Is(err, ErrBadMessage) {
 			t.Fatalf("bit flipped at %d: %v, want ErrBadMessage", i, err)
 		}
 	}
-	if _, _, err := s.Session.Open(second); err != nil {
+	if _, _, _, err := s.Session.Open(second); err != nil {
 		t.Fatalf("second: %v", err)
 	}
-	if _, _, err := s.Session.Open(first); !errors.Is(err, ErrBadMessage) {
+	if _, _, _, err := s.Session.Open(first); !errors.Is(err, ErrBadMessage) {
 		t.Errorf("an earlier nonce after a later one: %v, want ErrBadMessage", err)
 	}
-	if _, _, err := s.Session.Open(second); !errors.Is(err, ErrBadMessage) {
+	if _, _, _, err := s.Session.Open(second); !errors.Is(err, ErrBadMessage) {
 		t.Errorf("a replay: %v, want ErrBadMessage", err)
 	}
 	// A client's message is no server's: the nonce prefixes differ.
-	if _, _, err := c.Session.Open(c.Session.Seal(nil, []byte("x"), false)); !errors.Is(err, ErrBadMessage) {
+	if _, _, _, err := c.Session.Open(c.Session.Seal(nil, []byte("x"), false, false)); !errors.Is(err, ErrBadMessage) {
 		t.Errorf("a client's own message opened as the server's: %v", err)
 	}
 }
