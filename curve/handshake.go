@@ -23,6 +23,12 @@ const (
 	readyMin    = 8 + 16
 )
 
+// RefusedError is a client's handshake error when the server refused it,
+// with the server's reason (an ERROR command).
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string { return fmt.Sprintf("curve: the server refused: %q", e.Reason) }
+
 // ErrRefused is the error of a server's handshake that turned a client
 // away: a key not admitted, or a box that does not open.
 var ErrRefused = errors.New("curve: client refused")
@@ -114,7 +120,7 @@ func recv(conn *zmq4.Conn, want string) ([]byte, error) {
 		if len(reason) > 0 && int(reason[0]) <= len(reason)-1 {
 			reason = reason[1 : 1+int(reason[0])]
 		}
-		return nil, fmt.Errorf("curve: the server refused: %q", reason)
+		return nil, &RefusedError{Reason: string(reason)}
 	}
 	return nil, fmt.Errorf("curve: got %s, want %s", cmd.Name, want)
 }

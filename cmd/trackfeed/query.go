@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/wire"
@@ -46,6 +47,7 @@ type queryCmd struct {
 	connect string
 	timeout time.Duration
 	json    bool
+	curve   curveClient
 }
 
 func (c *queryCmd) flags(fs *pflag.FlagSet) {
@@ -56,6 +58,7 @@ func (c *queryCmd) flags(fs *pflag.FlagSet) {
 	fs.SetAnnotation("connect", envAnnotation, []string{"TRACKFEED_QUERY"})
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "give up after `DURATION` without an answer")
 	fs.BoolVar(&c.json, "json", false, "print the answer as JSON")
+	c.curve.define(fs)
 }
 
 // queryRequests lists the requests for usage errors.
@@ -87,7 +90,7 @@ func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
 
 	qctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	cl := query.Client{Endpoint: c.connect}
+	cl := query.Client{Endpoint: c.connect, CurveServer: c.curve.server, CurveKeys: c.curve.keys}
 	var noMatch error
 	var out []byte
 	var err error
@@ -152,7 +155,10 @@ func (c *queryCmd) explain(err error) error {
 	var qe *query.Error
 	const hint = "(is 'trackfeed publish' running? is --query enabled?)"
 	var ie *zmtp.IncompatibleError
+	var cr *curve.RefusedError
 	switch {
+	case errors.As(err, &cr):
+		return fmt.Errorf("%s refused this client's CURVE key: %s (give an admitted key pair with --curve-key)", c.connect, cr.Reason)
 	case errors.As(err, &ie) && ie.Peer == "PUB":
 		return fmt.Errorf("%s is a feed (a PUB socket), not a query socket: a publisher answers queries on its --query port, 10002 unless told otherwise", c.connect)
 	case errors.As(err, &ie):

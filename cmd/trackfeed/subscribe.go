@@ -54,6 +54,7 @@ type subscribeCmd struct {
 	now     bool
 	query   string
 	station []string
+	curve   curveClient
 	log     logFlags
 }
 
@@ -71,6 +72,7 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 		"with --now, ask the query socket at `ENDPOINT`;\ndefault: the host of the first --connect, port 10002")
 	fs.StringSliceVar(&c.station, "station", nil,
 		"print only the tracks of the publisher named `NAME` (its\n\"station\", as publish --station sets it); repeatable")
+	c.curve.define(fs)
 	c.log.defineQuiet(fs)
 }
 
@@ -140,7 +142,8 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 			}
 		})
 	}
-	err = subscriber.Run(runCtx, subscriber.Options{Endpoints: c.connect, Prefixes: prefixes, Logger: log}, p.feed)
+	err = subscriber.Run(runCtx, subscriber.Options{Endpoints: c.connect, Prefixes: prefixes, Logger: log,
+		CurveServer: c.curve.server, CurveKeys: c.curve.keys}, p.feed)
 	stop()
 	wg.Wait()
 	if err == nil {
@@ -161,7 +164,7 @@ const nowTimeout = 5 * time.Second
 func (c *subscribeCmd) printNow(ctx context.Context, p *trackPrinter, prefixes []string, log *slog.Logger) error {
 	qctx, cancel := context.WithTimeout(ctx, nowTimeout)
 	defer cancel()
-	t, err := query.Client{Endpoint: c.query}.Now(qctx)
+	t, err := query.Client{Endpoint: c.query, CurveServer: c.curve.server, CurveKeys: c.curve.keys}.Now(qctx)
 	switch {
 	case ctx.Err() != nil:
 		return nil

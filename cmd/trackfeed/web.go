@@ -42,6 +42,7 @@ curl -s localhost:8080/metrics | grep ^trackfeed_web`,
 
 type webCmd struct {
 	connect []string
+	curve   curveClient
 	query   string
 	http    string
 	log     logFlags
@@ -54,6 +55,7 @@ func (c *webCmd) flags(fs *pflag.FlagSet) {
 		"list the artists to pick from, asked of the query socket\nat `ENDPOINT`; default: the host of the first --connect,\nport 10002")
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080",
 		"serve the page on `ADDRESS`, HOST:PORT; :8080 lets\nother machines in, port 0 picks a free port")
+	c.curve.define(fs)
 	c.log.define(fs)
 }
 
@@ -86,5 +88,6 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	defer l.Close()
 	log.Info("serving", "url", "http://"+l.Addr().String()+"/", "connect", c.connect)
-	return web.New(web.Options{Logger: log, Query: c.query}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log})
+	return web.New(web.Options{Logger: log, Query: c.query}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log,
+		CurveServer: c.curve.server, CurveKeys: c.curve.keys})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +215,19 @@ func TestCurveQueryFromPyzmq(t *testing.T) {
 	if len(reply.Reply) != 1 || reply.Reply[0] != "Hello pyzmq" {
 		t.Errorf("pyzmq got %q over CURVE, want [Hello pyzmq]", reply.Reply)
 	}
+}
+
+// TestCurveExample runs examples/curve_sub.py, the snippet of
+// docs/PROTOCOL.md, against our CURVE publisher, its public key in a file
+// as trackfeed keygen writes it.
+func TestCurveExample(t *testing.T) {
+	ctx := withTimeout(t, 20*time.Second)
+	server, _ := curve.NewKeyPair()
+	pubFile := filepath.Join(t.TempDir(), "server.pub")
+	if err := os.WriteFile(pubFile, []byte(server.Public.String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 2 * time.Millisecond, Curve: &server})
+	sub := startPython(t, ctx, filepath.Join(moduleRoot, "examples/curve_sub.py"), pubFile, p.Endpoints()[0], "the_cure")
+	checkLines(t, ctx, sub, 2*len(matching("the_cure")), "the_cure")
 }
