@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-zeromq/zmq4"
 	"go.uber.org/goleak"
@@ -62,6 +65,12 @@ func TestKeys(t *testing.T) {
 // loopback TCP and returns what each returned.
 func pair(t *testing.T, client, server *Security) (cerr, serr error) {
 	t.Helper()
+	return pairWith(t, func(nc net.Conn) net.Conn { return nc }, client, server)
+}
+
+// pairWith is pair, the client's connection wrapped by wrap.
+func pairWith(t *testing.T, wrap func(net.Conn) net.Conn, client, server *Security) (cerr, serr error) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +91,7 @@ func pair(t *testing.T, client, server *Security) (cerr, serr error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, cerr = zmq4.Open(nc, client, zmq4.Req, nil, false, nil)
+	_, cerr = zmq4.Open(wrap(nc), client, zmq4.Req, nil, false, nil)
 	nc.Close()
 	return cerr, <-done
 }
@@ -150,5 +159,114 @@ func TestRefused(t *testing.T) {
 	cerr, serr = pair(t, Client(ckp, skp.Public), Server(skp, func(Key) error { return errors.New("unknown client key") }))
 	if cerr == nil || !strings.Contains(cerr.Error(), `the server refused: "unknown client key"`) || !errors.Is(serr, ErrRefused) {
 		t.Errorf("key not admitted: client %v, server %v", cerr, serr)
+	}
+}
+
+// FuzzOpen: whatever a peer sends as a MESSAGE, Open returns an error or a
+// frame, never panics, and a session that refused a box still opens the
+// next good one.
+func FuzzOpen(f *testing.F) {
+	skp, _ := NewKeyPair()
+	ckp, _ := NewKeyPair()
+	c, s := Client(ckp, skp.Public), Server(skp, nil)
+	var shared [32]byte
+	copy(shared[:], "a fixed key for the fuzz sessions")
+	c.Session = Session{shared: shared, client: true, send: 1}
+	s.Session = Session{shared: shared, send: 1}
+	good := c.Session.Seal(nil, []byte("the_streets"), true, false)
+	f.Add(good)
+	f.Add([]byte("\x07MESSAGE"))
+	f.Add(append([]byte("\x07MESSAGE\x00\x00\x00\x00\x00\x00\x00\x01"), make([]byte, 40)...))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		sess := Session{shared: shared}
+		frame, _, _, err := sess.Open(msg)
+		if err == nil && frame == nil {
+			t.Error("no error and no frame")
+		}
+		if err != nil {
+			if _, _, _, err := sess.Open(good); err != nil && !bytes.Equal(msg, good) {
+				t.Errorf("a good box after a bad one: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzServerHandshake: whatever a client sends after its greeting, the
+// server's handshake returns (an error, most often), never panics.
+func FuzzServerHandshake(f *testing.F) {
+	skp, _ := NewKeyPair()
+	greeting := make([]byte, 64)
+	greeting[0], greeting[9], greeting[10], greeting[11] = 0xff, 0x7f, 3, 0
+	copy(greeting[12:], "CURVE")
+	f.Add([]byte{0x04, 200})
+	hello := append([]byte{0x04, 206, 5}, "HELLO\x01\x00"...)
+	f.Add(append(hello, make([]byte, 198)...))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		client, server := net.Pipe()
+		defer client.Close()
+		defer server.Close()
+		go func() {
+			client.Write(append(bytes.Clone(greeting), in...))
+			io.Copy(io.Discard, client)
+		}()
+		server.SetDeadline(time.Now().Add(time.Second))
+		zmq4.Open(server, Server(skp, nil), zmq4.Rep, nil, true, nil)
+	})
+}
+
+// recorder is a net.Conn that keeps what is written to it.
+type recorder struct {
+	net.Conn
+	mu      sync.Mutex
+	written bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.mu.Lock()
+	r.written.Write(b)
+	r.mu.Unlock()
+	return r.Conn.Write(b)
+}
+
+// TestReplayedHandshake: a client's greeting, HELLO and INITIATE, recorded
+// from a handshake that worked, replayed on a new connection, are refused:
+// the cookie of the replayed INITIATE is not one this connection's server
+// made.
+func TestReplayedHandshake(t *testing.T) {
+	skp, _ := NewKeyPair()
+	ckp, _ := NewKeyPair()
+	var rec *recorder
+	cerr, serr := pairWith(t, func(nc net.Conn) net.Conn { rec = &recorder{Conn: nc}; return rec }, Client(ckp, skp.Public), Server(skp, nil))
+	if cerr != nil || serr != nil {
+		t.Fatalf("handshake: %v, %v", cerr, serr)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		nc.Write(rec.written.Bytes())
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, nc)
+	}()
+	nc, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	_, err = zmq4.Open(nc, Server(skp, nil), zmq4.Rep, nil, true, nil)
+	nc.Close()
+	<-done
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "cookie") {
+		t.Errorf("replayed handshake: %v, want ErrRefused for the cookie", err)
 	}
 }
