@@ -227,9 +227,13 @@ var brokenFiles = map[string]struct {
 	"truncated-frame.mp3": {cat(librarytest.ID3v2Header(3, 1<<20), []byte("TIT2\x00\x00\x00\x60\x00\x00\x00Hello")), ReasonCorrupt},
 	"short-header.mp3":    {[]byte("ID3\x03"), ReasonCorrupt},
 	"bad-version.mp3":     {cat(librarytest.ID3v2Header(9, 20), make([]byte, 20)), ReasonCorrupt},
-	// A frame that claims 0x7FFFFFFF bytes, in front of 1 MiB of audio.
+	// A frame that claims 0x7FFFFFFF bytes, in front of 1 MiB of audio: the
+	// audio is whole, so the file is a track, named by its path.
 	"huge-frame.mp3": {cat(librarytest.ID3v2Header(3, 100), []byte("TIT2\x7f\xff\xff\xff\x00\x00\x00Hi"), make([]byte, 87),
-		audio(1<<20)), ReasonCorrupt},
+		audio(1<<20)), ""},
+	// The same damage with no audio after it: corrupt.
+	"huge-frame-only.mp3": {cat(librarytest.ID3v2Header(3, 100), []byte("TIT2\x7f\xff\xff\xff\x00\x00\x00Hi"), make([]byte, 87)),
+		ReasonCorrupt},
 	// MP4 items of the wrong type are not text: the name gives the title.
 	"mp4-int-title.mp3":   {librarytest.MP4(0, librarytest.MP4Item("\xa9nam", 21, []byte{5})), ""},
 	"mp4-jpeg-artist.m4a": {librarytest.MP4(0, librarytest.MP4Item("\xa9ART", 13, []byte("\xff\xd8\xff"))), ""},

@@ -276,10 +276,11 @@ func (r *Reader) readID3(ra io.ReaderAt, size int64) (Tags, error) {
 	if cut {
 		end = size
 	}
-	var v2 Tags
+	var v2, partial Tags
 	err := protect(func() error {
 		t, err := r.parseID3v2(h[:], end, &src)
 		if err != nil && !(cut && errors.Is(err, io.ErrUnexpectedEOF)) {
+			partial = fromID3v2(&t) // the frames before the damage
 			return err
 		}
 		v2 = fromID3v2(&t)
@@ -300,6 +301,19 @@ func (r *Reader) readID3(ra io.ReaderAt, size int64) (Tags, error) {
 		return Tags{}, v1err
 	}
 	if err != nil {
+		// A damaged tag in front of whole audio: the file keeps its audio
+		// and takes what it can from the frames before the damage, the
+		// ID3v1 tag, and (the scan's part) its path, as TagLib does. With
+		// no audio after it, the file is corrupt.
+		if r.audioAfter(ra, size, tagSize) {
+			if v1 != nil {
+				partial.fill(*v1)
+			}
+			if partial == (Tags{}) {
+				return Tags{}, ErrNoTag
+			}
+			return partial, nil
+		}
 		if v1 == nil {
 			return Tags{}, fmt.Errorf("ID3v2: %w", endsEarly(err, tagSize, size))
 		}
@@ -309,6 +323,15 @@ func (r *Reader) readID3(ra io.ReaderAt, size int64) (Tags, error) {
 		v2.fill(*v1)
 	}
 	return v2, nil
+}
+
+// audioAfter reports whether MPEG audio follows a tag that ends at off.
+func (r *Reader) audioAfter(ra io.ReaderAt, size, off int64) bool {
+	if off >= size || off+headSize > maxTagSize {
+		return false
+	}
+	b, err := r.span(ra, size, off, min(headSize, size-off))
+	return err == nil && hasMPEGFrames(b, size-off)
 }
 
 // tagBytes gives the bytes of an ID3v2 tag's frames.

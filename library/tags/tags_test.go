@@ -49,7 +49,12 @@ func TestReadTags(t *testing.T) {
 		{"ID3v1 UTF-8", cat(audio(10), librarytest.ID3v1{Title: "Jóga", Genre: 255}.Append(nil)), Tags{Title: "Jóga"}, ""},
 		{"ID3v1 cut UTF-8", cat(audio(10), librarytest.ID3v1{Title: "Jóga ó"[:7], Genre: 255}.Append(nil)), Tags{Title: "Jóga \uFFFD"}, ""},
 		{"ID3v1 Latin-1", cat(audio(10), librarytest.ID3v1{Title: "Jóga"[:2], Genre: 255}.Append(nil)), Tags{Title: "JÃ"}, ""},
-		{"broken ID3v2", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200)),
+		// A damaged tag in front of whole audio: no tag, the path will do.
+		{"broken ID3v2 before audio", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(2000)),
+			Tags{}, "no tag found"},
+		{"broken ID3v2, frames before the damage", cat(librarytest.ID3v2Header(3, 60), []byte("TPE1\x00\x00\x00\x03\x00\x00\x00Hi"),
+			[]byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 27), audio(2000)), Tags{Artist: "Hi"}, ""},
+		{"broken ID3v2, no audio", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20)),
 			Tags{}, "ID3v2: data ends inside a frame"},
 		{"broken ID3v2 rescued by ID3v1", cat(librarytest.ID3v2Header(3, 30), []byte("TIT2\x00\x00\x01\x00\x00\x00"), make([]byte, 20), audio(200),
 			librarytest.ID3v1{Title: "Saved", Genre: 255}.Append(nil)), Tags{Title: "Saved"}, ""},
