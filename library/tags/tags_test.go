@@ -190,6 +190,20 @@ func FuzzReadTags(f *testing.F) {
 	for _, seed := range formatSeeds() {
 		f.Add(seed)
 	}
+	// The differential test's corpus, made by real taggers, when given:
+	//   /usr/bin/python3 test/tagdiff/testdata/make_corpus.py /tmp/corpus
+	//   TRACKFEED_FUZZ_CORPUS=/tmp/corpus go test -fuzz FuzzReadTags ./library/tags
+	if dir := os.Getenv("TRACKFEED_FUZZ_CORPUS"); dir != "" {
+		files, err := filepath.Glob(filepath.Join(dir, "*"))
+		if err != nil || len(files) == 0 {
+			f.Fatalf("TRACKFEED_FUZZ_CORPUS=%s: no files", dir)
+		}
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil && len(b) <= 1<<20 {
+				f.Add(b)
+			}
+		}
+	}
 	var reused Reader
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
