@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/library/librarytest"
 	"github.com/trackfeed/trackfeed/remote"
@@ -225,6 +226,11 @@ func TestCancelledTask(t *testing.T) {
 	}
 	c.Send([]byte("cancel"), []byte("old"))
 	c.Send([]byte("job"), []byte("new"), []byte("0"), []byte("list"), body)
+	// The cancel and the new job come in on the control socket, the results
+	// below on the sink: wait until the ventilator has taken the first two
+	// (the eight waiting jobs gone, the new one waiting), or a result could
+	// pass the cancel.
+	zmtptest.WaitFor(t, 5*time.Second, "the cancel and the new job", func() bool { return v.Stats().Queued == 1 })
 	// The results of the cancelled task's jobs come, and are dropped; the
 	// worker then has the new task's job.
 	sink := dial(t, v.Sink, zmq4.Pub)
