@@ -31,6 +31,19 @@ func readKey(s string) (curve.Key, error) {
 	return k, nil
 }
 
+// readKeyPair reads a secret key (see readKey) and derives its public key.
+func readKeyPair(s string) (*curve.KeyPair, error) {
+	secret, err := readKey(s)
+	if err != nil {
+		return nil, err
+	}
+	public, err := curve.PublicOf(secret)
+	if err != nil {
+		return nil, err
+	}
+	return &curve.KeyPair{Public: public, Secret: secret}, nil
+}
+
 func unwrapPath(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err
@@ -43,16 +56,9 @@ func unwrapPath(err error) error {
 type serverKeyFlag struct{ kp **curve.KeyPair }
 
 func (f serverKeyFlag) Set(s string) error {
-	secret, err := readKey(s)
-	if err != nil {
-		return err
-	}
-	public, err := curve.PublicOf(secret)
-	if err != nil {
-		return err
-	}
-	*f.kp = &curve.KeyPair{Public: public, Secret: secret}
-	return nil
+	kp, err := readKeyPair(s)
+	*f.kp = kp
+	return err
 }
 func (f serverKeyFlag) String() string { return "" }
 func (f serverKeyFlag) Type() string   { return "file" }
@@ -76,16 +82,9 @@ func (f publicKeyFlag) Type() string   { return "key" }
 type clientKeysFlag struct{ kp **curve.KeyPair }
 
 func (f clientKeysFlag) Set(name string) error {
-	secret, err := readKey(name + ".key")
-	if err != nil {
-		return err
-	}
-	public, err := curve.PublicOf(secret)
-	if err != nil {
-		return err
-	}
-	*f.kp = &curve.KeyPair{Public: public, Secret: secret}
-	return nil
+	kp, err := readKeyPair(name + ".key")
+	*f.kp = kp
+	return err
 }
 func (f clientKeysFlag) String() string { return "" }
 func (f clientKeysFlag) Type() string   { return "name" }

@@ -231,3 +231,36 @@ func TestCurveExample(t *testing.T) {
 	sub := startPython(t, ctx, filepath.Join(moduleRoot, "examples/curve_sub.py"), pubFile, p.Endpoints()[0], "the_cure")
 	checkLines(t, ctx, sub, 2*len(matching("the_cure")), "the_cure")
 }
+
+// TestCurveSubscriberFirst: the other start order, both ways: a CURVE
+// subscriber connects before the CURVE publisher has bound (libzmq retries,
+// and so does ours), on an ipc endpoint known in advance.
+func TestCurveSubscriberFirst(t *testing.T) {
+	ctx := withTimeout(t, 30*time.Second)
+	t.Run("pyzmq SUB, then our PUB", func(t *testing.T) {
+		server, _ := curve.NewKeyPair()
+		ep := "ipc://" + filepath.Join(t.TempDir(), "feed.sock")
+		sub := startPython(t, ctx, "testdata/sub.py", "--curve-server", server.Public.String(), ep, "the_")
+		publishertest.Start(t, publisher.Config{Tracks: playlist, Bind: []string{ep}, Interval: 2 * time.Millisecond, Curve: &server})
+		if l := nextMessage(t, ctx, sub); len(l.Text) < 4 || !strings.HasPrefix(l.Text[0], "the_") {
+			t.Errorf("pyzmq read %q over CURVE", l.Text)
+		}
+	})
+	t.Run("our SUB, then a pyzmq PUB", func(t *testing.T) {
+		var keys pyKeys
+		startPython(t, ctx, "testdata/curve.py", "keypair").nextJSON(t, ctx, &keys)
+		serverKey, _ := curve.ParseKey(keys.Public)
+		ep := "ipc://" + filepath.Join(t.TempDir(), "feed.sock")
+		got := make(chan error, 1)
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			got <- subscriber.Run(sctx, subscriber.Options{Endpoints: []string{ep}, Prefixes: []string{"the_"}, CurveServer: &serverKey},
+				func(subscriber.Track) error { return errEnoughTracks })
+		}()
+		startPub(t, ctx, ep, playlistScript(), "--curve-secret", keys.Secret)
+		if err := <-got; !errors.Is(err, errEnoughTracks) {
+			t.Errorf("our subscriber, started first: %v", err)
+		}
+	})
+}
