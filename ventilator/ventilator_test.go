@@ -224,6 +224,9 @@ func TestCancelledTask(t *testing.T) {
 	for range task.Credit {
 		ids = append(ids, recv(t, hung)[1])
 	}
+	// All ten in before the cancel, so that one waiting below can only be
+	// the new task's.
+	zmtptest.WaitFor(t, 5*time.Second, "the old task's jobs", func() bool { return v.Stats().Queued == 8 })
 	c.Send([]byte("cancel"), []byte("old"))
 	c.Send([]byte("job"), []byte("new"), []byte("0"), []byte("list"), body)
 	// The cancel and the new job come in on the control socket, the results
