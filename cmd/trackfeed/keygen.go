@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -62,6 +63,12 @@ func writeNew(path, data string, perm fs.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s already exists: keygen does not overwrite a key (remove it, or give another NAME)", path)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot write %s: folder %s does not exist (create it with mkdir -p, or give another NAME)", path, filepath.Dir(path))
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("cannot write %s: permission denied (give a NAME in a folder you can write)", path)
 	}
 	if err != nil {
 		return err

@@ -52,3 +52,16 @@ func TestKeygen(t *testing.T) {
 		t.Error("the second run changed the secret key")
 	}
 }
+
+// TestKeygenNoFolder: a NAME in a folder that does not exist says which
+// folder, and writes nothing.
+func TestKeygenNoFolder(t *testing.T) {
+	ctx := testContext(t, 10*time.Second)
+	dir := filepath.Join(t.TempDir(), "missing")
+	name := filepath.Join(dir, "client")
+	r := runArgs(t, ctx, nil, "keygen", name)
+	want := "trackfeed: keygen: cannot write " + name + ".key: folder " + dir + " does not exist (create it with mkdir -p, or give another NAME)\n"
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("exit %d, stderr %q; want 1, %q", r.code, r.stderr, want)
+	}
+}
