@@ -194,10 +194,10 @@ func (l *logFlags) loggerQuiet(w io.Writer, quiet bool) (*slog.Logger, error) {
 // and turns --interval 0 into publisher.Unpaced. Unlike libzmq's, an --hwm
 // of 0 cannot mean "no limit": the publisher reads 0 as its default.
 func checkPublishFlags(cfg *publisher.Config) error {
-	if err := checkEndpoints("bind", cfg.Bind...); err != nil {
+	if err := checkBind("bind", cfg.Bind...); err != nil {
 		return err
 	}
-	if err := checkEndpoints("query", cfg.Query...); err != nil {
+	if err := checkBind("query", cfg.Query...); err != nil {
 		return err
 	}
 	switch {
@@ -239,11 +239,25 @@ func (s *seedFlag) Set(v string) error {
 
 func (s *seedFlag) Type() string { return "uint" }
 
-// checkEndpoints checks the endpoints given with --flag: a malformed one is
-// a usage error (exit 2), found before anything starts.
-func checkEndpoints(flag string, endpoints ...string) error {
+// checkConnect checks the endpoints given with --flag, which connects: a
+// malformed one is a usage error (exit 2), found before anything starts,
+// with an example of an address to connect to.
+func checkConnect(flag string, endpoints ...string) error {
+	return checkEndpoints(flag, "tcp://localhost:10001", endpoints)
+}
+
+// checkBind is checkConnect for a flag that binds.
+func checkBind(flag string, endpoints ...string) error {
+	return checkEndpoints(flag, "tcp://*:10001 (every interface) or tcp://127.0.0.1:10001", endpoints)
+}
+
+func checkEndpoints(flag, example string, endpoints []string) error {
 	for _, ep := range endpoints {
-		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
+		_, _, err := zmtp.ParseEndpoint(ep)
+		switch {
+		case errors.Is(err, zmtp.ErrHostPort):
+			return usageErrorf("--%s: %v, e.g. %s", flag, err, example)
+		case err != nil:
 			return usageErrorf("--%s: %v", flag, err)
 		}
 	}

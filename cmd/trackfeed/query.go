@@ -65,7 +65,7 @@ func (c *queryCmd) flags(fs *pflag.FlagSet) {
 const queryRequests = "now [STATION], artists [PREFIX], stats, stations or hello NAME"
 
 func (c *queryCmd) run(ctx context.Context, st stdio, args []string) error {
-	if err := checkEndpoints("connect", c.connect); err != nil {
+	if err := checkConnect("connect", c.connect); err != nil {
 		return err
 	}
 	if c.timeout <= 0 {

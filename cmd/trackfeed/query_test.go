@@ -141,6 +141,8 @@ func TestQueryCommandErrors(t *testing.T) {
 		{"zero timeout", []string{"--timeout", "0", "now"}, 2, "--timeout 0s: want more than 0, such as 5s"},
 		{"malformed endpoint", []string{"-c", "localhost:10002", "now"}, 2,
 			`--connect: endpoint "localhost:10002": want tcp://HOST:PORT or ipc://PATH`},
+		{"no host and port", []string{"-c", "tcp://", "now"}, 2,
+			`--connect: endpoint "tcp://": want tcp://HOST:PORT, e.g. tcp://localhost:10001`},
 		{"the feed's port", []string{"-c", feedEP, "now"}, 1,
 			feedEP + " is a feed (a PUB socket), not a query socket: a publisher answers queries on its --query port, 10002 unless told otherwise"},
 		{"nothing listening", []string{"-c", refusedEP, "now"}, 1,

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/relay"
 )
@@ -65,14 +64,10 @@ func (c *relayCmd) run(ctx context.Context, st stdio, args []string) error {
 	case cfg.MaxSubscribers < 1:
 		return usageErrorf("--max-subscribers %d: want 1 or more", cfg.MaxSubscribers)
 	}
-	for _, f := range []struct {
-		name string
-		eps  []string
-	}{{"--connect", cfg.Connect}, {"--listen", cfg.Listen}, {"--bind", cfg.Bind}, {"--query", cfg.Query}} {
-		for _, ep := range f.eps {
-			if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
-				return usageErrorf("%s: %v", f.name, err)
-			}
+	for _, err := range []error{checkConnect("connect", cfg.Connect...), checkBind("listen", cfg.Listen...),
+		checkBind("bind", cfg.Bind...), checkBind("query", cfg.Query...)} {
+		if err != nil {
+			return err
 		}
 	}
 	var err error

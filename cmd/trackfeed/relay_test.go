@@ -22,7 +22,7 @@ func TestRelayUsageErrors(t *testing.T) {
 		{"bad upstream", []string{"relay", "-c", "udp://h:1"},
 			`trackfeed: relay: --connect: endpoint "udp://h:1": unsupported transport "udp" (use tcp:// or ipc://)`},
 		{"bad bind", []string{"relay", "-c", "tcp://h:1", "-b", "tcp://nowhere"},
-			`trackfeed: relay: --bind: endpoint "tcp://nowhere": want tcp://HOST:PORT, e.g. tcp://localhost:10001 to connect or tcp://*:10001 to bind`},
+			`trackfeed: relay: --bind: endpoint "tcp://nowhere": want tcp://HOST:PORT, e.g. tcp://*:10001 (every interface) or tcp://127.0.0.1:10001`},
 		{"zero hwm", []string{"relay", "-c", "tcp://h:1", "--hwm", "0"},
 			`trackfeed: relay: --hwm 0: want 1 or more`},
 	} {

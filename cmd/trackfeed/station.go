@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/publisher"
 )
 
@@ -20,10 +19,5 @@ func defineStationFlags(fs *pflag.FlagSet, cfg *publisher.Config) {
 
 // checkStationFlags checks the endpoints of --connect.
 func checkStationFlags(cfg *publisher.Config) error {
-	for _, ep := range cfg.Connect {
-		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
-			return usageErrorf("--connect: %v", err)
-		}
-	}
-	return nil
+	return checkConnect("connect", cfg.Connect...)
 }

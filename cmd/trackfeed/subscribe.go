@@ -87,14 +87,14 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	if err != nil {
 		return err
 	}
-	if err := checkEndpoints("connect", c.connect...); err != nil {
+	if err := checkConnect("connect", c.connect...); err != nil {
 		return err
 	}
 	if c.now {
 		if c.query == "" {
 			c.query = query.EndpointBeside(c.connect[0])
 		}
-		if err := checkEndpoints("query", c.query); err != nil {
+		if err := checkConnect("query", c.query); err != nil {
 			return err
 		}
 	}

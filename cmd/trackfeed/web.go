@@ -63,13 +63,13 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	if len(args) > 0 {
 		return usageErrorf("takes no arguments; give the feed with --connect (see 'trackfeed web --help')")
 	}
-	if err := checkEndpoints("connect", c.connect...); err != nil {
+	if err := checkConnect("connect", c.connect...); err != nil {
 		return err
 	}
 	if c.query == "" {
 		c.query = query.EndpointBeside(c.connect[0])
 	}
-	if err := checkEndpoints("query", c.query); err != nil {
+	if err := checkConnect("query", c.query); err != nil {
 		return err
 	}
 	if _, _, err := net.SplitHostPort(c.http); err != nil || strings.Contains(c.http, "/") {

@@ -11,6 +11,11 @@ import (
 	"syscall"
 )
 
+// ErrHostPort is wrapped by ParseEndpoint's error for a tcp:// endpoint
+// without a HOST:PORT, so that a caller can add an example that fits the
+// endpoint's use (one to connect to, or one to bind).
+var ErrHostPort = errors.New("want tcp://HOST:PORT")
+
 // ParseEndpoint splits a ZeroMQ endpoint (tcp://HOST:PORT or ipc://PATH) into
 // a Go network and address. "*" as the host means every interface.
 func ParseEndpoint(endpoint string) (network, address string, err error) {
@@ -21,7 +26,7 @@ func ParseEndpoint(endpoint string) (network, address string, err error) {
 	case scheme == "tcp":
 		host, port, err := net.SplitHostPort(rest)
 		if err != nil || port == "" {
-			return "", "", fmt.Errorf("endpoint %q: want tcp://HOST:PORT, e.g. tcp://localhost:10001 to connect or tcp://*:10001 to bind", endpoint)
+			return "", "", fmt.Errorf("endpoint %q: %w", endpoint, ErrHostPort)
 		}
 		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 			return "", "", fmt.Errorf("endpoint %q: port %q: want a number from 0 to 65535", endpoint, port)
