@@ -71,6 +71,19 @@ func rawEntry(frames ...string) scriptEntry {
 // endpoint; it returns the process and the endpoint pub.py bound.
 func startPub(t *testing.T, ctx context.Context, endpoint string, script []scriptEntry, args ...string) (*proc, string) {
 	t.Helper()
+	p := startPython(t, ctx, "testdata/pub.py", append(args, endpoint, writeScript(t, script))...)
+	var l pyLine
+	p.nextJSON(t, ctx, &l)
+	if l.Endpoint == "" {
+		t.Fatalf("pub.py: want its endpoint first, got %+v", l)
+	}
+	return p, l.Endpoint
+}
+
+// writeScript writes script to a file for pub.py or peer.mjs, and returns
+// its path.
+func writeScript(t *testing.T, script []scriptEntry) string {
+	t.Helper()
 	b, err := json.Marshal(script)
 	if err != nil {
 		t.Fatal(err)
@@ -79,13 +92,7 @@ func startPub(t *testing.T, ctx context.Context, endpoint string, script []scrip
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := startPython(t, ctx, "testdata/pub.py", append(args, endpoint, file)...)
-	var l pyLine
-	p.nextJSON(t, ctx, &l)
-	if l.Endpoint == "" {
-		t.Fatalf("pub.py: want its endpoint first, got %+v", l)
-	}
-	return p, l.Endpoint
+	return file
 }
 
 // theEnd closes every round of the foreign-messages script.
