@@ -1,7 +1,8 @@
 // Package interop holds tests, and only tests, that run trackfeed against
 // other ZeroMQ implementations: libzmq through pyzmq (Debian's python3-zmq),
-// through the C example in examples/subscribe.c, and through zeromq.js (the
-// npm package, with a libzmq of its own; testdata/zeromqjs). They check the
+// through the C example in examples/subscribe.c, through Perl's ZMQ::FFI
+// (libzmq-ffi-perl), and through zeromq.js (the npm package, with a libzmq
+// of its own; testdata/zeromqjs). They check the
 // contract in docs/PROTOCOL.md from the outside: frames and JSON as a
 // non-Go client sees them, prefixes, subscriptions made before and after a
 // bind, heartbeats, foreign messages, and filtering on the publisher's side.
