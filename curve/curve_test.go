@@ -3,6 +3,7 @@ package curve
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -240,6 +241,28 @@ func FuzzClientHandshake(f *testing.F) {
 	fuzzHandshake(f, func(v *vectors) (*exchange, runner, string) { return &v.OurClient, runClient, v.ServerSecret })
 }
 
+// claimsOver reports whether a frame header in the ZMTP stream b (after
+// the greeting) claims a body over max bytes.
+func claimsOver(b []byte, max uint64) bool {
+	for len(b) >= 2 {
+		size, hdr := uint64(b[1]), 2
+		if b[0]&0x02 != 0 {
+			if len(b) < 9 {
+				return false
+			}
+			size, hdr = binary.BigEndian.Uint64(b[1:9]), 9
+		}
+		if size > max {
+			return true
+		}
+		if uint64(len(b)-hdr) < size {
+			return false
+		}
+		b = b[hdr+int(size):]
+	}
+	return false
+}
+
 // fuzzHandshake fuzzes the side run of exchange x, whose peer has the
 // permanent secret key peer.
 func fuzzHandshake(f *testing.F, pick func(*vectors) (x *exchange, run runner, peer string)) {
@@ -258,6 +281,9 @@ func fuzzHandshake(f *testing.F, pick func(*vectors) (x *exchange, run runner, p
 	}
 	want, _ := PublicOf(secret)
 	f.Fuzz(func(t *testing.T, in []byte) {
+		if claimsOver(in, 1<<20) {
+			t.Skip("a frame header claims over 1 MiB: internal/zmtp's guard refuses it before zmq4, which would allocate it, reads it")
+		}
 		sec, _, err := run(newReplay(append(bytes.Clone(greeting), in...)), v, x, seeded(x.Seed))
 		if err == nil && sec.Session.Peer != want {
 			t.Errorf("a handshake with %v, want only %v", sec.Session.Peer, want)
