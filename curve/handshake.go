@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/go-zeromq/zmq4"
 	"golang.org/x/crypto/nacl/box"
@@ -165,7 +167,7 @@ func (s *Security) clientHandshake(conn *zmq4.Conn) error {
 	}
 	permSecret := [32]byte(s.perm.Secret)
 	vouch := append(vouchNonce, box.Seal(nil, append(tpub[:], s.serverKey[:]...), nonce("VOUCH---", vouchNonce), &serverT, &permSecret)...)
-	meta, err := conn.Meta.MarshalZMTP()
+	meta, err := marshalMeta(conn.Meta)
 	if err != nil {
 		return err
 	}
@@ -198,6 +200,23 @@ func (s *Security) clientHandshake(conn *zmq4.Conn) error {
 	s.Session.recv = n
 	s.Session.Peer = s.serverKey
 	return conn.Peer.Meta.UnmarshalZMTP(peerMeta)
+}
+
+// marshalMeta is md in ZMTP's metadata form, its properties in the order
+// of their names. zmq4's Metadata.MarshalZMTP follows the map's order,
+// which changes from run to run; boxed, that would make two handshakes
+// with the same keys and random source differ, and the vectors captured
+// against libzmq (testdata/) could not be replayed byte for byte.
+func marshalMeta(md zmq4.Metadata) ([]byte, error) {
+	var out []byte
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		b, err := zmq4.Metadata{k: md[k]}.MarshalZMTP()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 // sendError tells the client why it is refused, then returns the error.
@@ -291,7 +310,7 @@ func (s *Security) serverHandshake(conn *zmq4.Conn) error {
 		return fmt.Errorf("%w: metadata: %v", ErrRefused, err)
 	}
 
-	meta, err := conn.Meta.MarshalZMTP()
+	meta, err := marshalMeta(conn.Meta)
 	if err != nil {
 		return err
 	}

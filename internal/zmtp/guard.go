@@ -18,6 +18,7 @@ type guard struct {
 	err      error
 
 	greeting int    // greeting bytes still to pass
+	signed   bool   // the greeting so far has ZMTP 2.0 and 3's signature
 	hdr      []byte // frame header bytes seen so far
 	body     uint64 // body bytes still to pass
 }
@@ -35,12 +36,61 @@ func (g *guard) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// greet checks byte i of the peer's greeting. From ZMTP 2.0 on (RFC 15)
+// a greeting opens with a signature, 0xff, 8 bytes of padding and 0x7f
+// (bit 0 set), then a version: 0x01 for ZMTP 2.0, the major version 3 for
+// ZMTP 3.x (RFC 23). zmq4 cannot speak anything before 3.0 and would wait
+// for the 64 bytes of a 3.x greeting that a 2.0 peer never sends: tell
+// such a peer apart at once. Anything else without the signature is
+// neither, and stays zmq4's to refuse.
+func (g *guard) greet(i int, b byte) error {
+	switch i {
+	case 0:
+		g.signed = b == 0xff
+	case 9:
+		g.signed = g.signed && b&1 == 1
+	case 10:
+		if g.signed && b < 3 {
+			return &VersionError{Revision: b}
+		}
+	}
+	return nil
+}
+
+// MinVersion is the oldest ZMTP the transport speaks: zmq4's greeting
+// cannot offer an older one.
+const MinVersion = "3.0"
+
+// VersionError is Handshake's error for a peer that speaks a ZMTP older
+// than MinVersion, such as JeroMQ 0.3 (ZMTP 2.0).
+type VersionError struct {
+	Revision byte // the version byte of the peer's greeting
+}
+
+// Version is the peer's ZMTP version, as its greeting's version byte
+// gives it (RFC 15: 0x01 is ZMTP 2.0; 0x00, ZMTP 1.0 behind a 2.0
+// signature).
+func (e *VersionError) Version() string {
+	switch e.Revision {
+	case 0:
+		return "1.0"
+	case 1:
+		return "2.0"
+	}
+	return fmt.Sprintf("2.x (version byte %d)", e.Revision)
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("the peer speaks ZMTP %s; the minimum is ZMTP %s (libzmq 4.0, JeroMQ 0.4 or later)", e.Version(), MinVersion)
+}
+
 // step advances the stream state by one byte.
 func (g *guard) step(b byte) error {
 	switch {
 	case g.greeting > 0:
+		i := 64 - g.greeting
 		g.greeting--
-		return nil
+		return g.greet(i, b)
 	case g.body > 0:
 		g.body--
 		return nil

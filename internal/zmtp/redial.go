@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -88,14 +89,19 @@ func (d Redialer) once(ctx context.Context, session func(context.Context, *Conn)
 
 // LogEnded returns a Redialer.Ended that logs how the connection to a peer
 // goes, naming it peer ("upstream", "relay"): its loss, the wait for it
-// (once), and at debug level each retry.
+// (once; a warning if the peer's ZMTP is too old), and at debug level each
+// retry.
 func LogEnded(log *slog.Logger, peer string) func(err error, connected bool) {
 	waiting := false
 	return func(err error, connected bool) {
+		var old *VersionError
 		switch {
 		case connected:
 			log.Info(peer+" gone; reconnecting", "err", err)
 			waiting = false
+		case !waiting && errors.As(err, &old):
+			log.Warn("waiting for "+peer+": its ZMTP is too old", "peer_zmtp", old.Version(), "min_zmtp", MinVersion, "err", err)
+			waiting = true
 		case !waiting:
 			log.Info("waiting for "+peer, "err", err)
 			waiting = true

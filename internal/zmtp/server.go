@@ -278,7 +278,11 @@ func (s *Server) serve(nc net.Conn) {
 	stop := context.AfterFunc(s.ctx, func() { nc.SetDeadline(time.Now()) })
 	c, err := Handshake(nc, s.typ, true, s.opts.Limits)
 	if stopped := !stop(); err != nil || stopped {
-		if err != nil {
+		var old *VersionError
+		switch {
+		case errors.As(err, &old):
+			s.opts.Logger.Warn("peer refused: its ZMTP is too old", "remote", nc.RemoteAddr(), "peer_zmtp", old.Version(), "min_zmtp", MinVersion, "err", err)
+		case err != nil:
 			s.opts.Logger.Debug("handshake failed", "remote", nc.RemoteAddr(), "err", err)
 		}
 		return
