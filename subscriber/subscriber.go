@@ -156,6 +156,7 @@ func (l *link) run(ctx context.Context) {
 		if time.Since(start) > 2*l.opts.ReconnectMax {
 			wait = l.opts.ReconnectMin // it worked for a while: start over
 		}
+		var old *zmtp.VersionError
 		switch {
 		case l.connected:
 			l.log.Info("publisher gone; reconnecting", "err", err)
@@ -163,6 +164,10 @@ func (l *link) run(ctx context.Context) {
 			if l.opts.OnDisconnect != nil {
 				l.opts.OnDisconnect(l.endpoint, err)
 			}
+		case !l.waiting && errors.As(err, &old):
+			l.log.Warn("waiting for the publisher: its ZMTP is too old", "peer_zmtp", old.Version(), "min_zmtp", zmtp.MinVersion,
+				"err", err, "retry", "every ≤ "+l.opts.ReconnectMax.String())
+			l.waiting = true
 		case !l.waiting:
 			l.log.Info("waiting for the publisher", "err", err, "retry", "every ≤ "+l.opts.ReconnectMax.String())
 			l.waiting = true

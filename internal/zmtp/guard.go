@@ -18,6 +18,7 @@ type guard struct {
 	err      error
 
 	greeting int    // greeting bytes still to pass
+	sent     bool   // our greeting has been written
 	signed   bool   // the greeting so far has ZMTP 2.0 and 3's signature
 	hdr      []byte // frame header bytes seen so far
 	body     uint64 // body bytes still to pass
@@ -35,6 +36,32 @@ func (g *guard) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Write sends what zmq4 writes. zmq4 writes its 64-byte greeting at once;
+// the guard sends its 10-byte signature first and the rest only once the
+// peer's signature has come, as libzmq does (RFC 23, "Version
+// Negotiation"). A ZMTP 2.0 peer sends its version byte only after it has
+// our signature, and JeroMQ 0.3 drops the connection, version unsent, when
+// a whole 3.0 greeting arrives at once: this way the guard sees the version
+// and can say why the peer is refused.
+func (g *guard) Write(p []byte) (int, error) {
+	if g.sent || len(p) <= sigLen {
+		return g.Conn.Write(p)
+	}
+	g.sent = true
+	n, err := g.Conn.Write(p[:sigLen])
+	if err != nil {
+		return n, err
+	}
+	if _, err := g.r.Peek(sigLen); err != nil {
+		return n, err
+	}
+	m, err := g.Conn.Write(p[sigLen:])
+	return n + m, err
+}
+
+// sigLen is the length of a greeting's signature.
+const sigLen = 10
 
 // greet checks byte i of the peer's greeting. From ZMTP 2.0 on (RFC 15)
 // a greeting opens with a signature, 0xff, 8 bytes of padding and 0x7f

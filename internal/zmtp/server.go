@@ -73,6 +73,23 @@ type Server struct {
 	mu     sync.Mutex
 	conns  map[*Conn]struct{} // past the handshake
 	closed bool
+	old    map[string]bool // hosts told their ZMTP is too old
+}
+
+// oldPeer reports whether host is new among the peers whose ZMTP is too
+// old, so that a peer that reconnects every 100 ms, as JeroMQ 0.3 does, is
+// warned about once. The set forgets everything when it grows large.
+func (s *Server) oldPeer(host string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.old[host] {
+		return false
+	}
+	if s.old == nil || len(s.old) >= 1024 {
+		s.old = map[string]bool{}
+	}
+	s.old[host] = true
+	return true
 }
 
 // Handler serves one connection of a Server after its handshake. The
@@ -280,7 +297,7 @@ func (s *Server) serve(nc net.Conn) {
 	if stopped := !stop(); err != nil || stopped {
 		var old *VersionError
 		switch {
-		case errors.As(err, &old):
+		case errors.As(err, &old) && s.oldPeer(remoteHost(nc)):
 			s.opts.Logger.Warn("peer refused: its ZMTP is too old", "remote", nc.RemoteAddr(), "peer_zmtp", old.Version(), "min_zmtp", MinVersion, "err", err)
 		case err != nil:
 			s.opts.Logger.Debug("handshake failed", "remote", nc.RemoteAddr(), "err", err)
@@ -316,4 +333,13 @@ func isTemporary(err error) bool {
 	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
 		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
 		errors.Is(err, syscall.ECONNABORTED)
+}
+
+// remoteHost is the host part of a connection's remote address.
+func remoteHost(nc net.Conn) string {
+	addr := nc.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }

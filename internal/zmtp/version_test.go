@@ -117,6 +117,32 @@ func TestOldZMTPPeer(t *testing.T) {
 	}
 }
 
+// TestOldZMTPPeerOnce: a ZMTP 2.0 peer that comes back, as JeroMQ 0.3
+// does every 100 ms, is warned about once; a Server that forgot it would
+// log a warning a connection.
+func TestOldZMTPPeerOnce(t *testing.T) {
+	log := &records{}
+	srv, err := Bind([]string{"tcp://127.0.0.1:0"}, zmq4.Pub, ServerOptions{Logger: slog.New(log)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Serve(HandlerFunc(func(context.Context, *Conn) {}), nil)
+	for range 3 {
+		nc, err := net.Dial("tcp", strings.TrimPrefix(srv.Endpoints()[0], "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.Write(zmtp2Greeting)
+		nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+		io.Copy(io.Discard, nc) // until the server has refused it
+		nc.Close()
+	}
+	if got := log.warnings(); len(got) != 1 {
+		t.Errorf("warnings %q, want one for three connections of one host", got)
+	}
+}
+
 // TestOldZMTPServer: a client that reaches a ZMTP 2.0 peer gets a
 // *VersionError at once, and LogEnded warns of it once.
 func TestOldZMTPServer(t *testing.T) {
