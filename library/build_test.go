@@ -24,7 +24,7 @@ func audio(n int) []byte { return librarytest.Silence(n) }
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 // writeFiles creates files under root, with their folders.
-func writeFiles(t *testing.T, root string, files map[string][]byte) {
+func writeFiles(t testing.TB, root string, files map[string][]byte) {
 	t.Helper()
 	for name, data := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))

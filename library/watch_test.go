@@ -53,7 +53,7 @@ func (s *watchState) apply(ch Change) {
 
 // waitFor waits until cond, called with the tracks, holds; it fails the
 // test after ten seconds, and returns how long it waited.
-func (s *watchState) waitFor(t *testing.T, what string, cond func(tracks map[string]Track) bool) time.Duration {
+func (s *watchState) waitFor(t testing.TB, what string, cond func(tracks map[string]Track) bool) time.Duration {
 	t.Helper()
 	start := time.Now()
 	deadline := time.NewTimer(10 * time.Second)
@@ -105,7 +105,7 @@ func hasNone(paths ...string) func(map[string]Track) bool {
 // startWatch watches root as a publisher does: NewWatcher, then a scan
 // whose tracks seed the state, then Run until the test ends. The test
 // fails if a goroutine outlives it.
-func startWatch(t *testing.T, root string, opts WatchOptions) (*watchState, *Watcher) {
+func startWatch(t testing.TB, root string, opts WatchOptions) (*watchState, *Watcher) {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
@@ -151,7 +151,7 @@ func mp3(artist, title string) []byte {
 	return cat(librarytest.Tag(3, "TPE1", artist, "TIT2", title), audio(200))
 }
 
-func write(t *testing.T, root, rel string, data []byte) {
+func write(t testing.TB, root, rel string, data []byte) {
 	t.Helper()
 	writeFiles(t, root, map[string][]byte{rel: data})
 }
@@ -267,13 +267,25 @@ func TestWatchFiles(t *testing.T) {
 			writeFiles(t, root, tc.before)
 			s, _ := startWatch(t, root, WatchOptions{})
 			tc.change(t, root)
-			took := s.waitFor(t, "change", func(m map[string]Track) bool {
+			// How soon a change comes through is measured by
+			// BenchmarkWatchChange, not asserted here: a loaded machine is
+			// slow without anything being wrong.
+			s.waitFor(t, "change", func(m map[string]Track) bool {
 				return has(tc.want...)(m) && hasNone(tc.gone...)(m) && (tc.check == nil || tc.check(m))
 			})
-			if took > 2*time.Second {
-				t.Errorf("the change took %v to come through, want under 2s", took)
-			}
 		})
+	}
+}
+
+// BenchmarkWatchChange is how long a new file takes from its write to the
+// watcher's callback, the settle time (DefaultSettle) included.
+func BenchmarkWatchChange(b *testing.B) {
+	root := b.TempDir()
+	s, _ := startWatch(b, root, WatchOptions{})
+	for i := 0; b.Loop(); i++ {
+		rel := fmt.Sprintf("A/Album/%04d One.mp3", i)
+		write(b, root, rel, mp3("A", "One"))
+		s.waitFor(b, rel, has(rel))
 	}
 }
 
