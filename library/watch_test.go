@@ -365,7 +365,11 @@ func TestWatchSlowWrite(t *testing.T) {
 }
 
 // TestWatchBurst writes 1,000 files as fast as it can: every one comes
-// through, once.
+// through, with its own tag, and none leaves. A file may come twice: when
+// the machine is slow, a write's event can reach the watcher after the
+// file was read (a new folder's walk lists it at once), and the watcher
+// cannot tell that late event from a new write, so it reads the file
+// again; the second read is the same track.
 func TestWatchBurst(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "A/Album/01 One.mp3", mp3("A", "One"))
@@ -391,12 +395,19 @@ func TestWatchBurst(t *testing.T) {
 	s.waitFor(t, "1,000 files", has(want...))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range want {
-		if s.added[p] != 1 || s.removed[p] != 0 {
-			t.Errorf("%s came %d times and left %d times, want once and never", p, s.added[p], s.removed[p])
+	again := 0
+	for i, p := range want {
+		if s.added[p] < 1 || s.removed[p] != 0 {
+			t.Errorf("%s came %d times and left %d times, want at least once and never", p, s.added[p], s.removed[p])
+		}
+		if got := s.tracks[p].Title; got != fmt.Sprint(i) {
+			t.Errorf("%s has title %q, want %d", p, got, i)
+		}
+		if s.added[p] > 1 {
+			again++
 		}
 	}
-	t.Logf("1,000 files in %d changes", s.changes)
+	t.Logf("1,000 files in %d changes; %d read twice", s.changes, again)
 }
 
 // TestWatchIgnores creates what Scan leaves out, then one track: only the
