@@ -105,6 +105,12 @@ type Config struct {
 	// libzmq's default is. Each refused key is logged once.
 	Curve      *curve.KeyPair
 	CurveAdmit func(client curve.Key) error
+	// ConnectCurve, if set, is the public key of the relays of Connect
+	// (their Listen side's): the feed speaks CURVE to them as their
+	// client, of key pair ConnectCurveKeys (default: Curve, else a new
+	// pair each run).
+	ConnectCurve     *curve.Key
+	ConnectCurveKeys *curve.KeyPair
 
 	// Logger receives what the publisher does (default: discard).
 	Logger *slog.Logger
@@ -130,8 +136,7 @@ type Publisher struct {
 	scanned   chan struct{} // closed once the first scan is applied
 	closeOnce sync.Once
 
-	refused      sync.Map // curve.Key: refused, logged already
-	curveRefused atomic.Uint64
+	gate *zmtp.Gate // CURVE's allowlist
 
 	seq     atomic.Uint64
 	last    atomic.Pointer[wire.Track]
@@ -183,7 +188,8 @@ func New(cfg Config) (*Publisher, error) {
 		limits.HandshakeTimeout = cfg.HandshakeTimeout
 	}
 	if cfg.Curve != nil {
-		limits.Security = zmtp.CurveServer(*cfg.Curve, p.admit)
+		p.gate = zmtp.NewGate(cfg.CurveAdmit, cfg.Logger)
+		limits.Security = p.gate.Server(*cfg.Curve)
 	}
 	var err error
 	p.sock, err = pub.Listen(cfg.Bind, pub.Options{
@@ -196,14 +202,30 @@ func New(cfg Config) (*Publisher, error) {
 	for i, ep := range p.sock.Endpoints() {
 		p.log.Info("listening", "bind", cfg.Bind[i], "connect", ep)
 	}
+	var connectSec func() zmtp.Mechanism
+	if cfg.ConnectCurve != nil {
+		kp := cfg.ConnectCurveKeys
+		if kp == nil {
+			kp = cfg.Curve
+		}
+		if kp == nil {
+			pair, err := curve.NewKeyPair()
+			if err != nil {
+				p.sock.Close()
+				return nil, fmt.Errorf("a CURVE key pair for the relays: %w", err)
+			}
+			kp = &pair
+		}
+		connectSec = zmtp.CurveClient(*kp, *cfg.ConnectCurve)
+	}
 	for _, ep := range cfg.Connect {
 		p.log.Info("connecting to a relay", "connect", ep)
-		p.sock.Connect(ep)
+		p.sock.Connect(ep, connectSec)
 	}
 	if len(cfg.Query) > 0 {
 		qopts := zmtp.ServerOptions{Logger: cfg.Logger}
 		if cfg.Curve != nil {
-			qopts.Limits = zmtp.Limits{Security: zmtp.CurveServer(*cfg.Curve, p.admit)}
+			qopts.Limits = zmtp.Limits{Security: p.gate.Server(*cfg.Curve)}
 		}
 		p.query, err = query.Listen(cfg.Query, p, qopts)
 		if err != nil {
@@ -227,21 +249,6 @@ func defaultStation() string {
 
 // Station is the name the publisher gives its messages.
 func (p *Publisher) Station() string { return p.cfg.Station }
-
-// admit applies Config.CurveAdmit, logging each refused key once.
-func (p *Publisher) admit(client curve.Key) error {
-	if p.cfg.CurveAdmit == nil {
-		return nil
-	}
-	err := p.cfg.CurveAdmit(client)
-	if err != nil {
-		if _, seen := p.refused.LoadOrStore(client, true); !seen {
-			p.log.Warn("CURVE client refused", "key", client.String(), "why", err)
-		}
-		p.curveRefused.Add(1)
-	}
-	return err
-}
 
 // BindError is New's error when an endpoint cannot be bound: Socket is
 // "feed" or "query". errors.Is(err, syscall.EADDRINUSE) tells a taken port.
@@ -352,7 +359,7 @@ func (p *Publisher) Stats() query.Stats {
 	s.Skipped = int(p.skipped.Load())
 	ss := p.sock.Stats()
 	s.Subscribers, s.Queued, s.Dropped, s.Refused = ss.Subscribers, ss.Queued, ss.Dropped, ss.Rejected
-	s.CurveRefused = p.curveRefused.Load()
+	s.CurveRefused = p.gate.Refused()
 	s.Sent = p.seq.Load()
 	return s
 }
