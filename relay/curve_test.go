@@ -1,12 +1,9 @@
 package relay_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,26 +19,6 @@ import (
 	"github.com/trackfeed/trackfeed/relay/relaytest"
 	"github.com/trackfeed/trackfeed/subscriber"
 )
-
-// logBuffer is a log that tests read while the relay writes it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
 
 func keyPair(t *testing.T) curve.KeyPair {
 	t.Helper()
@@ -108,12 +85,12 @@ func TestCurve(t *testing.T) {
 		Tracks: playlist, Interval: 2 * time.Millisecond,
 		Curve: &pubKeys, CurveAdmit: only(relayUp.Public),
 	})
-	var log logBuffer
+	var log zmtptest.Log
 	r := relaytest.Start(t, relay.Config{
 		Connect: p.Endpoints(), UpstreamCurve: &pubKeys.Public, UpstreamCurveKeys: &relayUp,
 		Curve: &relayDown, CurveAdmit: only(client.Public),
 		Query:  []string{"tcp://127.0.0.1:0"},
-		Logger: log.logger(),
+		Logger: log.Logger(),
 	})
 	ep := r.Endpoints()[0]
 
@@ -167,8 +144,8 @@ func TestCurveUpstreamRefused(t *testing.T) {
 		key  *curve.Key
 	}{{"in the clear", nil}, {"another server key", &other.Public}} {
 		t.Run(tc.name, func(t *testing.T) {
-			var log logBuffer
-			r := relaytest.Start(t, relay.Config{Connect: p.Endpoints(), UpstreamCurve: tc.key, Logger: log.logger()})
+			var log zmtptest.Log
+			r := relaytest.Start(t, relay.Config{Connect: p.Endpoints(), UpstreamCurve: tc.key, Logger: log.Logger()})
 			zmtptest.WaitFor(t, 10*time.Second, "the relay's failed upstream attempt in the log", func() bool {
 				return strings.Contains(log.String(), "waiting for upstream")
 			})
@@ -185,10 +162,10 @@ func TestCurveUpstreamRefused(t *testing.T) {
 // once, counted.
 func TestCurveListen(t *testing.T) {
 	listen, admitted, stranger := keyPair(t), keyPair(t), keyPair(t)
-	var log logBuffer
+	var log zmtptest.Log
 	r := relaytest.Start(t, relay.Config{
 		Listen: []string{"tcp://127.0.0.1:0"}, ListenCurve: &listen, ListenCurveAdmit: only(admitted.Public),
-		Logger: log.logger(),
+		Logger: log.Logger(),
 	})
 	lep := r.ListenEndpoints()[0]
 	for _, kp := range []*curve.KeyPair{&admitted, &stranger} {
