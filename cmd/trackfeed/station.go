@@ -16,10 +16,17 @@ func defineStationFlags(fs *pflag.FlagSet, cfg *publisher.Config) {
 	fs.StringVar(&cfg.Station, "station", "", "name this publisher `NAME` in every message (the\n\"station\" field, which subscribe --station filters on);\ndefault: the host name")
 	fs.Var(serverKeyFlag{&cfg.Curve}, "curve-secret", "speak CURVE only, with the secret key of `FILE`\n(trackfeed keygen's NAME.key); clients need NAME.pub")
 	fs.Var(allowlistFlag{&cfg.CurveAdmit}, "curve-clients", "with --curve-secret, admit only the client keys of `PATH`:\na file of keys, one a line, or a folder of .pub files;\nread again when it changes")
+	fs.Var(publicKeyFlag{&cfg.ConnectCurve}, "curve-relay", "speak CURVE to the relays of --connect, of public `KEY`\n(their --curve-listen-secret's NAME.pub, or its 40 characters)")
 }
 
-// checkStationFlags checks the endpoints of --connect.
+// checkStationFlags checks the endpoints of --connect, and the CURVE flags.
 func checkStationFlags(cfg *publisher.Config) error {
+	if err := checkCurveServer(cfg.Curve, cfg.CurveAdmit, "curve-secret", "curve-clients"); err != nil {
+		return err
+	}
+	if cfg.ConnectCurve != nil && len(cfg.Connect) == 0 {
+		return usageErrorf("--curve-relay is the key of the relays of --connect: give --connect ENDPOINT too")
+	}
 	for _, ep := range cfg.Connect {
 		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
 			return usageErrorf("--connect: %v", err)
