@@ -135,19 +135,29 @@ func TestCurve(t *testing.T) {
 }
 
 // TestCurveUpstreamRefused: a relay that holds the wrong upstream key, or
-// none, forwards nothing, and says so in its log.
+// none, or a key the upstream does not admit, forwards nothing, and says
+// so in its log (a warning when refused).
 func TestCurveUpstreamRefused(t *testing.T) {
-	pubKeys, other := keyPair(t), keyPair(t)
-	p := publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 2 * time.Millisecond, Curve: &pubKeys})
+	pubKeys, other, stranger := keyPair(t), keyPair(t), keyPair(t)
+	p := publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 2 * time.Millisecond, Curve: &pubKeys,
+		CurveAdmit: only(other.Public)})
 	for _, tc := range []struct {
 		name string
 		key  *curve.Key
-	}{{"in the clear", nil}, {"another server key", &other.Public}} {
+		keys *curve.KeyPair
+		want string
+	}{
+		{"in the clear", nil, nil, "waiting for upstream"},
+		// A server drops a HELLO it cannot open without a word, as
+		// libzmq does: the client sees the connection close.
+		{"another server key", &other.Public, nil, "waiting for upstream"},
+		{"a key not admitted", &pubKeys.Public, &stranger, `level=WARN msg="waiting for upstream: it refuses our CURVE key"`},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var log zmtptest.Log
-			r := relaytest.Start(t, relay.Config{Connect: p.Endpoints(), UpstreamCurve: tc.key, Logger: log.Logger()})
+			r := relaytest.Start(t, relay.Config{Connect: p.Endpoints(), UpstreamCurve: tc.key, UpstreamCurveKeys: tc.keys, Logger: log.Logger()})
 			zmtptest.WaitFor(t, 10*time.Second, "the relay's failed upstream attempt in the log", func() bool {
-				return strings.Contains(log.String(), "waiting for upstream")
+				return strings.Contains(log.String(), tc.want)
 			})
 			if r.Upstreams() != 0 || r.Stats().Sent != 0 {
 				t.Errorf("%d upstreams, %d forwarded; want none", r.Upstreams(), r.Stats().Sent)

@@ -2,11 +2,14 @@ package zmtp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/curve"
 )
 
 // Redialer keeps one outgoing connection for as long as it runs: it
@@ -88,14 +91,19 @@ func (d Redialer) once(ctx context.Context, session func(context.Context, *Conn)
 
 // LogEnded returns a Redialer.Ended that logs how the connection to a peer
 // goes, naming it peer ("upstream", "relay"): its loss, the wait for it
-// (once), and at debug level each retry.
+// (once; a warning if the peer refused our CURVE key, which waiting does
+// not mend), and at debug level each retry.
 func LogEnded(log *slog.Logger, peer string) func(err error, connected bool) {
 	waiting := false
 	return func(err error, connected bool) {
+		var refused *curve.RefusedError
 		switch {
 		case connected:
 			log.Info(peer+" gone; reconnecting", "err", err)
 			waiting = false
+		case !waiting && errors.As(err, &refused):
+			log.Warn("waiting for "+peer+": it refuses our CURVE key", "err", err)
+			waiting = true
 		case !waiting:
 			log.Info("waiting for "+peer, "err", err)
 			waiting = true
