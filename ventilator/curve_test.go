@@ -32,7 +32,8 @@ func keyPair(t *testing.T) curve.KeyPair {
 // TestCurve: a ventilator that speaks CURVE on its three sockets and
 // admits one client key and one worker key. The admitted client's remote
 // scan, read by the admitted worker, is the local scan; a worker of
-// another key gets no job, and both sides log it once; a client of
+// another key gets no job, and both sides log it once (so does a worker
+// that holds another server key); a client of
 // another key is refused at once with the reason; peers in the clear get
 // nothing.
 func TestCurve(t *testing.T) {
@@ -52,6 +53,14 @@ func TestCurve(t *testing.T) {
 		Jobs: 2, CurveServer: &server.Public, CurveKeys: &stranger, Logger: wlog.Logger(),
 	})
 	zmtptest.WaitFor(t, 10*time.Second, "the stranger worker's refusal", func() bool { return v.Stats().CurveRefused > 0 })
+	var olog zmtptest.Log
+	other := keyPair(t)
+	lost := ventilatortest.StartWorker(t, v, sampleMusic(), worker.Config{
+		Jobs: 1, CurveServer: &other.Public, CurveKeys: &admittedWorker, Logger: olog.Logger(),
+	})
+	zmtptest.WaitFor(t, 10*time.Second, "the warning of a worker that holds another server key", func() bool {
+		return strings.Contains(olog.String(), "CURVE handshake with the ventilator failed")
+	})
 	w := ventilatortest.StartWorker(t, v, sampleMusic(), worker.Config{Jobs: 2, CurveServer: &server.Public, CurveKeys: &admittedWorker})
 	v.WaitWorkers(t, 2)
 
@@ -66,9 +75,9 @@ func TestCurve(t *testing.T) {
 	if len(got.Tracks) != len(local.Tracks) || len(got.Tracks) == 0 {
 		t.Errorf("remote scan over CURVE: %d tracks, local scan %d", len(got.Tracks), len(local.Tracks))
 	}
-	if s := v.Stats(); s.Workers != 2 || strangerWorker.Done() != 0 || w.Done() == 0 {
-		t.Errorf("%d workers connected, the stranger answered %d jobs, the admitted one %d; want 2, 0 and some",
-			s.Workers, strangerWorker.Done(), w.Done())
+	if s := v.Stats(); s.Workers != 2 || strangerWorker.Done() != 0 || lost.Done() != 0 || w.Done() == 0 {
+		t.Errorf("%d workers connected, the stranger answered %d jobs, the one of another server key %d, the admitted one %d; want 2, 0, 0 and some",
+			s.Workers, strangerWorker.Done(), lost.Done(), w.Done())
 	}
 
 	var refused *curve.RefusedError
