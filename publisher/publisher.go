@@ -108,7 +108,7 @@ type Config struct {
 	// ConnectCurve, if set, is the public key of the relays of Connect
 	// (their Listen side's): the feed speaks CURVE to them as their
 	// client, of key pair ConnectCurveKeys (default: Curve, else a new
-	// pair each run).
+	// pair each run). With Curve and Connect, it must be set.
 	ConnectCurve     *curve.Key
 	ConnectCurveKeys *curve.KeyPair
 
@@ -162,6 +162,9 @@ func New(cfg Config) (*Publisher, error) {
 		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Curve != nil && len(cfg.Connect) > 0 && cfg.ConnectCurve == nil {
+		return nil, ErrConnectInTheClear
 	}
 	if cfg.Station == "" {
 		cfg.Station = defaultStation()
@@ -249,6 +252,11 @@ func defaultStation() string {
 
 // Station is the name the publisher gives its messages.
 func (p *Publisher) Station() string { return p.cfg.Station }
+
+// ErrConnectInTheClear is New's error for a publisher that speaks CURVE
+// only (Config.Curve) but would feed the relays of Connect in the clear:
+// give their public key in ConnectCurve.
+var ErrConnectInTheClear = errors.New("the feed speaks CURVE only, but would go to the relays it connects to in the clear: give their public key")
 
 // BindError is New's error when an endpoint cannot be bound: Socket is
 // "feed" or "query". errors.Is(err, syscall.EADDRINUSE) tells a taken port.

@@ -280,3 +280,33 @@ func TestCurveEverySocket(t *testing.T) {
 		t.Errorf("the leak check read %d bytes, without a refusal: it checks too little", len(all))
 	}
 }
+
+// TestCurveUsageErrors: CURVE flags without the flag they need are usage
+// errors that name it.
+func TestCurveUsageErrors(t *testing.T) {
+	ctx := testContext(t, 10*time.Second)
+	dir := t.TempDir()
+	k := filepath.Join(dir, "k")
+	if r := runArgs(t, ctx, nil, "keygen", k); r.err != nil {
+		t.Fatal(r.err)
+	}
+	music := writeMusic(t, streetsAndCure...)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"publish", "--curve-clients", k + ".pub", music}, "give its secret key with --curve-secret"},
+		{[]string{"publish", "--curve-secret", k + ".key", "--connect", "tcp://127.0.0.1:1", music}, "give their public key with --curve-relay"},
+		{[]string{"publish", "--curve-relay", k + ".pub", music}, "give --connect ENDPOINT too"},
+		{[]string{"relay", "-c", "tcp://127.0.0.1:1", "--curve-clients", k + ".pub"}, "give its secret key with --curve-secret"},
+		{[]string{"relay", "-c", "tcp://127.0.0.1:1", "--curve-listen-secret", k + ".key"}, "give --listen ENDPOINT too"},
+		{[]string{"relay", "--listen", "tcp://127.0.0.1:0", "--curve-listen-clients", k + ".pub"}, "give its secret key with --curve-listen-secret"},
+		{[]string{"relay", "--listen", "tcp://127.0.0.1:0", "--curve-upstream", k + ".pub"}, "give --connect ENDPOINT too"},
+		{[]string{"ventilator", "--curve-clients", k + ".pub"}, "give its secret key with --curve-secret"},
+	} {
+		r := runArgs(t, ctx, nil, tc.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%q: exit %d, %q; want 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}

@@ -24,8 +24,11 @@ func checkStationFlags(cfg *publisher.Config) error {
 	if err := checkCurveServer(cfg.Curve, cfg.CurveAdmit, "curve-secret", "curve-clients"); err != nil {
 		return err
 	}
-	if cfg.ConnectCurve != nil && len(cfg.Connect) == 0 {
+	switch {
+	case cfg.ConnectCurve != nil && len(cfg.Connect) == 0:
 		return usageErrorf("--curve-relay is the key of the relays of --connect: give --connect ENDPOINT too")
+	case cfg.Curve != nil && len(cfg.Connect) > 0 && cfg.ConnectCurve == nil:
+		return usageErrorf("--curve-secret: the feed speaks CURVE only, and would go to the relays of --connect in the clear; give their public key with --curve-relay")
 	}
 	for _, ep := range cfg.Connect {
 		if _, _, err := zmtp.ParseEndpoint(ep); err != nil {
