@@ -211,15 +211,10 @@ func New(cfg Config) (*Publisher, error) {
 		if kp == nil {
 			kp = cfg.Curve
 		}
-		if kp == nil {
-			pair, err := curve.NewKeyPair()
-			if err != nil {
-				p.sock.Close()
-				return nil, fmt.Errorf("a CURVE key pair for the relays: %w", err)
-			}
-			kp = &pair
+		if connectSec, err = zmtp.CurveClientOf(kp, *cfg.ConnectCurve); err != nil {
+			p.sock.Close()
+			return nil, fmt.Errorf("the relays: %w", err)
 		}
-		connectSec = zmtp.CurveClient(*kp, *cfg.ConnectCurve)
 	}
 	for _, ep := range cfg.Connect {
 		p.log.Info("connecting to a relay", "connect", ep)

@@ -214,24 +214,13 @@ func (r *Relay) curve(down *zmtp.Limits) error {
 		down.Security = r.downGate.Server(*cfg.Curve)
 	}
 	if cfg.UpstreamCurve != nil {
-		kp := cfg.UpstreamCurveKeys
-		if kp == nil {
-			var err error
-			if kp, err = newKeyPair(); err != nil {
-				return err
-			}
+		sec, err := zmtp.CurveClientOf(cfg.UpstreamCurveKeys, *cfg.UpstreamCurve)
+		if err != nil {
+			return fmt.Errorf("relay: upstream: %w", err)
 		}
-		r.limits.Security = zmtp.CurveClient(*kp, *cfg.UpstreamCurve)
+		r.limits.Security = sec
 	}
 	return nil
-}
-
-func newKeyPair() (*curve.KeyPair, error) {
-	kp, err := curve.NewKeyPair()
-	if err != nil {
-		return nil, fmt.Errorf("relay: a CURVE key pair for upstream: %w", err)
-	}
-	return &kp, nil
 }
 
 // BindError is New's error when an endpoint cannot be bound: Socket is

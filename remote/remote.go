@@ -105,15 +105,11 @@ func Scan(ctx context.Context, endpoint, folder string, opts Options) (*library.
 	}
 	limits := task.ClientLimits
 	if opts.CurveServer != nil {
-		kp := opts.CurveKeys
-		if kp == nil {
-			pair, err := curve.NewKeyPair()
-			if err != nil {
-				return nil, fmt.Errorf("remote: a CURVE key pair: %w", err)
-			}
-			kp = &pair
+		sec, err := zmtp.CurveClientOf(opts.CurveKeys, *opts.CurveServer)
+		if err != nil {
+			return nil, fmt.Errorf("remote: %w", err)
 		}
-		limits.Security = zmtp.CurveClient(*kp, *opts.CurveServer)
+		limits.Security = sec
 	}
 	id := make([]byte, 8)
 	rand.Read(id)

@@ -81,16 +81,10 @@ func New(cfg Config) (*Worker, error) {
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger, root: root, fsys: root.FS(), dial: &dialer{log: cfg.Logger}}
 	if cfg.CurveServer != nil {
-		kp := cfg.CurveKeys
-		if kp == nil {
-			pair, err := curve.NewKeyPair()
-			if err != nil {
-				root.Close()
-				return nil, fmt.Errorf("worker: a CURVE key pair: %w", err)
-			}
-			kp = &pair
+		if w.dial.security, err = zmtp.CurveClientOf(cfg.CurveKeys, *cfg.CurveServer); err != nil {
+			root.Close()
+			return nil, fmt.Errorf("worker: %w", err)
 		}
-		w.dial.security = zmtp.CurveClient(*kp, *cfg.CurveServer)
 	}
 	if cfg.WrapFS != nil {
 		w.fsys = cfg.WrapFS(w.fsys)

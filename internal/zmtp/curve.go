@@ -1,6 +1,7 @@
 package zmtp
 
 import (
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,19 @@ func CurveClient(kp curve.KeyPair, server curve.Key) func() Mechanism {
 		s := curve.Client(kp, server)
 		return Mechanism{Security: s, Sealer: func() Sealer { return &s.Session }}
 	}
+}
+
+// CurveClientOf is CurveClient with the key pair kp, or a new pair if kp
+// is nil (for a server that admits anyone).
+func CurveClientOf(kp *curve.KeyPair, server curve.Key) (func() Mechanism, error) {
+	if kp == nil {
+		pair, err := curve.NewKeyPair()
+		if err != nil {
+			return nil, fmt.Errorf("a CURVE key pair: %w", err)
+		}
+		kp = &pair
+	}
+	return CurveClient(*kp, server), nil
 }
 
 // Gate is a CURVE server's door: its allowlist decides which client keys
