@@ -89,3 +89,13 @@ func TestCurve(t *testing.T) {
 		t.Error("a query in the clear was answered")
 	}
 }
+
+// TestCurveConnectNeedsKey: a publisher that speaks CURVE only does not
+// feed a relay in the clear.
+func TestCurveConnectNeedsKey(t *testing.T) {
+	server, _ := curve.NewKeyPair()
+	_, err := publisher.New(publisher.Config{Tracks: publishertest.Tracks(1), Bind: []string{}, Connect: []string{"tcp://127.0.0.1:1"}, Curve: &server})
+	if !errors.Is(err, publisher.ErrConnectInTheClear) {
+		t.Errorf("New with Curve and Connect, without ConnectCurve: %v, want ErrConnectInTheClear", err)
+	}
+}

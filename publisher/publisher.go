@@ -105,6 +105,12 @@ type Config struct {
 	// libzmq's default is. Each refused key is logged once.
 	Curve      *curve.KeyPair
 	CurveAdmit func(client curve.Key) error
+	// ConnectCurve, if set, is the public key of the relays of Connect
+	// (their Listen side's): the feed speaks CURVE to them as their
+	// client, of key pair ConnectCurveKeys (default: Curve, else a new
+	// pair each run). With Curve and Connect, it must be set.
+	ConnectCurve     *curve.Key
+	ConnectCurveKeys *curve.KeyPair
 
 	// Logger receives what the publisher does (default: discard).
 	Logger *slog.Logger
@@ -130,8 +136,7 @@ type Publisher struct {
 	scanned   chan struct{} // closed once the first scan is applied
 	closeOnce sync.Once
 
-	refused      sync.Map // curve.Key: refused, logged already
-	curveRefused atomic.Uint64
+	gate *zmtp.Gate // CURVE's allowlist
 
 	seq     atomic.Uint64
 	last    atomic.Pointer[wire.Track]
@@ -158,6 +163,9 @@ func New(cfg Config) (*Publisher, error) {
 			return nil, err
 		}
 	}
+	if cfg.Curve != nil && len(cfg.Connect) > 0 && cfg.ConnectCurve == nil {
+		return nil, ErrConnectInTheClear
+	}
 	if cfg.Station == "" {
 		cfg.Station = defaultStation()
 	}
@@ -183,7 +191,8 @@ func New(cfg Config) (*Publisher, error) {
 		limits.HandshakeTimeout = cfg.HandshakeTimeout
 	}
 	if cfg.Curve != nil {
-		limits.Security = zmtp.CurveServer(*cfg.Curve, p.admit)
+		p.gate = zmtp.NewGate(cfg.CurveAdmit, cfg.Logger)
+		limits.Security = p.gate.Server(*cfg.Curve)
 	}
 	var err error
 	p.sock, err = pub.Listen(cfg.Bind, pub.Options{
@@ -196,14 +205,25 @@ func New(cfg Config) (*Publisher, error) {
 	for i, ep := range p.sock.Endpoints() {
 		p.log.Info("listening", "bind", cfg.Bind[i], "connect", ep)
 	}
+	var connectSec func() zmtp.Mechanism
+	if cfg.ConnectCurve != nil {
+		kp := cfg.ConnectCurveKeys
+		if kp == nil {
+			kp = cfg.Curve
+		}
+		if connectSec, err = zmtp.CurveClientOf(kp, *cfg.ConnectCurve); err != nil {
+			p.sock.Close()
+			return nil, fmt.Errorf("the relays: %w", err)
+		}
+	}
 	for _, ep := range cfg.Connect {
 		p.log.Info("connecting to a relay", "connect", ep)
-		p.sock.Connect(ep)
+		p.sock.Connect(ep, connectSec)
 	}
 	if len(cfg.Query) > 0 {
 		qopts := zmtp.ServerOptions{Logger: cfg.Logger}
 		if cfg.Curve != nil {
-			qopts.Limits = zmtp.Limits{Security: zmtp.CurveServer(*cfg.Curve, p.admit)}
+			qopts.Limits = zmtp.Limits{Security: p.gate.Server(*cfg.Curve)}
 		}
 		p.query, err = query.Listen(cfg.Query, p, qopts)
 		if err != nil {
@@ -228,20 +248,10 @@ func defaultStation() string {
 // Station is the name the publisher gives its messages.
 func (p *Publisher) Station() string { return p.cfg.Station }
 
-// admit applies Config.CurveAdmit, logging each refused key once.
-func (p *Publisher) admit(client curve.Key) error {
-	if p.cfg.CurveAdmit == nil {
-		return nil
-	}
-	err := p.cfg.CurveAdmit(client)
-	if err != nil {
-		if _, seen := p.refused.LoadOrStore(client, true); !seen {
-			p.log.Warn("CURVE client refused", "key", client.String(), "why", err)
-		}
-		p.curveRefused.Add(1)
-	}
-	return err
-}
+// ErrConnectInTheClear is New's error for a publisher that speaks CURVE
+// only (Config.Curve) but would feed the relays of Connect in the clear:
+// give their public key in ConnectCurve.
+var ErrConnectInTheClear = errors.New("the feed speaks CURVE only, but would go to the relays it connects to in the clear: give their public key")
 
 // BindError is New's error when an endpoint cannot be bound: Socket is
 // "feed" or "query". errors.Is(err, syscall.EADDRINUSE) tells a taken port.
@@ -352,7 +362,7 @@ func (p *Publisher) Stats() query.Stats {
 	s.Skipped = int(p.skipped.Load())
 	ss := p.sock.Stats()
 	s.Subscribers, s.Queued, s.Dropped, s.Refused = ss.Subscribers, ss.Queued, ss.Dropped, ss.Rejected
-	s.CurveRefused = p.curveRefused.Load()
+	s.CurveRefused = p.gate.Refused()
 	s.Sent = p.seq.Load()
 	return s
 }

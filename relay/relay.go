@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/pub"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/query"
@@ -59,6 +61,26 @@ type Config struct {
 	// to dial upstream (default 100ms, doubling up to 1s).
 	ReconnectMin, ReconnectMax time.Duration
 
+	// Curve, if set, is the relay's CURVE key pair towards its
+	// subscribers: Bind and Query then speak CURVE only, and a client must
+	// hold its public key. CurveAdmit, if set, decides which client keys
+	// get in (an error says why not); without it any client with the
+	// public key does, as libzmq's default is.
+	Curve      *curve.KeyPair
+	CurveAdmit func(client curve.Key) error
+	// ListenCurve and ListenCurveAdmit are the same for Listen: the
+	// publishers that connect in must be CURVE clients of this key pair.
+	ListenCurve      *curve.KeyPair
+	ListenCurveAdmit func(publisher curve.Key) error
+	// UpstreamCurve, if set, is the public key of the CURVE publishers or
+	// relays that the relay dials (Connect): it is their client, of key
+	// pair UpstreamCurveKeys (nil: a new pair each run, for an upstream
+	// that admits anyone).
+	UpstreamCurve     *curve.Key
+	UpstreamCurveKeys *curve.KeyPair
+	// Each side's refused client keys are logged once and counted in
+	// Stats' CurveRefused.
+
 	// Logger receives what the relay does (default: discard).
 	Logger *slog.Logger
 }
@@ -76,6 +98,10 @@ type Relay struct {
 	listen *zmtp.Server  // nil without Config.Listen
 	query  *query.Server // nil without Config.Query
 	limits zmtp.Limits   // for upstream connections
+
+	// CURVE's allowlists: subscribers and queries (down), publishers
+	// connecting in (listen); nil without CURVE on that side.
+	downGate, listenGate *zmtp.Gate
 
 	// want is the union of the subscribers' prefixes: what every upstream
 	// connection is to be subscribed to. changed is closed and replaced
@@ -134,6 +160,9 @@ func New(cfg Config) (*Relay, error) {
 		down.HandshakeTimeout = cfg.HandshakeTimeout
 		r.limits.HandshakeTimeout = cfg.HandshakeTimeout
 	}
+	if err := r.curve(&down); err != nil {
+		return nil, err
+	}
 	var err error
 	r.down, err = pub.Listen(cfg.Bind, pub.Options{
 		ServerOptions: zmtp.ServerOptions{MaxConns: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: down, Logger: cfg.Logger},
@@ -144,8 +173,13 @@ func New(cfg Config) (*Relay, error) {
 		return nil, &BindError{Socket: "feed", Err: err}
 	}
 	if len(cfg.Listen) > 0 {
+		lim := r.limits
+		if cfg.ListenCurve != nil {
+			r.listenGate = zmtp.NewGate(cfg.ListenCurveAdmit, cfg.Logger.With("socket", "listen"))
+			lim.Security = r.listenGate.Server(*cfg.ListenCurve)
+		}
 		r.listen, err = zmtp.Bind(cfg.Listen, zmq4.XSub, zmtp.ServerOptions{
-			MaxConns: 256, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: r.limits, Logger: cfg.Logger,
+			MaxConns: 256, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: lim, Logger: cfg.Logger,
 		})
 		if err != nil {
 			r.down.Close()
@@ -153,7 +187,7 @@ func New(cfg Config) (*Relay, error) {
 		}
 	}
 	if len(cfg.Query) > 0 {
-		r.query, err = query.Listen(cfg.Query, (*source)(r), zmtp.ServerOptions{Logger: cfg.Logger})
+		r.query, err = query.Listen(cfg.Query, (*source)(r), zmtp.ServerOptions{Logger: cfg.Logger, Limits: zmtp.Limits{Security: down.Security}})
 		if err != nil {
 			r.Close()
 			return nil, &BindError{Socket: "query", Err: err}
@@ -169,6 +203,24 @@ func New(cfg Config) (*Relay, error) {
 		r.log.Info("answering queries", "query", cfg.Query[i], "connect", ep)
 	}
 	return r, nil
+}
+
+// curve sets CURVE up as cfg asks: the downstream side's in down (for
+// Bind and Query), the upstream side's in r.limits (for Connect).
+func (r *Relay) curve(down *zmtp.Limits) error {
+	cfg := r.cfg
+	if cfg.Curve != nil {
+		r.downGate = zmtp.NewGate(cfg.CurveAdmit, cfg.Logger.With("socket", "feed"))
+		down.Security = r.downGate.Server(*cfg.Curve)
+	}
+	if cfg.UpstreamCurve != nil {
+		sec, err := zmtp.CurveClientOf(cfg.UpstreamCurveKeys, *cfg.UpstreamCurve)
+		if err != nil {
+			return fmt.Errorf("relay: upstream: %w", err)
+		}
+		r.limits.Security = sec
+	}
+	return nil
 }
 
 // BindError is New's error when an endpoint cannot be bound: Socket is
@@ -280,7 +332,7 @@ func (r *Relay) Stats() query.Stats {
 	s := r.down.Stats()
 	return query.Stats{
 		Subscribers: s.Subscribers, Queued: s.Queued, Dropped: s.Dropped, Refused: s.Rejected,
-		Sent: r.forwarded.Load(),
+		Sent: r.forwarded.Load(), CurveRefused: r.downGate.Refused() + r.listenGate.Refused(),
 	}
 }
 

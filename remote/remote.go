@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/task"
@@ -46,6 +47,11 @@ type Options struct {
 	// OnWaiting, if set, is called when the ventilator says no worker is
 	// connected, with its fan endpoints.
 	OnWaiting func(fan string)
+	// CurveServer, if set, is the ventilator's CURVE public key: Scan
+	// speaks CURVE to it, as the client of key pair CurveKeys (nil: a new
+	// pair, for a ventilator that admits anyone).
+	CurveServer *curve.Key
+	CurveKeys   *curve.KeyPair
 }
 
 // NoWorkersError is the error of a scan that gave up waiting for a worker.
@@ -97,12 +103,21 @@ func Scan(ctx context.Context, endpoint, folder string, opts Options) (*library.
 	if opts.Batch <= 0 || opts.Batch > task.MaxFiles {
 		opts.Batch = DefaultBatch
 	}
+	limits := task.ClientLimits
+	if opts.CurveServer != nil {
+		sec, err := zmtp.CurveClientOf(opts.CurveKeys, *opts.CurveServer)
+		if err != nil {
+			return nil, fmt.Errorf("remote: %w", err)
+		}
+		limits.Security = sec
+	}
 	id := make([]byte, 8)
 	rand.Read(id)
 	s := &scan{
 		endpoint: endpoint,
 		folder:   folder,
 		opts:     opts,
+		limits:   limits,
 		taskID:   []byte(hex.EncodeToString(id)),
 		asm:      library.NewAssembly(opts.Library),
 		sent:     make(map[uint64]sentJob),
@@ -120,6 +135,7 @@ func Scan(ctx context.Context, endpoint, folder string, opts Options) (*library.
 type scan struct {
 	endpoint, folder string
 	opts             Options
+	limits           zmtp.Limits // the control connection's, CURVE's too
 	taskID           []byte
 	asm              *library.Assembly
 	conn             *task.Conn
@@ -227,12 +243,17 @@ func (s *scan) connect(ctx context.Context) (*task.Conn, error) {
 		nc, err := zmtp.Dial(ctx, s.endpoint)
 		if err == nil {
 			stop := context.AfterFunc(ctx, func() { nc.Close() })
-			c, herr := zmtp.Handshake(nc, zmq4.Dealer, false, task.ClientLimits)
+			c, herr := zmtp.Handshake(nc, zmq4.Dealer, false, s.limits)
 			stop()
 			if herr == nil && ctx.Err() == nil {
 				return task.NewConn(c), nil
 			}
 			nc.Close()
+			if refused := (*curve.RefusedError)(nil); errors.As(herr, &refused) {
+				// The ventilator does not admit our key: a retry would
+				// be refused the same.
+				return nil, &NoAnswerError{Endpoint: s.endpoint, Err: herr}
+			}
 			err = herr
 			if err == nil {
 				err = ctx.Err()

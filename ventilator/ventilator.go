@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/task"
 )
@@ -37,6 +38,14 @@ type Config struct {
 	// JobTimeout is how long a job may go without a result before it is
 	// handed to another worker (default DefaultJobTimeout).
 	JobTimeout time.Duration
+	// Curve, if set, is the ventilator's CURVE key pair: its three
+	// sockets then speak CURVE only, and clients and workers must hold its
+	// public key. CurveAdmit, if set, decides which of their keys get in
+	// (an error says why not); without it any peer with the public key
+	// does, as libzmq's default is. Each refused key is logged once and
+	// counted in Stats.
+	Curve      *curve.KeyPair
+	CurveAdmit func(peer curve.Key) error
 	// Logger receives connections, refusals and reassigned jobs (default:
 	// discard).
 	Logger *slog.Logger
@@ -47,7 +56,8 @@ type Ventilator struct {
 	cfg                    Config
 	log                    *slog.Logger
 	control, fan, sink     *zmtp.Server
-	fanEndpoints           string // as told to clients that wait
+	fanEndpoints           string     // as told to clients that wait
+	gate                   *zmtp.Gate // CURVE's allowlist; nil without CURVE
 	mu                     sync.Mutex
 	clients                map[*client]struct{}
 	ready                  []*taskState // tasks with queued jobs, served in turn
@@ -93,6 +103,11 @@ func New(cfg Config) (*Ventilator, error) {
 		expired:  make(map[uint64]*peer),
 	}
 	opts := zmtp.ServerOptions{WriteTimeout: task.WriteTimeout, Logger: cfg.Logger}
+	var security func() zmtp.Mechanism
+	if cfg.Curve != nil {
+		v.gate = zmtp.NewGate(cfg.CurveAdmit, cfg.Logger)
+		security = v.gate.Server(*cfg.Curve)
+	}
 	var servers []*zmtp.Server
 	for _, s := range []struct {
 		name string
@@ -107,6 +122,7 @@ func New(cfg Config) (*Ventilator, error) {
 	} {
 		o := opts
 		o.Limits = s.lim
+		o.Limits.Security = security
 		srv, err := zmtp.Bind(s.eps, s.typ, o)
 		if err != nil {
 			for _, srv := range servers {
@@ -155,6 +171,8 @@ type Stats struct {
 	InFlight   int    // jobs with a worker
 	Reassigned uint64 // jobs handed to another worker after a deadline or a worker's leaving
 	Duplicates uint64 // results dropped: late, unknown or for a task gone
+	// CurveRefused counts CURVE handshakes refused: a key not admitted.
+	CurveRefused uint64
 }
 
 // Stats returns the current counts.
@@ -162,7 +180,7 @@ func (v *Ventilator) Stats() Stats {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return Stats{Clients: len(v.clients), Workers: len(v.peers), Queued: v.queued, InFlight: len(v.inflight),
-		Reassigned: v.reassigned, Duplicates: v.duplicates}
+		Reassigned: v.reassigned, Duplicates: v.duplicates, CurveRefused: v.gate.Refused()}
 }
 
 // Run serves until ctx ends, then closes the sockets and returns nil once

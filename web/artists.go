@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/query"
 )
 
@@ -33,7 +35,7 @@ func (s *Server) serveArtists(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := s.artistList(r.Context())
 	if err != nil {
-		s.log.Debug("artists: the query socket did not answer", "query", s.opts.Query, "err", err)
+		s.queryFailed("artists", err)
 		http.Error(w, `{"error":"the publisher's query socket does not answer"}`, http.StatusBadGateway)
 		return
 	}
@@ -52,7 +54,7 @@ func (s *Server) artistList(ctx context.Context) ([]byte, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	artists, err := query.Client{Endpoint: s.opts.Query}.Artists(ctx, "")
+	artists, err := s.queryClient().Artists(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -65,4 +67,24 @@ func (s *Server) artistList(ctx context.Context) ([]byte, error) {
 	}
 	c.data, c.at = append(data, '\n'), time.Now()
 	return c.data, nil
+}
+
+// queryClient asks the publisher's query socket, over CURVE if
+// Options.QueryCurve is set.
+func (s *Server) queryClient() query.Client {
+	return query.Client{Endpoint: s.opts.Query, CurveServer: s.opts.QueryCurve, CurveKeys: s.opts.QueryCurveKeys}
+}
+
+// queryFailed logs a question to the query socket that got no answer: at
+// debug level (a publisher restarting), but a refused CURVE key, which
+// no retry mends, as a warning, once.
+func (s *Server) queryFailed(what string, err error) {
+	var refused *curve.RefusedError
+	if errors.As(err, &refused) {
+		if !s.queryRefused.Swap(true) {
+			s.log.Warn("the publisher's query socket refuses this server's CURVE key", "query", s.opts.Query, "err", err)
+		}
+		return
+	}
+	s.log.Debug(what+": the query socket did not answer", "query", s.opts.Query, "err", err)
 }

@@ -54,6 +54,12 @@ func startWeb(t *testing.T, ctx context.Context, addr, endpoint string) *webServ
 // startWebOpts is startWeb with opts.
 func startWebOpts(t *testing.T, ctx context.Context, addr, endpoint string, opts Options) *webServer {
 	t.Helper()
+	return startWebFeed(t, ctx, addr, opts, subscriber.Options{Endpoints: []string{endpoint}})
+}
+
+// startWebFeed is startWebOpts, following the feed that feed describes.
+func startWebFeed(t *testing.T, ctx context.Context, addr string, opts Options, feed subscriber.Options) *webServer {
+	t.Helper()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +67,7 @@ func startWebOpts(t *testing.T, ctx context.Context, addr, endpoint string, opts
 	s := New(opts)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, l, subscriber.Options{Endpoints: []string{endpoint}}) }()
+	go func() { done <- s.Run(ctx, l, feed) }()
 	var err2 error
 	stopped := false
 	stop := func() error {

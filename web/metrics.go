@@ -1,6 +1,9 @@
 package web
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -66,4 +69,26 @@ func newMetrics() *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
+}
+
+// publisherStats are the metrics the publisher keeps, read from its query
+// socket's "stats" at each scrape (waiting 2s at most): the CURVE
+// handshakes it refused. Absent while the query socket does not answer.
+type publisherStats struct{ s *Server }
+
+var curveRefusedDesc = prometheus.NewDesc("trackfeed_web_publisher_curve_refused_total",
+	"CURVE handshakes the publisher refused for a client key it does not admit, as its query socket's stats report (curve_refused); absent while that does not answer.",
+	nil, nil)
+
+func (c *publisherStats) Describe(ch chan<- *prometheus.Desc) { ch <- curveRefusedDesc }
+
+func (c *publisherStats) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := c.s.queryClient().Stats(ctx)
+	if err != nil {
+		c.s.queryFailed("metrics", err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(curveRefusedDesc, prometheus.CounterValue, float64(st.CurveRefused))
 }

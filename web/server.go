@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
 )
@@ -51,8 +52,15 @@ type Options struct {
 	// fails (default 10s): a publisher's restart does not page anyone.
 	FeedGrace time.Duration
 	// Query, if set, is the publisher's query socket: /artists lists its
-	// artists, and the page offers them in its prefix box.
+	// artists, and the page offers them in its prefix box; /metrics has
+	// the publisher's count of refused CURVE clients, from its "stats".
 	Query string
+	// QueryCurve, if set, is the query socket's CURVE public key (the
+	// publisher's): the server asks it over CURVE, as the client of key
+	// pair QueryCurveKeys (nil: a new pair each time, for a publisher that
+	// admits anyone). The feed's keys are subscriber.Options'.
+	QueryCurve     *curve.Key
+	QueryCurveKeys *curve.KeyPair
 	// Logger receives the server's events (default: discard).
 	Logger *slog.Logger
 }
@@ -109,6 +117,8 @@ type Server struct {
 	metrics *metrics
 	feed    *feedStatus
 	artists artistCache
+	// queryRefused is set once a refused CURVE key has been logged.
+	queryRefused atomic.Bool
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool
@@ -134,6 +144,9 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /events", s.serveEvents)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /artists", s.serveArtists)
+	if opts.Query != "" {
+		s.metrics.reg.MustRegister(&publisherStats{s: s})
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}))

@@ -12,10 +12,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/task"
@@ -29,6 +31,11 @@ type Config struct {
 	// Jobs is how many jobs it works on at once, each on a connection of
 	// its own to the fan; 0 or less means runtime.GOMAXPROCS(0).
 	Jobs int
+	// CurveServer, if set, is the ventilator's CURVE public key: the
+	// worker speaks CURVE to it, as the client of key pair CurveKeys
+	// (nil: a new pair each run, for a ventilator that admits anyone).
+	CurveServer *curve.Key
+	CurveKeys   *curve.KeyPair
 	// Logger receives connections and refused jobs (default: discard).
 	Logger *slog.Logger
 	// WrapFS, if set, wraps the file system of Root: benchmarks use it to
@@ -49,6 +56,7 @@ type Worker struct {
 	root *os.Root
 	fsys fs.FS
 	sink sink
+	dial *dialer
 
 	mu   sync.Mutex
 	done uint64
@@ -71,7 +79,13 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{cfg: cfg, log: cfg.Logger, root: root, fsys: root.FS()}
+	w := &Worker{cfg: cfg, log: cfg.Logger, root: root, fsys: root.FS(), dial: &dialer{log: cfg.Logger}}
+	if cfg.CurveServer != nil {
+		if w.dial.security, err = zmtp.CurveClientOf(cfg.CurveKeys, *cfg.CurveServer); err != nil {
+			root.Close()
+			return nil, fmt.Errorf("worker: %w", err)
+		}
+	}
 	if cfg.WrapFS != nil {
 		w.fsys = cfg.WrapFS(w.fsys)
 	}
@@ -92,7 +106,7 @@ func (w *Worker) Done() uint64 {
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.root.Close()
 	var wg sync.WaitGroup
-	wg.Go(func() { w.sink.run(ctx, w.cfg.Sink, w.log) })
+	wg.Go(func() { w.sink.run(ctx, w.cfg.Sink, w.dial) })
 	for range w.cfg.Jobs {
 		wg.Go(func() { w.pull(ctx) })
 	}
@@ -100,9 +114,20 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
+// dialer connects to the ventilator's sockets.
+type dialer struct {
+	log      *slog.Logger
+	security func() zmtp.Mechanism // CURVE, or nil for NULL
+	warned   atomic.Bool           // a failed CURVE handshake was logged
+}
+
 // dial connects to endpoint as a socket of type typ, retrying with a
-// back-off until it succeeds or ctx ends.
-func dial(ctx context.Context, endpoint string, typ zmq4.SocketType, lim zmtp.Limits, log *slog.Logger) (*task.Conn, error) {
+// back-off until it succeeds or ctx ends. A CURVE handshake that fails (a
+// key the ventilator does not admit, or not the ventilator's key) is
+// logged as a warning, once until a connection succeeds.
+func (d *dialer) dial(ctx context.Context, endpoint string, typ zmq4.SocketType, lim zmtp.Limits) (*task.Conn, error) {
+	log := d.log
+	lim.Security = d.security
 	wait := retryMin
 	for {
 		nc, err := zmtp.Dial(ctx, endpoint)
@@ -112,9 +137,13 @@ func dial(ctx context.Context, endpoint string, typ zmq4.SocketType, lim zmtp.Li
 			c, err = zmtp.Handshake(nc, typ, false, lim)
 			stop()
 			if err == nil && ctx.Err() == nil {
+				d.warned.Store(false)
 				return task.NewConn(c), nil
 			}
 			nc.Close()
+			if err != nil && ctx.Err() == nil && d.security != nil && !d.warned.Swap(true) {
+				log.Warn("CURVE handshake with the ventilator failed: is its public key right, and this worker's key admitted?", "endpoint", endpoint, "err", err)
+			}
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -133,7 +162,7 @@ func dial(ctx context.Context, endpoint string, typ zmq4.SocketType, lim zmtp.Li
 func (w *Worker) pull(ctx context.Context) {
 	var r library.FileReader
 	for ctx.Err() == nil {
-		c, err := dial(ctx, w.cfg.Fan, zmq4.Pull, task.JobLimits, w.log)
+		c, err := w.dial.dial(ctx, w.cfg.Fan, zmq4.Pull, task.JobLimits)
 		if err != nil {
 			return
 		}
@@ -340,9 +369,10 @@ type sink struct {
 }
 
 // run keeps a connection to the sink, reconnecting when it drops.
-func (s *sink) run(ctx context.Context, endpoint string, log *slog.Logger) {
+func (s *sink) run(ctx context.Context, endpoint string, d *dialer) {
+	log := d.log
 	for ctx.Err() == nil {
-		c, err := dial(ctx, endpoint, zmq4.Pub, task.JobLimits, log)
+		c, err := d.dial(ctx, endpoint, zmq4.Pub, task.JobLimits)
 		if err != nil {
 			return
 		}

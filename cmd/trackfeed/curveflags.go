@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,9 +33,17 @@ func readKey(s string) (curve.Key, error) {
 }
 
 // readKeyPair reads a secret key (see readKey) and derives its public key.
+// Its errors never quote the key: only the file that holds it.
 func readKeyPair(s string) (*curve.KeyPair, error) {
 	secret, err := readKey(s)
 	if err != nil {
+		_, ferr := os.Stat(s)
+		switch {
+		case ferr == nil:
+			return nil, fmt.Errorf("%s: not a CURVE secret key (want the 40 characters of Z85 that trackfeed keygen writes)", s)
+		case len(strings.TrimSpace(s)) == 40:
+			return nil, errors.New("not a key, nor a key file (give the file trackfeed keygen wrote, NAME.key)")
+		}
 		return nil, err
 	}
 	public, err := curve.PublicOf(secret)
@@ -42,6 +51,13 @@ func readKeyPair(s string) (*curve.KeyPair, error) {
 		return nil, err
 	}
 	return &curve.KeyPair{Public: public, Secret: secret}, nil
+}
+
+// isSecret reports whether f takes a secret key, which its errors must
+// not quote.
+func isSecret(f *pflag.Flag) bool {
+	_, ok := f.Value.(serverKeyFlag)
+	return ok
 }
 
 func unwrapPath(err error) error {
@@ -97,9 +113,28 @@ type curveClient struct {
 }
 
 func (c *curveClient) define(fs *pflag.FlagSet) {
-	server, keys := &c.server, &c.keys
-	fs.Var(publicKeyFlag{server}, "curve-server", "speak CURVE to a publisher of public `KEY` (its 40 Z85\ncharacters, or a file such as keygen's NAME.pub)")
-	fs.Var(clientKeysFlag{keys}, "curve-key", "with --curve-server, be the client of key pair `NAME`\n(NAME.key and NAME.pub, from trackfeed keygen); default:\na new pair each run, for a publisher that admits anyone")
+	c.defineServer(fs, "curve-server", "speak CURVE to a publisher of public `KEY` (its 40 Z85\ncharacters, or a file such as keygen's NAME.pub)")
+	c.defineKeys(fs, "with --curve-server, be the client of key pair `NAME`\n(NAME.key and NAME.pub, from trackfeed keygen); default:\na new pair each run, for a publisher that admits anyone")
+}
+
+// defineServer adds --flag, the public key of the server that the
+// command is a CURVE client of.
+func (c *curveClient) defineServer(fs *pflag.FlagSet, flag, usage string) {
+	fs.Var(publicKeyFlag{&c.server}, flag, usage)
+}
+
+// defineKeys adds --curve-key, the client's key pair.
+func (c *curveClient) defineKeys(fs *pflag.FlagSet, usage string) {
+	fs.Var(clientKeysFlag{&c.keys}, "curve-key", usage)
+}
+
+// checkCurveServer refuses an allowlist (--clients) without the secret
+// key (--secret) of the server it admits clients to.
+func checkCurveServer(kp *curve.KeyPair, admit func(curve.Key) error, secret, clients string) error {
+	if admit != nil && kp == nil {
+		return usageErrorf("--%s admits clients to a CURVE server: give its secret key with --%s", clients, secret)
+	}
+	return nil
 }
 
 // allowlist admits the client keys of a file (one key a line) or a folder

@@ -39,6 +39,10 @@ func parseFlags(cmd command, r commandRunner, args []string, st stdio) ([]string
 		writeHelp(st.stdout, cmd, fs)
 		return nil, errHelpShown
 	case err != nil:
+		var iv *pflag.InvalidValueError
+		if errors.As(err, &iv) && isSecret(iv.GetFlag()) {
+			err = fmt.Errorf("--%s: %v", iv.GetFlag().Name, iv.Unwrap()) // not the value: a key
+		}
 		return nil, usageErrorf("%v (see 'trackfeed %s --help')", err, cmd.name)
 	}
 	if err := applyEnv(fs, st.getenv); err != nil {
@@ -83,6 +87,10 @@ func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 		if e := fs.Set(f.Name, v); e != nil {
 			if cause := errors.Unwrap(e); cause != nil {
 				e = cause // pflag's wrapping names the flag, not the variable
+			}
+			if isSecret(f) {
+				err = fmt.Errorf("%s: %v", name, e) // not the value: a key
+				return
 			}
 			err = fmt.Errorf("%s=%q: %v", name, v, e)
 		}

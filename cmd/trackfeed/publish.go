@@ -44,6 +44,7 @@ type publishCmd struct {
 func (c *publishCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.cfg.Bind, "bind", "b", []string{publisher.DefaultBind}, "bind to `ENDPOINT`, tcp://HOST:PORT or ipc://PATH;\nrepeat or separate with commas for more than one")
 	defineStationFlags(fs, &c.cfg)
+	c.remote.curve.defineKeys(fs, "with --curve-relay or --curve-ventilator, be the client\nof key pair `NAME` (NAME.key and NAME.pub, from trackfeed\nkeygen); default: the --curve-secret pair, else a new pair\neach run")
 	fs.StringSliceVar(&c.cfg.Query, "query", []string{query.DefaultBind}, "answer 'trackfeed query' (or any ZeroMQ REQ) on\n`ENDPOINT`; repeatable; --query '' answers none")
 	fs.SetAnnotation("query", envAnnotation, []string{"TRACKFEED_QUERY_BIND"}) // TRACKFEED_QUERY is where clients connect
 	fs.DurationVar(&c.cfg.Interval, "interval", publisher.DefaultInterval, "wait `DURATION` between two tracks, such as 100ms or 2s;\n0 sends as fast as subscribers take them")
@@ -73,6 +74,10 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	if err := checkStationFlags(cfg); err != nil {
 		return err
+	}
+	cfg.ConnectCurveKeys = c.remote.curve.keys
+	if c.remote.curve.keys == nil {
+		c.remote.curve.keys = cfg.Curve
 	}
 	prog, logTo := newProgress(st.stderr, st.progressDelay)
 	defer prog.done()

@@ -213,6 +213,7 @@ func (c *queryCmd) appendStats(b []byte, s *query.Stats) ([]byte, error) {
 	}{
 		{"tracks", s.Tracks}, {"artists", s.Artists}, {"albums", s.Albums}, {"skipped", s.Skipped},
 		{"subscribers", s.Subscribers}, {"uptime", uptime}, {"sent", s.Sent}, {"queued", s.Queued}, {"dropped", s.Dropped},
+		{"refused", s.Refused}, {"curve_refused", s.CurveRefused},
 	} {
 		b = fmt.Appendf(b, "%s: %v\n", kv.k, kv.v)
 	}

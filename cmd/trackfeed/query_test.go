@@ -71,7 +71,7 @@ func TestQueryCommand(t *testing.T) {
 		{name: "stats", args: []string{"stats"}, wantOK: func(s string) bool {
 			return strings.HasPrefix(s, "tracks: 3\nartists: 2\nalbums: 2\nskipped: 0\nsubscribers: ") &&
 				strings.Contains(s, "\nuptime: ") && strings.Contains(s, "\nsent: ") && strings.HasSuffix(s, "\n") &&
-				strings.Count(s, "\n") == 9
+				strings.HasSuffix(s, "\nrefused: 0\ncurve_refused: 0\n") && strings.Count(s, "\n") == 11
 		}},
 		{name: "stats --json", args: []string{"stats", "--json"}, wantOK: func(s string) bool {
 			var st query.Stats

@@ -48,6 +48,7 @@ func (c *scanCmd) flags(fs *pflag.FlagSet) {
 	fs.BoolVarP(&c.verbose, "verbose", "v", false, "list each skipped file and why on stderr")
 	fs.IntVar(&c.workers, "workers", 0, "read `N` files at once; 0 means one per CPU")
 	c.remote.define(fs)
+	c.remote.curve.defineKeys(fs, "with --curve-ventilator, be the client of key pair `NAME`\n(NAME.key and NAME.pub, from trackfeed keygen); default:\na new pair each run, for a ventilator that admits anyone")
 }
 
 // scanRecord is a track as scan --json prints it, named as on the wire.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/remote"
 	"github.com/trackfeed/trackfeed/task"
@@ -22,11 +23,13 @@ import (
 type remoteFlags struct {
 	ventilator string
 	timeout    time.Duration
+	curve      curveClient // the ventilator's key, and this client's
 }
 
 func (r *remoteFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&r.ventilator, "ventilator", "", "read the library through the workers of the ventilator at\n`ENDPOINT` (tcp://HOST:10003, or just HOST); FOLDER is then\nrelative to the workers' ROOT, default all of it")
 	fs.DurationVar(&r.timeout, "timeout", remote.DefaultTimeout, "with --ventilator: give up after `DURATION` without a result")
+	r.curve.defineServer(fs, "curve-ventilator", "with --ventilator: speak CURVE to the ventilator of\npublic `KEY` (its 40 Z85 characters, or a file such as\nkeygen's NAME.pub)")
 }
 
 // endpoint is the ventilator's control endpoint: HOST:PORT means
@@ -63,8 +66,10 @@ func (r *remoteFlags) scanner(folder string, say func(string)) scanFunc {
 	endpoint := r.endpoint()
 	return func(ctx context.Context, opts library.Options) (*library.Library, error) {
 		lib, err := remote.Scan(ctx, endpoint, folder, remote.Options{
-			Library: opts,
-			Timeout: r.timeout,
+			Library:     opts,
+			Timeout:     r.timeout,
+			CurveServer: r.curve.server,
+			CurveKeys:   r.curve.keys,
 			OnWaiting: func(fan string) {
 				say(fmt.Sprintf("waiting for workers on %s (start one where the music is: trackfeed worker --ventilator HOST ROOT)", fan))
 			},
@@ -78,8 +83,11 @@ func remoteHint(err error) error {
 	var (
 		nw *remote.NoWorkersError
 		na *remote.NoAnswerError
+		cr *curve.RefusedError
 	)
 	switch {
+	case errors.As(err, &cr):
+		return fmt.Errorf("%w (give a key pair the ventilator admits with --curve-key)", err)
 	case errors.As(err, &nw):
 		return fmt.Errorf("%w; start a worker where the music is: trackfeed worker --ventilator HOST ROOT", err)
 	case errors.As(err, &na):

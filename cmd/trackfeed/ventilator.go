@@ -40,6 +40,8 @@ func (c *ventilatorCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.cfg.Fan, "fan", []string{ventilator.DefaultFan}, "hand jobs to workers on `ENDPOINT` (PUSH); repeatable")
 	fs.StringSliceVar(&c.cfg.Sink, "sink", []string{ventilator.DefaultSink}, "take workers' results on `ENDPOINT` (SUB); repeatable")
 	fs.DurationVar(&c.cfg.JobTimeout, "job-timeout", ventilator.DefaultJobTimeout, "hand a job to another worker after `DURATION` without its result")
+	fs.Var(serverKeyFlag{&c.cfg.Curve}, "curve-secret", "speak CURVE only, on all three sockets, with the secret key\nof `FILE` (trackfeed keygen's NAME.key); clients and workers\nneed NAME.pub (--curve-ventilator)")
+	fs.Var(allowlistFlag{&c.cfg.CurveAdmit}, "curve-clients", "with --curve-secret, admit only the client and worker keys\nof `PATH`: a file of keys, one a line, or a folder of .pub\nfiles; read again when it changes")
 	c.log.define(fs)
 }
 
@@ -49,6 +51,9 @@ func (c *ventilatorCmd) run(ctx context.Context, st stdio, args []string) error 
 	}
 	if c.cfg.JobTimeout <= 0 {
 		return usageErrorf("--job-timeout %v: want more than 0", c.cfg.JobTimeout)
+	}
+	if err := checkCurveServer(c.cfg.Curve, c.cfg.CurveAdmit, "curve-secret", "curve-clients"); err != nil {
+		return err
 	}
 	var err error
 	if c.cfg.Logger, err = c.log.logger(st.stderr); err != nil {

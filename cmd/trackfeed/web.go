@@ -30,7 +30,9 @@ The page's badge tells the truth about the feed: connecting, live, or
 offline since a time. /healthz answers "ok" while the feed is connected
 and fails (503) once it has been unreachable for 10 seconds. /metrics has
 Prometheus metrics: whether the feed is connected, when the last track
-came, tracks received, pages connected, reconnects, slow pages dropped.
+came, tracks received, pages connected, reconnects, slow pages dropped,
+and the publisher's count of refused CURVE clients (from its 'stats').
+With --curve-server, the feed and the query socket both speak CURVE.
 
 It waits for a publisher that is not up yet and reconnects when one
 restarts, until Ctrl-C or SIGTERM.`,
@@ -88,6 +90,6 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	defer l.Close()
 	log.Info("serving", "url", "http://"+l.Addr().String()+"/", "connect", c.connect)
-	return web.New(web.Options{Logger: log, Query: c.query}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log,
+	return web.New(web.Options{Logger: log, Query: c.query, QueryCurve: c.curve.server, QueryCurveKeys: c.curve.keys}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log,
 		CurveServer: c.curve.server, CurveKeys: c.curve.keys})
 }

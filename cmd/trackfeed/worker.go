@@ -35,9 +35,10 @@ trackfeed worker --fan tcp://10.0.0.2:7004 --sink tcp://10.0.0.2:7005 ~/Music`,
 }
 
 type workerCmd struct {
-	cfg  worker.Config
-	host string
-	log  logFlags
+	cfg   worker.Config
+	host  string
+	curve curveClient
+	log   logFlags
 }
 
 func (c *workerCmd) flags(fs *pflag.FlagSet) {
@@ -45,6 +46,8 @@ func (c *workerCmd) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.cfg.Fan, "fan", "", "take jobs from `ENDPOINT` (default tcp://HOST:10004)")
 	fs.StringVar(&c.cfg.Sink, "sink", "", "send results to `ENDPOINT` (default tcp://HOST:10005)")
 	fs.IntVar(&c.cfg.Jobs, "jobs", 0, "work on `N` jobs at once; 0 means one per CPU")
+	c.curve.defineServer(fs, "curve-ventilator", "speak CURVE to the ventilator of public `KEY` (its 40 Z85\ncharacters, or a file such as keygen's NAME.pub)")
+	c.curve.defineKeys(fs, "with --curve-ventilator, be the client of key pair `NAME`\n(NAME.key and NAME.pub, from trackfeed keygen); default:\na new pair each run, for a ventilator that admits anyone")
 	c.log.define(fs)
 }
 
@@ -58,6 +61,7 @@ func (c *workerCmd) run(ctx context.Context, st stdio, args []string) error {
 	if c.cfg.Jobs < 0 {
 		return usageErrorf("--jobs %d: want 0 or more", c.cfg.Jobs)
 	}
+	c.cfg.CurveServer, c.cfg.CurveKeys = c.curve.server, c.curve.keys
 	if c.cfg.Fan == "" {
 		c.cfg.Fan = "tcp://" + net.JoinHostPort(c.host, strconv.Itoa(task.FanPort))
 	}

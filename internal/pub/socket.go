@@ -116,9 +116,10 @@ func (s *Socket) Endpoints() []string { return s.srv.Endpoints() }
 // Connect dials endpoint (a relay's listening side, or the XSUB of
 // libzmq's proxy) and serves that connection as a subscriber: what it
 // subscribes to, it gets, on a queue of its own. The socket dials again
-// whenever the connection ends, until Close.
-func (s *Socket) Connect(endpoint string) {
-	s.srv.Connect(endpoint, zmtp.LogEnded(s.log.With("connect", endpoint), "relay"))
+// whenever the connection ends, until Close. security is the
+// connection's mechanism, as a client (nil: NULL).
+func (s *Socket) Connect(endpoint string, security func() zmtp.Mechanism) {
+	s.srv.Connect(endpoint, security, zmtp.LogEnded(s.log.With("connect", endpoint), "relay"))
 }
 
 // serve owns one subscriber from its handshake to its end.

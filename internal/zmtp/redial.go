@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/curve"
 )
 
 // Redialer keeps one outgoing connection for as long as it runs: it
@@ -89,18 +91,24 @@ func (d Redialer) once(ctx context.Context, session func(context.Context, *Conn)
 
 // LogEnded returns a Redialer.Ended that logs how the connection to a peer
 // goes, naming it peer ("upstream", "relay"): its loss, the wait for it
-// (once; a warning if the peer's ZMTP is too old), and at debug level each
-// retry.
+// (once; a warning if the peer's ZMTP is too old, or if it refused our
+// CURVE key: waiting mends neither), and at debug level each retry.
 func LogEnded(log *slog.Logger, peer string) func(err error, connected bool) {
 	waiting := false
 	return func(err error, connected bool) {
-		var old *VersionError
+		var (
+			old     *VersionError
+			refused *curve.RefusedError
+		)
 		switch {
 		case connected:
 			log.Info(peer+" gone; reconnecting", "err", err)
 			waiting = false
 		case !waiting && errors.As(err, &old):
 			log.Warn("waiting for "+peer+": its ZMTP is too old", "peer_zmtp", old.Version(), "min_zmtp", MinVersion, "err", err)
+			waiting = true
+		case !waiting && errors.As(err, &refused):
+			log.Warn("waiting for "+peer+": it refuses our CURVE key", "err", err)
 			waiting = true
 		case !waiting:
 			log.Info("waiting for "+peer, "err", err)

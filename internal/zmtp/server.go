@@ -163,13 +163,17 @@ func (s *Server) Serve(h Handler, refused func(net.Conn)) {
 // Connect dials endpoint, and dials it again whenever the connection
 // ends, until Close: each connection, past its handshake (as the client
 // side), is served by the handler like an accepted one, and Close treats
-// it the same way. ended, if not nil, sees each failed attempt and each
-// connection's end (see Redialer). Call it after Serve.
-func (s *Server) Connect(endpoint string, ended func(err error, connected bool)) {
+// it the same way. security is the mechanism of the connection (nil:
+// NULL): the server's Limits.Security is a server's, for the peers it
+// accepts, and here it is the client. ended, if not nil, sees each failed
+// attempt and each connection's end (see Redialer). Call it after Serve.
+func (s *Server) Connect(endpoint string, security func() Mechanism, ended func(err error, connected bool)) {
+	lim := s.opts.Limits
+	lim.Security = security
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		Redialer{Endpoint: endpoint, Type: s.typ, Limits: s.opts.Limits, Ended: ended}.Run(s.ctx, func(_ context.Context, c *Conn) error {
+		Redialer{Endpoint: endpoint, Type: s.typ, Limits: lim, Ended: ended}.Run(s.ctx, func(_ context.Context, c *Conn) error {
 			if !s.track(c, true) {
 				return nil
 			}

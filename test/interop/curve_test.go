@@ -13,8 +13,11 @@ import (
 	"github.com/go-zeromq/zmq4"
 
 	"github.com/trackfeed/trackfeed/curve"
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
+	"github.com/trackfeed/trackfeed/relay"
+	"github.com/trackfeed/trackfeed/relay/relaytest"
 	"github.com/trackfeed/trackfeed/subscriber"
 )
 
@@ -263,4 +266,47 @@ func TestCurveSubscriberFirst(t *testing.T) {
 			t.Errorf("our subscriber, started first: %v", err)
 		}
 	})
+}
+
+// TestCurveRelayBetweenPyzmq: our relay between a pyzmq CURVE PUB and
+// pyzmq CURVE SUBs, every key made by pyzmq: the relay is the PUB's
+// client, and the server of a SUB whose key it admits, which reads the
+// PUB's tracks through it; a SUB of another key is refused and counted.
+func TestCurveRelayBetweenPyzmq(t *testing.T) {
+	ctx := withTimeout(t, 30*time.Second)
+	var pubKeys, subKeys, relayKeys pyKeys
+	for _, k := range []*pyKeys{&pubKeys, &subKeys, &relayKeys} {
+		startPython(t, ctx, "testdata/curve.py", "keypair").nextJSON(t, ctx, k)
+	}
+	parse := func(s string) curve.Key {
+		k, err := curve.ParseKey(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	upstream, admitted := parse(pubKeys.Public), parse(subKeys.Public)
+	relayPair := curve.KeyPair{Public: parse(relayKeys.Public), Secret: parse(relayKeys.Secret)}
+	_, pubEP := startPub(t, ctx, "tcp://127.0.0.1:0", playlistScript(), "--curve-secret", pubKeys.Secret)
+	r := relaytest.Start(t, relay.Config{
+		Connect: []string{pubEP}, UpstreamCurve: &upstream,
+		Curve: &relayPair,
+		CurveAdmit: func(k curve.Key) error {
+			if k != admitted {
+				return errors.New("key not in the allowlist")
+			}
+			return nil
+		},
+	})
+	sub := startPython(t, ctx, "testdata/sub.py", "--curve-server", relayKeys.Public, "--curve-keys", subKeys.Public, subKeys.Secret,
+		r.Endpoints()[0], "the_")
+	l := nextMessage(t, ctx, sub)
+	if len(l.Text) < 4 || !strings.HasPrefix(l.Text[0], "the_") || !strings.HasPrefix(l.Text[1], "The ") {
+		t.Errorf("pyzmq read %q through the relay over CURVE, want a track of a \"The ...\" band", l.Text)
+	}
+	startPython(t, ctx, "testdata/sub.py", "--curve-server", relayKeys.Public, r.Endpoints()[0], "the_")
+	zmtptest.WaitFor(t, 10*time.Second, "the relay's refusal of a pyzmq SUB of another key", func() bool { return r.Stats().CurveRefused > 0 })
+	if n := r.Stats().Subscribers; n != 1 {
+		t.Errorf("%d subscribers at the relay, want the admitted one", n)
+	}
 }

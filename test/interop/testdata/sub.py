@@ -1,6 +1,7 @@
 """A pyzmq SUB for the interop tests.
 
-    sub.py [--heartbeat IVL_MS TIMEOUT_MS] [--monitor] ENDPOINT [PREFIX...]
+    sub.py [--heartbeat IVL_MS TIMEOUT_MS] [--monitor]
+           [--curve-server PUBLIC [--curve-keys PUBLIC SECRET]] ENDPOINT [PREFIX...]
 
 Prints one JSON object a line on stdout: {"frames": [hex...], "text": [the
 first four frames decoded as UTF-8], "meta": frame 4 parsed as JSON} for each
@@ -39,6 +40,7 @@ def main():
     p.add_argument("--monitor", action="store_true")
     p.add_argument("--curve-server", metavar="PUBLIC", help="speak CURVE, as a client of the server of this Z85 public key" if "sub" == "sub" else None)
     p.add_argument("--curve-secret", metavar="SECRET", help="speak CURVE, as the server of this Z85 secret key")
+    p.add_argument("--curve-keys", nargs=2, metavar=("PUBLIC", "SECRET"), help="with --curve-server, the client's key pair (default: a new one)")
     p.add_argument("endpoint")
     p.add_argument("prefixes", nargs="*")
     args = p.parse_args()
@@ -47,6 +49,8 @@ def main():
     sub.linger = 0
     if args.curve_server:
         public, secret = zmq.curve_keypair()
+        if args.curve_keys:
+            public, secret = (k.encode() for k in args.curve_keys)
         sub.curve_serverkey = args.curve_server.encode()
         sub.curve_publickey, sub.curve_secretkey = public, secret
     if args.heartbeat:
