@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/trackfeed/trackfeed/curve"
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
 )
@@ -51,8 +53,18 @@ type Options struct {
 	// fails (default 10s): a publisher's restart does not page anyone.
 	FeedGrace time.Duration
 	// Query, if set, is the publisher's query socket: /artists lists its
-	// artists, and the page offers them in its prefix box.
+	// artists, and the page offers them in its prefix box; /cover/ID
+	// serves the cover art it gives.
 	Query string
+	// QueryCurveServer, if set, is the publisher's CURVE public key: the
+	// server asks its query socket in CURVE, with the key pair
+	// QueryCurveKeys (nil: a new pair each time).
+	QueryCurveServer *curve.Key
+	QueryCurveKeys   *curve.KeyPair
+	// CoverCache bounds, in bytes, the cover art the server keeps in
+	// memory (default 32 MiB); a picture larger than a quarter of it is
+	// sent but not kept.
+	CoverCache int64
 	// Logger receives the server's events (default: discard).
 	Logger *slog.Logger
 }
@@ -83,6 +95,9 @@ func (o *Options) setDefaults() {
 	if o.FeedGrace <= 0 {
 		o.FeedGrace = 10 * time.Second
 	}
+	if o.CoverCache <= 0 {
+		o.CoverCache = 32 << 20
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -109,6 +124,7 @@ type Server struct {
 	metrics *metrics
 	feed    *feedStatus
 	artists artistCache
+	covers  *coverCache
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool
@@ -124,7 +140,9 @@ func New(opts Options) *Server {
 		hub:     newHub(opts.Backlog, opts.ClientBuffer),
 		metrics: newMetrics(),
 		feed:    newFeedStatus(time.Now()),
+		covers:  newCoverCache(opts.CoverCache),
 	}
+	s.metrics.coverCache(s.covers)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
@@ -134,6 +152,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /events", s.serveEvents)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /artists", s.serveArtists)
+	mux.HandleFunc("GET /cover/{id}", s.serveCover)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}))
@@ -156,6 +175,7 @@ func (s *Server) Publish(t subscriber.Track) {
 	data, err := json.Marshal(pageTrack{
 		Topic: t.Topic, Artist: t.Artist, Album: t.Album, Title: t.Title, Seq: t.Seq, Sent: t.Sent,
 		TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year, Genre: t.Genre, AlbumArtist: t.AlbumArtist,
+		Cover: t.Cover,
 	})
 	if err != nil {
 		// Only a time past year 9999 can do this.
@@ -186,6 +206,7 @@ type pageTrack struct {
 	Year        int       `json:"year"`
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
+	Cover       string    `json:"cover,omitempty"` // the picture is /cover/Cover
 }
 
 // Close ends every event stream and refuses new ones; the browsers retry
@@ -273,6 +294,11 @@ func (s *Server) Run(ctx context.Context, l net.Listener, feed subscriber.Option
 	g.Go(func() error { return s.Serve(ctx, l) })
 	g.Go(func() error { return s.Follow(ctx, feed) })
 	return g.Wait()
+}
+
+// queryClient asks the publisher's query socket.
+func (s *Server) queryClient() query.Client {
+	return query.Client{Endpoint: s.opts.Query, CurveServer: s.opts.QueryCurveServer, CurveKeys: s.opts.QueryCurveKeys}
 }
 
 // readPrefix reads the prefix parameter of r as topics.Prefix does (a name
