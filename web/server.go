@@ -125,6 +125,9 @@ type Server struct {
 	feed    *feedStatus
 	artists artistCache
 	covers  *coverCache
+	// coverWarned is set once a cover could not be asked for, and
+	// cleared once one could: the warning is logged once.
+	coverWarned atomic.Bool
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool
