@@ -12,4 +12,7 @@ type Track struct {
 	TrackNo     int // 0 when unknown
 	Disc        int // 0 when unknown
 	Year        int // 0 when unknown
+
+	// Cover is the track's cover art, if its file or its folder has any.
+	Cover Cover
 }

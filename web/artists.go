@@ -70,9 +70,9 @@ func (s *Server) artistList(ctx context.Context) ([]byte, error) {
 }
 
 // queryClient asks the publisher's query socket, over CURVE if
-// Options.QueryCurve is set.
+// Options.QueryCurveServer is set.
 func (s *Server) queryClient() query.Client {
-	return query.Client{Endpoint: s.opts.Query, CurveServer: s.opts.QueryCurve, CurveKeys: s.opts.QueryCurveKeys}
+	return query.Client{Endpoint: s.opts.Query, CurveServer: s.opts.QueryCurveServer, CurveKeys: s.opts.QueryCurveKeys}
 }
 
 // queryFailed logs a question to the query socket that got no answer: at

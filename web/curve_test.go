@@ -37,7 +37,7 @@ func TestCurve(t *testing.T) {
 	})
 	feed := subscriber.Options{Endpoints: p.Endpoints(), CurveServer: &server.Public, CurveKeys: &client}
 	qep := p.QueryEndpoints()[0]
-	w := startWebFeed(t, ctx, "127.0.0.1:0", Options{Query: qep, QueryCurve: &server.Public, QueryCurveKeys: &client}, feed)
+	w := startWebFeed(t, ctx, "127.0.0.1:0", Options{Query: qep, QueryCurveServer: &server.Public, QueryCurveKeys: &client}, feed)
 
 	events := openEvents(t, ctx, w.url, "", nil)
 	events.history(t)
@@ -51,7 +51,7 @@ func TestCurve(t *testing.T) {
 	}
 
 	var log zmtptest.Log
-	other := startWebFeed(t, ctx, "127.0.0.1:0", Options{Query: qep, QueryCurve: &server.Public, QueryCurveKeys: &stranger, Logger: log.Logger()},
+	other := startWebFeed(t, ctx, "127.0.0.1:0", Options{Query: qep, QueryCurveServer: &server.Public, QueryCurveKeys: &stranger, Logger: log.Logger()},
 		subscriber.Options{Endpoints: p.Endpoints(), CurveServer: &server.Public, CurveKeys: &stranger})
 	for range 2 {
 		if resp, body := get(t, ctx, other.url+"/artists"); resp.StatusCode != http.StatusBadGateway {

@@ -52,15 +52,20 @@ type Options struct {
 	// fails (default 10s): a publisher's restart does not page anyone.
 	FeedGrace time.Duration
 	// Query, if set, is the publisher's query socket: /artists lists its
-	// artists, and the page offers them in its prefix box; /metrics has
-	// the publisher's count of refused CURVE clients, from its "stats".
+	// artists, and the page offers them in its prefix box; /cover/ID
+	// serves the cover art it gives; /metrics has the publisher's count
+	// of refused CURVE clients, from its "stats".
 	Query string
-	// QueryCurve, if set, is the query socket's CURVE public key (the
-	// publisher's): the server asks it over CURVE, as the client of key
-	// pair QueryCurveKeys (nil: a new pair each time, for a publisher that
+	// QueryCurveServer, if set, is the publisher's CURVE public key: the
+	// server asks its query socket in CURVE, as the client of key pair
+	// QueryCurveKeys (nil: a new pair each time, for a publisher that
 	// admits anyone). The feed's keys are subscriber.Options'.
-	QueryCurve     *curve.Key
-	QueryCurveKeys *curve.KeyPair
+	QueryCurveServer *curve.Key
+	QueryCurveKeys   *curve.KeyPair
+	// CoverCache bounds, in bytes, the cover art the server keeps in
+	// memory (default 32 MiB); a picture larger than a quarter of it is
+	// sent but not kept.
+	CoverCache int64
 	// Logger receives the server's events (default: discard).
 	Logger *slog.Logger
 }
@@ -91,6 +96,9 @@ func (o *Options) setDefaults() {
 	if o.FeedGrace <= 0 {
 		o.FeedGrace = 10 * time.Second
 	}
+	if o.CoverCache <= 0 {
+		o.CoverCache = 32 << 20
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -119,6 +127,10 @@ type Server struct {
 	artists artistCache
 	// queryRefused is set once a refused CURVE key has been logged.
 	queryRefused atomic.Bool
+	covers       *coverCache
+	// coverWarned is set once a cover could not be asked for, and
+	// cleared once one could: the warning is logged once.
+	coverWarned atomic.Bool
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool
@@ -134,7 +146,9 @@ func New(opts Options) *Server {
 		hub:     newHub(opts.Backlog, opts.ClientBuffer),
 		metrics: newMetrics(),
 		feed:    newFeedStatus(time.Now()),
+		covers:  newCoverCache(opts.CoverCache),
 	}
+	s.metrics.coverCache(s.covers)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
@@ -144,6 +158,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /events", s.serveEvents)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /artists", s.serveArtists)
+	mux.HandleFunc("GET /cover/{id}", s.serveCover)
 	if opts.Query != "" {
 		s.metrics.reg.MustRegister(&publisherStats{s: s})
 	}
@@ -169,6 +184,7 @@ func (s *Server) Publish(t subscriber.Track) {
 	data, err := json.Marshal(pageTrack{
 		Topic: t.Topic, Artist: t.Artist, Album: t.Album, Title: t.Title, Seq: t.Seq, Sent: t.Sent,
 		TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year, Genre: t.Genre, AlbumArtist: t.AlbumArtist,
+		Cover: t.Cover,
 	})
 	if err != nil {
 		// Only a time past year 9999 can do this.
@@ -199,6 +215,7 @@ type pageTrack struct {
 	Year        int       `json:"year"`
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
+	Cover       string    `json:"cover,omitempty"` // the picture is /cover/Cover
 }
 
 // Close ends every event stream and refuses new ones; the browsers retry

@@ -72,7 +72,7 @@ func quickMeta(b []byte, m *meta) bool {
 			if m.Sent.UnmarshalText(s) != nil {
 				return false
 			}
-		case "path", "genre", "album_artist", "station":
+		case "path", "genre", "album_artist", "station", "cover":
 			s, ok := p.str()
 			if !ok {
 				return false
@@ -84,6 +84,8 @@ func quickMeta(b []byte, m *meta) bool {
 				m.Genre = string(s)
 			case "album_artist":
 				m.AlbumArtist = string(s)
+			case "cover":
+				m.Cover = string(s)
 			default:
 				m.Station = string(s)
 			}
@@ -109,7 +111,7 @@ func quickMeta(b []byte, m *meta) bool {
 }
 
 // metaKeys are frame 4's fields.
-var metaKeys = []string{"v", "seq", "sent", "path", "track", "disc", "year", "genre", "album_artist", "station"}
+var metaKeys = []string{"v", "seq", "sent", "path", "track", "disc", "year", "genre", "album_artist", "station", "cover"}
 
 // metaParser reads the simple JSON that quickMeta takes.
 type metaParser struct {

@@ -39,6 +39,9 @@ type Track struct {
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
 	Station     string    `json:"station"`
+	// Cover names the track's cover art, for the query socket's
+	// "cover ID" request; "" when the track has none.
+	Cover string `json:"cover,omitempty"`
 }
 
 // meta is frame 4.
@@ -53,6 +56,7 @@ type meta struct {
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
 	Station     string    `json:"station"`
+	Cover       string    `json:"cover,omitempty"`
 }
 
 // Encode returns the ZMTP wire form of t: the five frames, ready for a
@@ -87,6 +91,10 @@ func AppendMeta(dst []byte, t *Track) []byte {
 	dst = appendString(dst, t.AlbumArtist)
 	dst = append(dst, `,"station":`...)
 	dst = appendString(dst, t.Station)
+	if t.Cover != "" {
+		dst = append(dst, `,"cover":`...)
+		dst = appendString(dst, t.Cover)
+	}
 	return append(dst, '}')
 }
 
@@ -187,5 +195,6 @@ func Decode(frames [][]byte) (Track, error) {
 		Genre:       m.Genre,
 		AlbumArtist: m.AlbumArtist,
 		Station:     m.Station,
+		Cover:       m.Cover,
 	}, nil
 }

@@ -88,7 +88,8 @@ func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
 	var line []byte
 	for _, t := range lib.Tracks {
 		if c.json {
-			rec := scanRecord(t)
+			rec := scanRecord{Path: t.Path, Artist: t.Artist, AlbumArtist: t.AlbumArtist, Album: t.Album, Title: t.Title,
+				Genre: t.Genre, TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year}
 			if line, err = appendJSON(line[:0], &rec); err != nil {
 				return err
 			}

@@ -36,8 +36,13 @@ func (r *Reader) readChunks(ra io.ReaderAt, size int64, bigEndian bool) (Tags, e
 			if !bytes.HasPrefix(b, []byte("ID3")) {
 				return Tags{}, fmt.Errorf("%s chunk holds no ID3v2 tag", id)
 			}
-			var sub Reader // the chunk is a file of its own to it
-			return sub.read(bytes.NewReader(b), n)
+			// The chunk is a file of its own to a Reader.
+			sub := Reader{SkipPictures: r.SkipPictures, pic: r.pic}
+			t, err := sub.read(bytes.NewReader(b), n)
+			if t.Picture.Length > 0 {
+				t.Picture.Offset += off
+			}
+			return t, err
 		}
 		off += n + n&1 // chunks are padded to an even size
 	}

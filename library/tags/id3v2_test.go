@@ -228,16 +228,19 @@ func TestID3v2ReadsLittle(t *testing.T) {
 		tag      []byte
 		maxCalls int
 		maxBytes int
+		picture  PictureAt // the APIC frame: 10 bytes of header, 14 of MIME type and such, the picture
 	}{
-		{"cover first", tag(full, cover, true), 2, 2 * headSize},
-		{"cover last", tag(full, cover, false), 2, 2 * headSize},
-		{"no cover, long padding", tag(full, nil, false), 1, headSize},
+		{"cover first", tag(full, cover, true), 2, 2 * headSize, PictureAt{10, 10 + 14 + 100_000}},
+		{"cover last", tag(full, cover, false), 2, 2 * headSize, PictureAt{101, 10 + 14 + 100_000}},
+		{"no cover, long padding", tag(full, nil, false), 1, headSize, PictureAt{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := cat(tc.tag, audio(20000), v1)
 			c := &countingReaderAt{r: bytes.NewReader(data)}
 			var r Reader
 			got, err := r.read(c, int64(len(data)))
+			want := want
+			want.Picture = tc.picture
 			if err != nil || got != want {
 				t.Fatalf("read = %+v, %v; want %+v", got, err, want)
 			}
