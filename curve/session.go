@@ -20,6 +20,7 @@ type Session struct {
 	client bool
 	send   uint64 // the next short nonce to send
 	recv   uint64 // the last short nonce received
+	plain  []byte // Seal's scratch: the flags byte and the frame
 }
 
 // MESSAGE flags, the first byte of the boxed payload (RFC 26).
@@ -53,11 +54,10 @@ func (s *Session) Seal(dst, frame []byte, more, command bool) []byte {
 	if command {
 		flags |= flagCommand
 	}
-	plain := make([]byte, 0, 1+len(frame))
-	plain = append(append(plain, flags), frame...)
+	s.plain = append(append(s.plain[:0], flags), frame...)
 	dst = append(dst, messageName...)
 	dst = append(dst, short...)
-	return box.SealAfterPrecomputation(dst, plain, nonce(prefix, short), &s.shared)
+	return box.SealAfterPrecomputation(dst, s.plain, nonce(prefix, short), &s.shared)
 }
 
 // Open opens a MESSAGE (a data frame's body, its name included) and

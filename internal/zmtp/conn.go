@@ -399,9 +399,18 @@ func (c *Conn) writeSealed(b []byte) error {
 			return errors.New("zmtp: Write of a cut frame")
 		}
 		body := b[hdr : hdr+int(size)]
-		sealed := c.seal.Seal(c.sealBuf[:0], body, flags&flagMore != 0, flags&flagCommand != 0)
-		c.sealBuf = sealed
-		if _, err := c.w.Write(appendFrame(nil, 0, sealed)); err != nil {
+		// Room for the longest header first, filled once the box's size
+		// is known: one buffer, reused, written once, for every frame.
+		c.sealBuf = append(c.sealBuf[:0], make([]byte, 9)...)
+		c.sealBuf = c.seal.Seal(c.sealBuf, body, flags&flagMore != 0, flags&flagCommand != 0)
+		n, from := len(c.sealBuf)-9, 7
+		c.sealBuf[7], c.sealBuf[8] = 0, byte(n)
+		if n > 255 {
+			from = 0
+			c.sealBuf[0] = flagLong
+			binary.BigEndian.PutUint64(c.sealBuf[1:9], uint64(n))
+		}
+		if _, err := c.w.Write(c.sealBuf[from:]); err != nil {
 			return err
 		}
 		b = b[hdr+int(size):]
