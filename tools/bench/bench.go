@@ -182,8 +182,12 @@ func figures(cfg *config, modes []string) []figure {
 			add(figure{section: "CURVE idle, against libzmq",
 				name: "publisher CPU (% of one core) " + at + ", CURVE on both", tf: withCurve, ref: zmqCurve, reps: reps(2),
 				value: result.cpuPercent, format: formatPercent})
-			tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: cfg.slowRate, duration: cfg.stormDuration, curve: true, storm: cfg.stormClients})
-			at = fmt.Sprintf("%s at %s msg/s while %s CURVE clients arrive at once, CURVE on all", subscribers(cfg.subs), formatCount(cfg.slowRate), formatCount(cfg.stormClients))
+			tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: cfg.slowRate, duration: cfg.stormDuration, curve: true, storm: cfg.stormClients, stormFeed: cfg.stormFeed})
+			arrive := "arrive at once"
+			if cfg.stormFeed {
+				arrive = "arrive at once and subscribe to everything"
+			}
+			at = fmt.Sprintf("%s at %s msg/s while %s CURVE clients %s, CURVE on all", subscribers(cfg.subs), formatCount(cfg.slowRate), formatCount(cfg.stormClients), arrive)
 			add(figure{section: "CURVE handshake storm", name: "p50 of the " + at, tf: tf, ref: ref, reps: reps(2),
 				value: quantile(0.5), format: formatMicros})
 			add(figure{section: "CURVE handshake storm", name: "p99 of the " + at, tf: tf, ref: ref, reps: reps(2),

@@ -334,6 +334,7 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 	timeout := fs.Duration("timeout", time.Minute, "give up after")
 	n := fs.Int("n", 1, "connections")
 	storm := fs.Bool("storm", false, "arrive during the run")
+	prefix := fs.String("prefix", "", "subscribe to this prefix only (default: everything); the end marker must match it")
 	curveServer := fs.String("curve-server", "", "CURVE: the server's public key (Z85); NULL if empty")
 	curveSecret := fs.String("curve-secret", "", "CURVE: the client's secret key (Z85)")
 	if err := fs.Parse(args); err != nil {
@@ -369,7 +370,7 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 	)
 	for i := range stats {
 		wg.Go(func() {
-			err := rawRead(ctx, *endpoint, lim, &stats[i], h,
+			err := rawRead(ctx, *endpoint, lim, []byte(*prefix), &stats[i], h,
 				func() {
 					if warm.Add(1) == int64(*n) {
 						close(ready)
@@ -433,9 +434,9 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 	return writeSubResult(stdout, count, *n, nEnded, first, last, h, handshakes)
 }
 
-// rawRead is one raw reader: it connects, subscribes to everything and
-// counts messages until the end marker.
-func rawRead(ctx context.Context, endpoint string, lim zmtp.Limits, st *rawStats, h histogram, warmed, ended func()) error {
+// rawRead is one raw reader: it connects, subscribes to prefix (empty:
+// everything) and counts messages until the end marker.
+func rawRead(ctx context.Context, endpoint string, lim zmtp.Limits, prefix []byte, st *rawStats, h histogram, warmed, ended func()) error {
 	nc, err := dialRetry(ctx, endpoint)
 	if err != nil {
 		return err
@@ -448,7 +449,7 @@ func rawRead(ctx context.Context, endpoint string, lim zmtp.Limits, st *rawStats
 		return err
 	}
 	st.handshake = time.Now()
-	c.Write(zmtp.AppendMsg(nil, []byte{1}))
+	c.Write(zmtp.AppendMsg(nil, append([]byte{1}, prefix...)))
 	if err := c.Flush(time.Now().Add(10 * time.Second)); err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ type config struct {
 	idleDuration      time.Duration
 	stormClients      int
 	stormDuration     time.Duration
+	stormFeed         bool
 }
 
 var modeNames = []string{"broadcast", "receive", "latency", "relay", "fanout", "tree", "idle", "curve", "all"}
@@ -74,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&cfg.treeSubs, "tree-subs", 10000, "subscribers for tree, spread over the hops")
 	fs.IntVar(&cfg.treeHops, "tree-hops", 4, "relays (or libzmq proxies) for tree, side by side under the publisher")
 	fs.IntVar(&cfg.stormClients, "storm-clients", 1000, "CURVE clients that arrive at once in curve's handshake storm")
+	fs.BoolVar(&cfg.stormFeed, "storm-feed", false, "the storm's clients subscribe to the whole feed (default: to the end marker only, so that the figure is of their handshakes, not of a feed to 1,000 more subscribers)")
 	fs.DurationVar(&cfg.stormDuration, "storm-duration", 10*time.Second, "length of each run of curve's handshake storm (at -slow-rate)")
 	fs.DurationVar(&cfg.idleDuration, "idle-duration", 30*time.Second, "length of each idle run (at -slow-rate; all reuses the latency run when they match)")
 

@@ -57,6 +57,9 @@ type spec struct {
 	hops     int     // how many of them side by side (0 means 1), the subscribers spread over them
 	curve    bool    // publisher and subscribers speak CURVE
 	storm    int     // CURVE clients that connect at once when the timed run starts, beside the measured subscribers
+	// stormFeed makes the storm's clients subscribe to the whole feed,
+	// not only to the end marker.
+	stormFeed bool
 }
 
 // pubName is the publisher and its mechanism, for the report.
@@ -72,6 +75,9 @@ func (s spec) subsName() string {
 	n := fmt.Sprintf("%d × %s", s.conns, s.sub)
 	if s.storm > 0 {
 		n += fmt.Sprintf(" + %s arriving", formatCount(s.storm))
+		if s.stormFeed {
+			n += " (subscribed)"
+		}
 	}
 	return n
 }
@@ -92,6 +98,9 @@ func (s spec) fileName() string {
 	}
 	if s.storm > 0 {
 		name += fmt.Sprintf("-storm%d", s.storm)
+		if s.stormFeed {
+			name += "-feed"
+		}
 	}
 	if s.hop != noHop {
 		name += fmt.Sprintf("-via-%dx", max(s.hops, 1)) + strings.ReplaceAll(string(s.hop), " ", "-")
@@ -379,9 +388,13 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 	}
 	var storm *proc
 	if s.storm > 0 {
-		// They connect as the run starts, all at once, and read the feed
-		// to its end; only the subscribers connected before count.
+		// They connect as the run starts, all at once, and wait for the
+		// end (or read the feed to its end); only the subscribers
+		// connected before count.
 		args := append(b.rawSubArgs(s), "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(s.storm), "-storm")
+		if !s.stormFeed {
+			args = append(args, "-prefix", endTopic)
+		}
 		if storm, err = start("storm", b.stderr, b.cfg.self, args...); err != nil {
 			return result{}, err
 		}
