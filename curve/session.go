@@ -35,6 +35,10 @@ const messageName = "\x07MESSAGE"
 // forged, replayed or out of order.
 var ErrBadMessage = errors.New("curve: a MESSAGE that does not open")
 
+// Overhead is the number of bytes Seal adds to a frame: the command's
+// name, the nonce, the box's authenticator and the flags byte.
+func (s *Session) Overhead() int { return len(messageName) + 8 + box.Overhead + 1 }
+
 // Seal appends to dst the MESSAGE (its name, nonce and box) that carries
 // one frame of a message: more says another frame follows, command that
 // the frame is a command (ZMTP 3.1: PING, SUBSCRIBE...). libzmq sends
