@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 
 	"github.com/go-zeromq/zmq4"
@@ -228,6 +229,24 @@ func sendError(conn *zmq4.Conn, reason string) error {
 	return fmt.Errorf("%w: %s", ErrRefused, reason)
 }
 
+// crunching bounds the server handshakes doing their Curve25519
+// arithmetic at once, about 0.7 ms of CPU a handshake. A thousand clients
+// arriving together are a thousand goroutines that want it all at once:
+// runnable together, they fill the scheduler's run queues, and a feed
+// writer woken to send the next message waits behind hundreds of them
+// (p99 of the already connected subscribers 87 ms in BENCHMARKS.md's
+// handshake storm, 1,000 clients on 2 cores). Waiting here they are
+// parked, and the feed waits for a few steps at most. A slot is never held
+// across network I/O, so a slow client cannot keep one.
+var crunching = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+
+// crunch runs f in a crunching slot.
+func crunch(f func() error) error {
+	crunching <- struct{}{}
+	defer func() { <-crunching }()
+	return f()
+}
+
 func (s *Security) serverHandshake(conn *zmq4.Conn) error {
 	hello, err := recv(conn, zmq4.CmdHello)
 	if err != nil {
@@ -236,35 +255,41 @@ func (s *Security) serverHandshake(conn *zmq4.Conn) error {
 	if len(hello) != helloSize || hello[0] != 1 {
 		return fmt.Errorf("%w: a HELLO of %d bytes, version %d", ErrRefused, len(hello), hello[0])
 	}
-	var clientT [32]byte
+	var clientT, cookieKey [32]byte
 	copy(clientT[:], hello[74:106])
 	helloNonce := hello[106:114]
 	permSecret := [32]byte(s.perm.Secret)
-	zeros, ok := box.Open(nil, hello[114:], nonce("CurveZMQHELLO---", helloNonce), &clientT, &permSecret)
-	if !ok || subtle.ConstantTimeCompare(zeros, make([]byte, 64)) != 1 {
-		return fmt.Errorf("%w: the HELLO box does not open (the client holds another server key)", ErrRefused)
-	}
+	var welcome []byte
+	err = crunch(func() error {
+		zeros, ok := box.Open(nil, hello[114:], nonce("CurveZMQHELLO---", helloNonce), &clientT, &permSecret)
+		if !ok || subtle.ConstantTimeCompare(zeros, make([]byte, 64)) != 1 {
+			return fmt.Errorf("%w: the HELLO box does not open (the client holds another server key)", ErrRefused)
+		}
 
-	// WELCOME: our transient key, and a cookie that only we can open and
-	// that holds what we must remember until INITIATE.
-	tpub, tsec, err := box.GenerateKey(s.rand)
+		// WELCOME: our transient key, and a cookie that only we can open
+		// and that holds what we must remember until INITIATE.
+		tpub, tsec, err := box.GenerateKey(s.rand)
+		if err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(s.rand, cookieKey[:]); err != nil {
+			return err
+		}
+		cookieNonce, err := s.random(16)
+		if err != nil {
+			return err
+		}
+		cookie := secretbox.Seal(cookieNonce, append(clientT[:], tsec[:]...), nonce("COOKIE--", cookieNonce), &cookieKey)
+		welcomeNonce, err := s.random(16)
+		if err != nil {
+			return err
+		}
+		welcome = box.Seal(welcomeNonce, append(tpub[:], cookie...), nonce("WELCOME-", welcomeNonce), &clientT, &permSecret)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	var cookieKey [32]byte
-	if _, err := io.ReadFull(s.rand, cookieKey[:]); err != nil {
-		return err
-	}
-	cookieNonce, err := s.random(16)
-	if err != nil {
-		return err
-	}
-	cookie := secretbox.Seal(cookieNonce, append(clientT[:], tsec[:]...), nonce("COOKIE--", cookieNonce), &cookieKey)
-	welcomeNonce, err := s.random(16)
-	if err != nil {
-		return err
-	}
-	welcome := box.Seal(welcomeNonce, append(tpub[:], cookie...), nonce("WELCOME-", welcomeNonce), &clientT, &permSecret)
 	if err := conn.SendCmd(zmq4.CmdWelcome, welcome); err != nil {
 		return err
 	}
@@ -276,30 +301,37 @@ func (s *Security) serverHandshake(conn *zmq4.Conn) error {
 	if len(initiate) < initiateMin {
 		return fmt.Errorf("%w: an INITIATE of %d bytes", ErrRefused, len(initiate))
 	}
-	kept, ok := secretbox.Open(nil, initiate[16:cookieSize], nonce("COOKIE--", initiate[:16]), &cookieKey)
-	if !ok || subtle.ConstantTimeCompare(kept[:32], clientT[:]) != 1 {
-		return fmt.Errorf("%w: the INITIATE's cookie is not the one we sent", ErrRefused)
-	}
-	var serverTSec [32]byte
-	copy(serverTSec[:], kept[32:])
-	s.Session = Session{send: 1}
-	box.Precompute(&s.Session.shared, &clientT, &serverTSec)
-	n := binary.BigEndian.Uint64(initiate[cookieSize : cookieSize+8])
-	if n <= binary.BigEndian.Uint64(helloNonce) {
-		return fmt.Errorf("%w: INITIATE's nonce does not follow HELLO's", ErrRefused)
-	}
-	plain, ok := box.OpenAfterPrecomputation(nil, initiate[cookieSize+8:], nonce("CurveZMQINITIATE", initiate[cookieSize:cookieSize+8]), &s.Session.shared)
-	if !ok {
-		return fmt.Errorf("%w: the INITIATE box does not open", ErrRefused)
-	}
+	var plain []byte
 	var client [32]byte
-	copy(client[:], plain[:32])
-	vouch := plain[32 : 32+vouchSize]
-	vouched, ok := box.Open(nil, vouch[16:], nonce("VOUCH---", vouch[:16]), &client, &serverTSec)
-	if !ok || subtle.ConstantTimeCompare(vouched[:32], clientT[:]) != 1 || subtle.ConstantTimeCompare(vouched[32:], s.perm.Public[:]) != 1 {
-		return fmt.Errorf("%w: the vouch does not hold (a replayed or forged INITIATE)", ErrRefused)
+	err = crunch(func() error {
+		kept, ok := secretbox.Open(nil, initiate[16:cookieSize], nonce("COOKIE--", initiate[:16]), &cookieKey)
+		if !ok || subtle.ConstantTimeCompare(kept[:32], clientT[:]) != 1 {
+			return fmt.Errorf("%w: the INITIATE's cookie is not the one we sent", ErrRefused)
+		}
+		var serverTSec [32]byte
+		copy(serverTSec[:], kept[32:])
+		s.Session = Session{send: 1}
+		box.Precompute(&s.Session.shared, &clientT, &serverTSec)
+		n := binary.BigEndian.Uint64(initiate[cookieSize : cookieSize+8])
+		if n <= binary.BigEndian.Uint64(helloNonce) {
+			return fmt.Errorf("%w: INITIATE's nonce does not follow HELLO's", ErrRefused)
+		}
+		plain, ok = box.OpenAfterPrecomputation(nil, initiate[cookieSize+8:], nonce("CurveZMQINITIATE", initiate[cookieSize:cookieSize+8]), &s.Session.shared)
+		if !ok {
+			return fmt.Errorf("%w: the INITIATE box does not open", ErrRefused)
+		}
+		copy(client[:], plain[:32])
+		vouch := plain[32 : 32+vouchSize]
+		vouched, ok := box.Open(nil, vouch[16:], nonce("VOUCH---", vouch[:16]), &client, &serverTSec)
+		if !ok || subtle.ConstantTimeCompare(vouched[:32], clientT[:]) != 1 || subtle.ConstantTimeCompare(vouched[32:], s.perm.Public[:]) != 1 {
+			return fmt.Errorf("%w: the vouch does not hold (a replayed or forged INITIATE)", ErrRefused)
+		}
+		s.Session.recv = n
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	s.Session.recv = n
 	s.Session.Peer = Key(client)
 	if s.admit != nil {
 		if err := s.admit(Key(client)); err != nil {

@@ -20,6 +20,7 @@ type Session struct {
 	client bool
 	send   uint64 // the next short nonce to send
 	recv   uint64 // the last short nonce received
+	plain  []byte // Seal's scratch: the flags byte and the frame
 }
 
 // MESSAGE flags, the first byte of the boxed payload (RFC 26).
@@ -33,6 +34,10 @@ const messageName = "\x07MESSAGE"
 // ErrBadMessage is Open's error for a MESSAGE that does not open: damaged,
 // forged, replayed or out of order.
 var ErrBadMessage = errors.New("curve: a MESSAGE that does not open")
+
+// Overhead is the number of bytes Seal adds to a frame: the command's
+// name, the nonce, the box's authenticator and the flags byte.
+func (s *Session) Overhead() int { return len(messageName) + 8 + box.Overhead + 1 }
 
 // Seal appends to dst the MESSAGE (its name, nonce and box) that carries
 // one frame of a message: more says another frame follows, command that
@@ -53,11 +58,10 @@ func (s *Session) Seal(dst, frame []byte, more, command bool) []byte {
 	if command {
 		flags |= flagCommand
 	}
-	plain := make([]byte, 0, 1+len(frame))
-	plain = append(append(plain, flags), frame...)
+	s.plain = append(append(s.plain[:0], flags), frame...)
 	dst = append(dst, messageName...)
 	dst = append(dst, short...)
-	return box.SealAfterPrecomputation(dst, plain, nonce(prefix, short), &s.shared)
+	return box.SealAfterPrecomputation(dst, s.plain, nonce(prefix, short), &s.shared)
 }
 
 // Open opens a MESSAGE (a data frame's body, its name included) and

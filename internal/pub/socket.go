@@ -331,6 +331,10 @@ func (p *peer) writeInline(m []byte, now time.Time) bool {
 	}
 	if n < len(m) {
 		p.c.Write(m[n:])
+	}
+	// Under CURVE, TryWrite takes m whole and buffers what the socket
+	// did not take itself: the buffer, not n, says a flush is due.
+	if p.c.Buffered() != 0 {
 		select {
 		case p.kick <- struct{}{}:
 		default: // the writer has a kick waiting already

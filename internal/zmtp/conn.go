@@ -65,6 +65,8 @@ type Mechanism struct {
 type Sealer interface {
 	Seal(dst, frame []byte, more, command bool) []byte
 	Open(msg []byte) (frame []byte, more, command bool, err error)
+	// Overhead is the number of bytes Seal adds to a frame.
+	Overhead() int
 }
 
 // Sizes reports whether l sets any size or time limit: a Limits that
@@ -109,6 +111,7 @@ type Conn struct {
 	seal    Sealer   // nil under NULL
 	sframes [][]byte // a sealed message's frames opened so far
 	sealBuf []byte   // Write's scratch for sealed frames
+	tryBuf  []byte   // TryWrite's sealed frames
 }
 
 // PeerType is the socket type the peer announced in its READY command.
@@ -382,7 +385,11 @@ func (c *Conn) Write(b []byte) error {
 
 // writeSealed boxes each frame of b, whole frames as AppendMsg and
 // AppendCommand write them, into a data frame of its own.
-func (c *Conn) writeSealed(b []byte) error {
+func (c *Conn) writeSealed(b []byte) error { return c.sealFrames(b, false) }
+
+// sealFrames boxes each frame of b into a frame of its own, and writes
+// each to c's buffer, or, with try, appends it to tryBuf.
+func (c *Conn) sealFrames(b []byte, try bool) error {
 	for len(b) > 0 {
 		flags := b[0]
 		var size uint64
@@ -399,14 +406,56 @@ func (c *Conn) writeSealed(b []byte) error {
 			return errors.New("zmtp: Write of a cut frame")
 		}
 		body := b[hdr : hdr+int(size)]
-		sealed := c.seal.Seal(c.sealBuf[:0], body, flags&flagMore != 0, flags&flagCommand != 0)
-		c.sealBuf = sealed
-		if _, err := c.w.Write(appendFrame(nil, 0, sealed)); err != nil {
+		// Room for the longest header first, filled once the box's size
+		// is known: one buffer, reused, written once, for every frame.
+		c.sealBuf = append(c.sealBuf[:0], make([]byte, 9)...)
+		c.sealBuf = c.seal.Seal(c.sealBuf, body, flags&flagMore != 0, flags&flagCommand != 0)
+		n, from := len(c.sealBuf)-9, 7
+		c.sealBuf[7], c.sealBuf[8] = 0, byte(n)
+		if n > 255 {
+			from = 0
+			c.sealBuf[0] = flagLong
+			binary.BigEndian.PutUint64(c.sealBuf[1:9], uint64(n))
+		}
+		if try {
+			c.tryBuf = append(c.tryBuf, c.sealBuf[from:]...)
+		} else if _, err := c.w.Write(c.sealBuf[from:]); err != nil {
 			return err
 		}
 		b = b[hdr+int(size):]
 	}
 	return nil
+}
+
+// sealedSize is the size of b's frames once boxed, each with its header,
+// or -1 if b is not whole frames.
+func (c *Conn) sealedSize(b []byte) int {
+	total := 0
+	for len(b) > 0 {
+		size, hdr := 0, 2
+		switch {
+		case b[0]&flagLong != 0 && len(b) >= 9:
+			if v := binary.BigEndian.Uint64(b[1:9]); v < uint64(len(b)) {
+				size, hdr = int(v), 9
+			} else {
+				return -1
+			}
+		case b[0]&flagLong == 0 && len(b) >= 2:
+			size = int(b[1])
+		default:
+			return -1
+		}
+		if len(b)-hdr < size {
+			return -1
+		}
+		boxed := size + c.seal.Overhead()
+		total += boxed + 2
+		if boxed > 255 {
+			total += 7
+		}
+		b = b[hdr+size:]
+	}
+	return total
 }
 
 // Flush sends what Write queued, failing if it takes past deadline (zero:
@@ -428,14 +477,37 @@ func (c *Conn) FlushAsIs() error { return c.w.Flush() }
 // must be empty: it writes what the socket takes without waiting and
 // returns how much that was, so the caller can queue the rest. Where the
 // platform has no non-blocking path (not Linux) it takes nothing.
+//
+// Under a seal, whose boxes cannot be cut where the socket stopped taking
+// them and the rest queued as b's bytes, TryWrite takes b whole or not at
+// all: it boxes every frame, writes what the socket takes, and keeps the
+// rest of the boxes in Write's buffer. Buffered is then not zero, and the
+// caller must see that the connection is flushed. It takes nothing if the
+// boxes would not fit in the buffer.
 func (c *Conn) TryWrite(b []byte) (int, error) {
-	if c.raw == nil || c.seal != nil {
-		return 0, nil // under a seal, every frame goes through Write
+	if c.raw == nil {
+		return 0, nil
 	}
 	if c.w.Buffered() != 0 {
 		return 0, errors.New("zmtp: TryWrite with buffered bytes")
 	}
-	return c.raw.TryWrite(b)
+	if c.seal == nil {
+		return c.raw.TryWrite(b)
+	}
+	size := c.sealedSize(b)
+	if size < 0 || size > c.w.Available() {
+		return 0, nil
+	}
+	c.tryBuf = c.tryBuf[:0]
+	if err := c.sealFrames(b, true); err != nil {
+		return 0, err
+	}
+	n, err := c.raw.TryWrite(c.tryBuf)
+	if err != nil {
+		return 0, err
+	}
+	c.w.Write(c.tryBuf[n:]) // it fits: no system call
+	return len(b), nil
 }
 
 // Buffered is the number of bytes Write queued and Flush has not sent.

@@ -108,7 +108,7 @@ func (e *VersionError) Version() string {
 }
 
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("the peer speaks ZMTP %s; the minimum is ZMTP %s (libzmq 4.0, JeroMQ 0.4 or later)", e.Version(), MinVersion)
+	return fmt.Sprintf("the peer speaks ZMTP %s, older than the ZMTP %s trackfeed needs (upgrade it to libzmq 4.0 or JeroMQ 0.4 or later)", e.Version(), MinVersion)
 }
 
 // step advances the stream state by one byte.

@@ -109,7 +109,7 @@ func TestOldZMTPPeer(t *testing.T) {
 				t.Fatalf("warnings %q, want %d like %q", got, len(tc.warn), tc.warn)
 			}
 			for i, w := range tc.warn {
-				if !strings.HasPrefix(got[i], w) || !strings.Contains(got[i], "the minimum is ZMTP 3.0 (libzmq 4.0, JeroMQ 0.4 or later)") {
+				if !strings.HasPrefix(got[i], w) || !strings.Contains(got[i], "older than the ZMTP 3.0 trackfeed needs (upgrade it to libzmq 4.0 or JeroMQ 0.4 or later)") {
 					t.Errorf("warning %q, want %q... naming the minimum", got[i], w)
 				}
 			}

@@ -178,6 +178,7 @@ func FuzzPeer(f *testing.F) {
 	f.Add(append(bytes.Clone(ok), AppendCommand(nil, "PING", []byte{0, 1})...))
 	f.Add(binary.BigEndian.AppendUint64(append(greeting(), flagCommand|flagLong), 1<<62))
 	f.Add(append(greeting(), appendFrame(nil, flagCommand, []byte("\x05READY\x0bSocket-Type\xff"))...))
+	f.Add(bytes.Clone(zmtp2Greeting))
 	lim := Limits{MaxFrame: 4096, MaxFrames: 8, HandshakeTimeout: 100 * time.Millisecond}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c, err := handshakeWith(t, in, lim)

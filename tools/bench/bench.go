@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/trackfeed/trackfeed/curve"
 )
 
 //go:embed zmqpeer/zmqpeer.c
@@ -31,12 +33,16 @@ type bench struct {
 	runs     map[spec][]result
 	order    []spec // specs in the order first run
 	profiles []string
+	// CURVE keys of the runs that use it: the publisher's, and the one
+	// pair every subscriber shares (the publisher admits any key).
+	serverKey, clientKey curve.KeyPair
 }
 
 // figure is one row of the report: a value of trackfeed's run (tf) beside
 // the same value of the reference run (ref).
 type figure struct {
 	section string
+	refName string // the reference's column: "libzmq (reference)" if empty
 	name    string
 	tf, ref spec
 	reps    int
@@ -157,6 +163,40 @@ func figures(cfg *config, modes []string) []figure {
 				goal: "< 25%", met: func(tf, _ float64) bool { return tf < 25 }})
 			add(figure{section: "Fanout", name: "messages delivered, " + at, tf: tf, ref: ref, reps: reps(2),
 				value: result.delivered, format: formatPercent})
+		case "curve":
+			for _, n := range slices.Compact([]int{1, cfg.subs}) {
+				tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: n, procs: n, duration: cfg.broadcastDuration, curve: true})
+				add(figure{section: "CURVE broadcast", name: fmt.Sprintf("msg/s per subscriber, %s, as fast as possible, CURVE on both", subscribers(n)),
+					tf: tf, ref: ref, reps: reps(3), value: result.perSub, format: formatRate,
+					goal: "≥ 0.5×", met: func(_, ratio float64) bool { return ratio >= 0.5 }})
+			}
+			null := spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: cfg.slowRate, duration: cfg.idleDuration}
+			withCurve := null
+			withCurve.curve = true
+			at := fmt.Sprintf("at %s msg/s, %s", formatCount(cfg.slowRate), subscribers(cfg.subs))
+			add(figure{section: "CURVE idle, against NULL", refName: "trackfeed NULL (reference)",
+				name: "publisher CPU (% of one core) " + at + ": trackfeed CURVE vs trackfeed NULL", tf: withCurve, ref: null, reps: reps(2),
+				value: result.cpuPercent, format: formatPercent, rate: cfg.slowRate,
+				goal: "≤ 1.5×", met: func(_, ratio float64) bool { return ratio <= 1.5 }})
+			_, zmqCurve := pair(withCurve)
+			add(figure{section: "CURVE idle, against libzmq",
+				name: "publisher CPU (% of one core) " + at + ", CURVE on both", tf: withCurve, ref: zmqCurve, reps: reps(2),
+				value: result.cpuPercent, format: formatPercent})
+			tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: cfg.slowRate, duration: cfg.stormDuration, curve: true, storm: cfg.stormClients, stormFeed: cfg.stormFeed})
+			arrive := "arrive at once"
+			if cfg.stormFeed {
+				arrive = "arrive at once and subscribe to everything"
+			}
+			at = fmt.Sprintf("%s at %s msg/s while %s CURVE clients %s, CURVE on all", subscribers(cfg.subs), formatCount(cfg.slowRate), formatCount(cfg.stormClients), arrive)
+			add(figure{section: "CURVE handshake storm", name: "p50 of the " + at, tf: tf, ref: ref, reps: reps(2),
+				value: quantile(0.5), format: formatMicros})
+			add(figure{section: "CURVE handshake storm", name: "p99 of the " + at, tf: tf, ref: ref, reps: reps(2),
+				value: quantile(0.99), format: formatMicros, rate: cfg.slowRate,
+				goal: "≤ 50 ms", met: func(tf, _ float64) bool { return tf <= 50_000 }})
+			add(figure{section: "CURVE handshake storm", name: fmt.Sprintf("seconds until all %s arriving clients are in (handshake done)", formatCount(cfg.stormClients)),
+				tf: tf, ref: ref, reps: reps(2), value: func(r result) float64 { return r.stormHandshakes }, format: func(v float64) string { return fmt.Sprintf("%.2f s", v) }})
+			add(figure{section: "CURVE handshake storm", name: "messages delivered to the " + subscribers(cfg.subs), tf: tf, ref: ref, reps: reps(2),
+				value: result.delivered, format: formatPercent})
 		case "idle":
 			tf, ref := pair(spec{pub: tfPub, sub: zmqSub, conns: cfg.subs, procs: cfg.subs, rate: cfg.slowRate, duration: cfg.idleDuration})
 			add(figure{section: "Idle", name: fmt.Sprintf("publisher CPU (%% of one core) at %s msg/s, %s", formatCount(cfg.slowRate), subscribers(cfg.subs)),
@@ -186,6 +226,12 @@ func benchmark(ctx context.Context, cfg *config, modes []string, stdout, stderr 
 	}
 	defer os.RemoveAll(dir)
 	b := &bench{cfg: cfg, stderr: childStderr(stderr), runs: map[spec][]result{}, tracks: filepath.Join(dir, "tracks.tsv")}
+	if b.serverKey, err = curve.NewKeyPair(); err != nil {
+		return err
+	}
+	if b.clientKey, err = curve.NewKeyPair(); err != nil {
+		return err
+	}
 	if b.peer, err = buildPeer(ctx, dir); err != nil {
 		return err
 	}
@@ -232,8 +278,8 @@ func (b *bench) compare(ctx context.Context, f figure) error {
 			if len(b.runs[s]) > i {
 				continue // run for an earlier figure
 			}
-			fmt.Fprintf(b.stderr, "bench: %s PUB →%s %d × %s (%d process(es)), %s, %v, run %d of %d\n",
-				s.pub, map[bool]string{true: " " + string(s.hop) + " →"}[s.hop != noHop], s.conns, s.sub, s.procs, s.rateString(), s.duration, i+1, f.reps)
+			fmt.Fprintf(b.stderr, "bench: %s PUB →%s %s (%d process(es)), %s, %v, run %d of %d\n",
+				s.pubName(), map[bool]string{true: " " + string(s.hop) + " →"}[s.hop != noHop], s.subsName(), s.procs, s.rateString(), s.duration, i+1, f.reps)
 			r, err := b.measure(ctx, s, len(b.runs[s]))
 			if err != nil {
 				return fmt.Errorf("%s publisher, %d × %s, %s: %w", s.pub, s.conns, s.sub, s.rateString(), err)
@@ -288,8 +334,12 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 	for _, f := range figs {
 		if f.section != section {
 			section = f.section
+			ref := f.refName
+			if ref == "" {
+				ref = "libzmq (reference)"
+			}
 			fmt.Fprintf(w, "\n#### %s\n\n", section)
-			fmt.Fprintln(w, "| Figure | trackfeed | libzmq (reference) | ratio | goal | met |")
+			fmt.Fprintf(w, "| Figure | trackfeed | %s | ratio | goal | met |\n", ref)
 			fmt.Fprintln(w, "|---|--:|--:|--:|---|---|")
 		}
 		tf := summarize(b.values(f.tf, f.reps, f.value))
@@ -307,7 +357,7 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", f.name, tf.format(f.format, f.reps), ref.format(f.format, f.reps), formatRatio(ratio), goal, met)
 	}
-	fmt.Fprintln(w, "\nValues are medians over the runs (range in brackets); ratio = trackfeed / libzmq.")
+	fmt.Fprintln(w, "\nValues are medians over the runs (range in brackets); ratio = trackfeed / the reference (libzmq unless the table says otherwise).")
 
 	fmt.Fprint(w, "\n#### Runs\n\n")
 	fmt.Fprintln(w, "| publisher | subscribers | rate | duration | sent/s | publisher CPU | delivered | msg/s per subscriber | p50 | p99 | max | load (1 min) |")
@@ -318,8 +368,8 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 			if s.hop != noHop {
 				via = " via " + string(s.hop)
 			}
-			fmt.Fprintf(w, "| %s | %d × %s%s | %s | %v | %s | %s | %s | %s | %s | %s | %s | %.2f |\n",
-				s.pub, s.conns, s.sub, via, s.rateString(), s.duration, formatRate(r.sendRate()), formatPercent(r.cpuPercent()),
+			fmt.Fprintf(w, "| %s | %s%s | %s | %v | %s | %s | %s | %s | %s | %s | %s | %.2f |\n",
+				s.pubName(), s.subsName(), via, s.rateString(), s.duration, formatRate(r.sendRate()), formatPercent(r.cpuPercent()),
 				formatPercent(r.delivered()), formatRate(r.perSub()), formatMicros(float64(r.lat.quantile(0.5))),
 				formatMicros(float64(r.lat.quantile(0.99))), formatMicros(float64(r.lat.quantile(1))), r.load)
 		}

@@ -299,3 +299,43 @@ func peerVersion(t *testing.T) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// TestBenchmarkCurve runs the curve mode, very short, end to end: every
+// publisher and subscriber of its CURVE runs speaks CURVE (a NULL peer of
+// a CURVE publisher never gets past the handshake, and the run would fail).
+func TestBenchmarkCurve(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs publishers and subscribers for about 15 s")
+	}
+	needPeer(t, t.TempDir())
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"curve", "-quick", "-subs", "2", "-broadcast-duration", "300ms",
+		"-idle-duration", "1s", "-storm-clients", "20", "-storm-duration", "1s"}
+	if err := run(ctx, self, args, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	t.Log(out)
+	for _, want := range []string{
+		"| msg/s per subscriber, 2 subscribers, as fast as possible, CURVE on both |",
+		"| Figure | trackfeed | trackfeed NULL (reference) | ratio | goal | met |",
+		"| publisher CPU (% of one core) at 10 msg/s, 2 subscribers: trackfeed CURVE vs trackfeed NULL |",
+		"| p99 of the 2 subscribers at 10 msg/s while 20 CURVE clients arrive at once, CURVE on all |",
+		"| seconds until all 20 arriving clients are in (handshake done) |",
+		"| trackfeed CURVE | 2 × libzmq SUB + 20 arriving |",
+		"| libzmq CURVE | 2 × libzmq SUB + 20 arriving |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") || strings.Contains(out, "| 0.00 s |") {
+		t.Error("report holds NaN, Inf or a storm that took no time")
+	}
+}

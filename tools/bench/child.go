@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/pub"
 	"github.com/trackfeed/trackfeed/internal/schedule"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
@@ -79,10 +80,13 @@ type subResult struct {
 	P99     int64      `json:"p99_us"`
 	Max     int64      `json:"max_us"`
 	Hist    [][2]int64 `json:"hist"`
+	// Handshakes is the seconds from a storm's start to the last of its
+	// connections' handshakes (raw readers with -storm only).
+	Handshakes float64 `json:"handshakes_s,omitempty"`
 }
 
-func writeSubResult(w io.Writer, count uint64, sockets, ended int, first, last time.Time, h histogram) error {
-	r := subResult{Count: count, Sockets: sockets, Ended: ended, Hist: h.sparse()}
+func writeSubResult(w io.Writer, count uint64, sockets, ended int, first, last time.Time, h histogram, handshakes time.Duration) error {
+	r := subResult{Count: count, Sockets: sockets, Ended: ended, Hist: h.sparse(), Handshakes: handshakes.Seconds()}
 	if count > 0 {
 		r.Seconds = last.Sub(first).Seconds()
 	}
@@ -130,6 +134,7 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	tracksFile := fs.String("tracks", "", "tracks file")
 	maxSubs := fs.Int("max-subscribers", 0, "SocketOptions.MaxSubscribers")
 	profile := fs.String("cpuprofile", "", "CPU profile of the timed run")
+	curveSecret := fs.String("curve-secret", "", "CURVE: the server's secret key (Z85); NULL if empty")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -139,7 +144,18 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	}
 	list := publisher.NewPlaylist(publisher.Sequential, 1)
 	list.Add(tracks...)
-	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{ServerOptions: zmtp.ServerOptions{MaxConns: *maxSubs}})
+	opts := zmtp.ServerOptions{MaxConns: *maxSubs}
+	if *curveSecret != "" {
+		var kp curve.KeyPair
+		if kp.Secret, err = curve.ParseKey(*curveSecret); err == nil {
+			kp.Public, err = curve.PublicOf(kp.Secret)
+		}
+		if err != nil {
+			return fmt.Errorf("-curve-secret: %w", err)
+		}
+		opts.Limits.Security = zmtp.CurveServer(kp, nil)
+	}
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{ServerOptions: opts})
 	if err != nil {
 		return err
 	}
@@ -292,7 +308,7 @@ func runSubChild(ctx context.Context, args []string, stdout io.Writer) error {
 	case err != nil:
 		return err
 	}
-	return writeSubResult(stdout, count, 1, ended, first, last, h)
+	return writeSubResult(stdout, count, 1, ended, first, last, h, 0)
 }
 
 // rawStats is one raw reader's count, kept by its goroutine alone.
@@ -300,19 +316,44 @@ type rawStats struct {
 	count       uint64
 	first, last time.Time
 	ended       bool
+	handshake   time.Time // when its handshake ended
 }
 
 // runRawSubChild runs N subscriber connections in one process, each a
 // goroutine that reads with internal/zmtp and takes "sent" from frame 4
 // without decoding the rest: the lightest receiver Go offers, so that a
 // thousand of them measure the publisher rather than themselves.
+//
+// With -storm they are a crowd arriving during a run: they print no
+// "ready" (the warm-up is over when they come), and the result says when
+// the last handshake ended.
 func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error {
+	start := time.Now()
 	fs := flag.NewFlagSet(childRawSub, flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "publisher")
 	timeout := fs.Duration("timeout", time.Minute, "give up after")
 	n := fs.Int("n", 1, "connections")
+	storm := fs.Bool("storm", false, "arrive during the run")
+	prefix := fs.String("prefix", "", "subscribe to this prefix only (default: everything); the end marker must match it")
+	curveServer := fs.String("curve-server", "", "CURVE: the server's public key (Z85); NULL if empty")
+	curveSecret := fs.String("curve-secret", "", "CURVE: the client's secret key (Z85)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	lim := zmtp.DefaultLimits
+	if *curveServer != "" {
+		server, err := curve.ParseKey(*curveServer)
+		if err != nil {
+			return fmt.Errorf("-curve-server: %w", err)
+		}
+		var kp curve.KeyPair
+		if kp.Secret, err = curve.ParseKey(*curveSecret); err == nil {
+			kp.Public, err = curve.PublicOf(kp.Secret)
+		}
+		if err != nil {
+			return fmt.Errorf("-curve-secret: %w", err)
+		}
+		lim.Security = zmtp.CurveClient(kp, server)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -329,7 +370,7 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 	)
 	for i := range stats {
 		wg.Go(func() {
-			err := rawRead(ctx, *endpoint, &stats[i], h,
+			err := rawRead(ctx, *endpoint, lim, []byte(*prefix), &stats[i], h,
 				func() {
 					if warm.Add(1) == int64(*n) {
 						close(ready)
@@ -346,14 +387,21 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 			}
 		})
 	}
-	select {
-	case <-ready:
-		fmt.Fprintln(stdout, "ready")
+	if *storm {
 		select {
 		case <-allEnded:
 		case <-ctx.Done():
 		}
-	case <-ctx.Done():
+	} else {
+		select {
+		case <-ready:
+			fmt.Fprintln(stdout, "ready")
+			select {
+			case <-allEnded:
+			case <-ctx.Done():
+			}
+		case <-ctx.Done():
+		}
 	}
 	cancel()
 	wg.Wait()
@@ -364,8 +412,12 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 		count       uint64
 		first, last time.Time
 		nEnded      int
+		handshakes  time.Duration
 	)
 	for _, s := range stats {
+		if *storm && !s.handshake.IsZero() {
+			handshakes = max(handshakes, s.handshake.Sub(start))
+		}
 		if s.count > 0 {
 			if count == 0 || s.first.Before(first) {
 				first = s.first
@@ -379,12 +431,12 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 			nEnded++
 		}
 	}
-	return writeSubResult(stdout, count, *n, nEnded, first, last, h)
+	return writeSubResult(stdout, count, *n, nEnded, first, last, h, handshakes)
 }
 
-// rawRead is one raw reader: it connects, subscribes to everything and
-// counts messages until the end marker.
-func rawRead(ctx context.Context, endpoint string, st *rawStats, h histogram, warmed, ended func()) error {
+// rawRead is one raw reader: it connects, subscribes to prefix (empty:
+// everything) and counts messages until the end marker.
+func rawRead(ctx context.Context, endpoint string, lim zmtp.Limits, prefix []byte, st *rawStats, h histogram, warmed, ended func()) error {
 	nc, err := dialRetry(ctx, endpoint)
 	if err != nil {
 		return err
@@ -392,11 +444,12 @@ func rawRead(ctx context.Context, endpoint string, st *rawStats, h histogram, wa
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	defer nc.Close()
-	c, err := zmtp.Handshake(nc, zmq4.Sub, false, zmtp.DefaultLimits)
+	c, err := zmtp.Handshake(nc, zmq4.Sub, false, lim)
 	if err != nil {
 		return err
 	}
-	c.Write(zmtp.AppendMsg(nil, []byte{1}))
+	st.handshake = time.Now()
+	c.Write(zmtp.AppendMsg(nil, append([]byte{1}, prefix...)))
 	if err := c.Flush(time.Now().Add(10 * time.Second)); err != nil {
 		return err
 	}

@@ -32,11 +32,14 @@ type config struct {
 	treeSubs          int
 	treeHops          int
 	idleDuration      time.Duration
+	stormClients      int
+	stormDuration     time.Duration
+	stormFeed         bool
 }
 
-var modeNames = []string{"broadcast", "receive", "latency", "relay", "fanout", "tree", "idle", "all"}
+var modeNames = []string{"broadcast", "receive", "latency", "relay", "fanout", "tree", "idle", "curve", "all"}
 
-const usage = `usage: go run ./tools/bench [broadcast|receive|latency|relay|fanout|tree|idle|all] [flags]
+const usage = `usage: go run ./tools/bench [broadcast|receive|latency|relay|fanout|tree|idle|curve|all] [flags]
 
 Measures trackfeed's publisher and a libzmq PUB side by side and prints a
 Markdown table on stdout (progress goes to stderr). With no mode, runs all.
@@ -71,6 +74,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.StringVar(&cfg.fanoutReceiver, "fanout-receiver", "raw", "fanout's subscribers: raw (Go zmtp readers, one goroutine each, in one process) or libzmq (zmqpeer sub, zmq_poll over all sockets in one process: slower, as zmq_poll checks every socket on each call)")
 	fs.IntVar(&cfg.treeSubs, "tree-subs", 10000, "subscribers for tree, spread over the hops")
 	fs.IntVar(&cfg.treeHops, "tree-hops", 4, "relays (or libzmq proxies) for tree, side by side under the publisher")
+	fs.IntVar(&cfg.stormClients, "storm-clients", 1000, "CURVE clients that arrive at once in curve's handshake storm")
+	fs.BoolVar(&cfg.stormFeed, "storm-feed", false, "the storm's clients subscribe to the whole feed (default: to the end marker only, so that the figure is of their handshakes, not of a feed to 1,000 more subscribers)")
+	fs.DurationVar(&cfg.stormDuration, "storm-duration", 10*time.Second, "length of each run of curve's handshake storm (at -slow-rate)")
 	fs.DurationVar(&cfg.idleDuration, "idle-duration", 30*time.Second, "length of each idle run (at -slow-rate; all reuses the latency run when they match)")
 
 	var modes []string
@@ -100,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	if cfg.treeHops < 1 || cfg.treeSubs < cfg.treeHops {
 		return nil, nil, errors.New("-tree-hops must be at least 1, -tree-subs at least -tree-hops")
 	}
-	if cfg.subs < 1 || cfg.fanoutSubs < 1 || cfg.slowRate < 1 || cfg.fastRate < 1 || cfg.fanoutRate < 1 || cfg.count < 0 {
+	if cfg.subs < 1 || cfg.fanoutSubs < 1 || cfg.stormClients < 1 || cfg.slowRate < 1 || cfg.fastRate < 1 || cfg.fanoutRate < 1 || cfg.count < 0 {
 		return nil, nil, errors.New("subscriber counts and rates must be at least 1, -count at least 0")
 	}
 	if cfg.quick {
@@ -116,6 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 		short("fast-duration", &cfg.fastDuration, 2*time.Second)
 		short("fanout-duration", &cfg.fanoutDuration, 8*time.Second)
 		short("idle-duration", &cfg.idleDuration, 10*time.Second)
+		short("storm-duration", &cfg.stormDuration, 5*time.Second)
 		if !set["count"] {
 			cfg.count = 1
 		}

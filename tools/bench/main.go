@@ -3,7 +3,7 @@
 // Command bench measures trackfeed's publisher against a libzmq PUB socket,
 // side by side in one run, and prints a Markdown table for BENCHMARKS.md:
 //
-//	go run ./tools/bench [broadcast|receive|latency|relay|fanout|tree|idle|all] [flags]
+//	go run ./tools/bench [broadcast|receive|latency|relay|fanout|tree|idle|curve|all] [flags]
 //
 // broadcast: messages/s each subscriber receives from a publisher sending
 // as fast as it can, with 1 and 10 subscribers. receive: messages/s one
@@ -16,7 +16,11 @@
 // part of all: it takes a while). latency: p50 and p99 from
 // "sent" to receipt at 10 and 10,000 msg/s, 10 subscribers. fanout: p99 and
 // publisher CPU with 1,000 subscribers at 10 msg/s. idle: publisher CPU at
-// 10 msg/s with 10 subscribers. Everything runs on 127.0.0.1, on ports the
+// 10 msg/s with 10 subscribers. curve (not part of all): broadcast with
+// CURVE on both sides against libzmq's CURVE; publisher CPU at 10 msg/s
+// under CURVE against NULL; and p99 of 10 subscribers at 10 msg/s while
+// 1,000 CURVE clients (raw zmtp readers, -storm-clients) arrive at once.
+// Everything runs on 127.0.0.1, on ports the
 // kernel picks.
 //
 // The reference is zmqpeer/zmqpeer.c, built at start with cc and -lzmq (Debian:

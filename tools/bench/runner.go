@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +55,31 @@ type spec struct {
 	duration time.Duration
 	hop      hopKind // between publisher and subscribers, if any
 	hops     int     // how many of them side by side (0 means 1), the subscribers spread over them
+	curve    bool    // publisher and subscribers speak CURVE
+	storm    int     // CURVE clients that connect at once when the timed run starts, beside the measured subscribers
+	// stormFeed makes the storm's clients subscribe to the whole feed,
+	// not only to the end marker.
+	stormFeed bool
+}
+
+// pubName is the publisher and its mechanism, for the report.
+func (s spec) pubName() string {
+	if s.curve {
+		return string(s.pub) + " CURVE"
+	}
+	return string(s.pub)
+}
+
+// subsName is the measured subscribers, and the storm if any.
+func (s spec) subsName() string {
+	n := fmt.Sprintf("%d × %s", s.conns, s.sub)
+	if s.storm > 0 {
+		n += fmt.Sprintf(" + %s arriving", formatCount(s.storm))
+		if s.stormFeed {
+			n += " (subscribed)"
+		}
+	}
+	return n
 }
 
 func (s spec) rateString() string {
@@ -67,6 +93,15 @@ func (s spec) rateString() string {
 func (s spec) fileName() string {
 	sub := map[subKind]string{zmqSub: "zmqsub", tfSub: "tfsub", rawSub: "rawsub"}[s.sub]
 	name := fmt.Sprintf("%s-%dx%s-%s-%s", s.pub, s.conns, sub, strings.TrimSuffix(s.rateString(), "/s"), s.duration)
+	if s.curve {
+		name += "-curve"
+	}
+	if s.storm > 0 {
+		name += fmt.Sprintf("-storm%d", s.storm)
+		if s.stormFeed {
+			name += "-feed"
+		}
+	}
 	if s.hop != noHop {
 		name += fmt.Sprintf("-via-%dx", max(s.hops, 1)) + strings.ReplaceAll(string(s.hop), " ", "-")
 	}
@@ -82,6 +117,9 @@ type result struct {
 	hopRSS     int64   // resident memory of the hops at the end, bytes
 	conns      int
 	countTotal uint64
+	// stormHandshakes is the seconds from the storm's start to its last
+	// connection's handshake, or 0 without a storm.
+	stormHandshakes float64
 }
 
 // perSub is the mean messages/s each connection received.
@@ -106,6 +144,16 @@ func (r result) delivered() float64 {
 
 // hopKBPerSub is the hops' resident memory per subscriber, in KB.
 func (r result) hopKBPerSub() float64 { return float64(r.hopRSS) / 1024 / float64(r.conns) }
+
+// rawSubArgs are the arguments of a raw subscriber child for s, before
+// its endpoint and counts.
+func (b *bench) rawSubArgs(s spec) []string {
+	args := []string{childRawSub}
+	if s.curve {
+		args = append(args, "-curve-server", b.serverKey.Public.String(), "-curve-secret", b.clientKey.Secret.String())
+	}
+	return args
+}
 
 // rss is a process's resident memory (VmRSS), in bytes, or 0.
 func rss(pid int) int64 {
@@ -133,7 +181,15 @@ type proc struct {
 
 // start starts path with args; its stderr goes to stderr.
 func start(name string, stderr io.Writer, path string, args ...string) (*proc, error) {
+	return startEnv(name, stderr, nil, path, args...)
+}
+
+// startEnv is start with env added to this process's environment.
+func startEnv(name string, stderr io.Writer, env []string, path string, args ...string) (*proc, error) {
 	cmd := exec.Command(path, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stderr = stderr
 	// A child outlives nothing: killed if the benchmark dies.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -216,7 +272,10 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 	switch s.pub {
 	case tfPub:
 		args := []string{childPub, "-rate", strconv.Itoa(s.rate), "-duration", s.duration.String(),
-			"-tracks", b.tracks, "-max-subscribers", strconv.Itoa(s.conns + 64)}
+			"-tracks", b.tracks, "-max-subscribers", strconv.Itoa(s.conns + s.storm + 64)}
+		if s.curve {
+			args = append(args, "-curve-secret", b.serverKey.Secret.String())
+		}
 		if b.cfg.cpuprofile != "" {
 			ext := filepath.Ext(b.cfg.cpuprofile)
 			path := fmt.Sprintf("%s.%s-r%d%s", strings.TrimSuffix(b.cfg.cpuprofile, ext), s.fileName(), rep+1, ext)
@@ -225,7 +284,11 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 		pub, err = start("trackfeed publisher", b.stderr, b.cfg.self, args...)
 	case zmqPub:
-		pub, err = start("libzmq publisher", b.stderr, b.peer, "pub", "tcp://127.0.0.1:*", strconv.Itoa(s.rate), secs, b.tracks)
+		var env []string
+		if s.curve {
+			env = []string{"ZMQPEER_CURVE_SERVER_SECRET=" + b.serverKey.Secret.String()}
+		}
+		pub, err = startEnv("libzmq publisher", b.stderr, env, b.peer, "pub", "tcp://127.0.0.1:*", strconv.Itoa(s.rate), secs, b.tracks)
 	}
 	if err != nil {
 		return result{}, err
@@ -282,20 +345,28 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		var p *proc
 		name := fmt.Sprintf("%s %d", s.sub, i+1)
 		endpoint := endpoints[i%len(endpoints)]
+		if s.curve && s.sub == tfSub {
+			return result{}, errors.New("the benchmark runs no trackfeed subscriber under CURVE")
+		}
 		switch s.sub {
 		case zmqSub:
 			latency := "1"
 			if s.rate == 0 {
 				latency = "0" // count only: see zmqpeer.c
 			}
-			p, err = start(name, b.stderr, b.peer, "sub", endpoint, strconv.FormatFloat(timeout.Seconds(), 'f', 0, 64), strconv.Itoa(n), latency)
+			var env []string
+			if s.curve {
+				env = []string{"ZMQPEER_CURVE_SERVER=" + b.serverKey.Public.String(),
+					"ZMQPEER_CURVE_PUBLIC=" + b.clientKey.Public.String(), "ZMQPEER_CURVE_SECRET=" + b.clientKey.Secret.String()}
+			}
+			p, err = startEnv(name, b.stderr, env, b.peer, "sub", endpoint, strconv.FormatFloat(timeout.Seconds(), 'f', 0, 64), strconv.Itoa(n), latency)
 		case tfSub:
 			if n != 1 {
 				return result{}, fmt.Errorf("trackfeed subscriber: one connection per process, not %d", n)
 			}
 			p, err = start(name, b.stderr, b.cfg.self, childSub, "-endpoint", endpoint, "-timeout", timeout.String())
 		case rawSub:
-			p, err = start(name, b.stderr, b.cfg.self, childRawSub, "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(n))
+			p, err = start(name, b.stderr, b.cfg.self, append(b.rawSubArgs(s), "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(n))...)
 		}
 		if err != nil {
 			return result{}, err
@@ -315,6 +386,20 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 	if _, err := io.WriteString(pub.stdin, "go\n"); err != nil {
 		return result{}, fmt.Errorf("%s: %w", pub.name, err)
 	}
+	var storm *proc
+	if s.storm > 0 {
+		// They connect as the run starts, all at once, and wait for the
+		// end (or read the feed to its end); only the subscribers
+		// connected before count.
+		args := append(b.rawSubArgs(s), "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(s.storm), "-storm")
+		if !s.stormFeed {
+			args = append(args, "-prefix", endTopic)
+		}
+		if storm, err = start("storm", b.stderr, b.cfg.self, args...); err != nil {
+			return result{}, err
+		}
+		procs = append(procs, storm)
+	}
 	r := result{conns: s.conns, lat: latencies{}}
 	if err := pub.nextJSON(ctx, s.duration+time.Minute, &r.pub); err != nil {
 		return result{}, err
@@ -331,6 +416,17 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		r.countTotal += sr.Count
 		sr.Hist = nil
 		r.subs = append(r.subs, sr)
+	}
+	if storm != nil {
+		var sr subResult
+		if err := storm.nextJSON(ctx, time.Minute, &sr); err != nil {
+			return result{}, err
+		}
+		if sr.Ended != sr.Sockets {
+			return result{}, fmt.Errorf("storm: %d of %d connections saw the end of the run", sr.Ended, sr.Sockets)
+		}
+		r.stormHandshakes = sr.Handshakes
+		storm.finish(10 * time.Second)
 	}
 	r.load = loadAverage()
 	for _, h := range hops {

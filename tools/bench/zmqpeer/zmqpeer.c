@@ -24,6 +24,11 @@
  * and prints one JSON line: count, sockets, seconds (first to last message),
  * rate (per socket), p50_us, p99_us, max_us and the histogram. It gives up
  * after TIMEOUT seconds.
+ *
+ * CURVE: with ZMQPEER_CURVE_SERVER_SECRET set (Z85), pub is a CURVE server
+ * of that secret key; with ZMQPEER_CURVE_SERVER (the server's public key),
+ * ZMQPEER_CURVE_PUBLIC and ZMQPEER_CURVE_SECRET set, each sub socket is a
+ * CURVE client of that key pair. Unset, both speak NULL.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -252,6 +257,31 @@ static void send_track(void *sock, const struct track *t, uint64_t seq, const ch
     zmq_send(sock, meta, p - meta, 0);
 }
 
+/* curve_server makes sock a CURVE server if the environment says so. */
+static void curve_server(void *sock) {
+    const char *secret = getenv("ZMQPEER_CURVE_SERVER_SECRET");
+    int on = 1;
+    if (!secret)
+        return;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &on, sizeof on) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret, strlen(secret)) != 0)
+        fail("ZMQ_CURVE_SERVER (is libzmq built with CURVE?)");
+}
+
+/* curve_client makes sock a CURVE client if the environment says so. */
+static void curve_client(void *sock) {
+    const char *server = getenv("ZMQPEER_CURVE_SERVER"), *public = getenv("ZMQPEER_CURVE_PUBLIC"),
+               *secret = getenv("ZMQPEER_CURVE_SECRET");
+    if (!server)
+        return;
+    if (!public || !secret)
+        fail("ZMQPEER_CURVE_SERVER without ZMQPEER_CURVE_PUBLIC and ZMQPEER_CURVE_SECRET");
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server, strlen(server)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, public, strlen(public)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret, strlen(secret)) != 0)
+        fail("ZMQ_CURVE_SERVERKEY (is libzmq built with CURVE?)");
+}
+
 static double seconds(struct timeval tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
 static int pub_main(const char *endpoint, double rate, double duration, const char *file) {
@@ -265,6 +295,7 @@ static int pub_main(const char *endpoint, double rate, double duration, const ch
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sock, ZMQ_BACKLOG, &backlog, sizeof backlog);
+    curve_server(sock);
     if (zmq_bind(sock, endpoint) != 0)
         fail(endpoint);
     char bound[256];
@@ -460,6 +491,7 @@ static int sub_main(const char *endpoint, double timeout, int nsock, int latency
         zmq_setsockopt(socks[i], ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt(socks[i], ZMQ_RCVTIMEO, &timeo, sizeof timeo);
         zmq_setsockopt(socks[i], ZMQ_SUBSCRIBE, "", 0);
+        curve_client(socks[i]);
         if (zmq_connect(socks[i], endpoint) != 0)
             fail(endpoint);
         items[i] = (zmq_pollitem_t){.socket = socks[i], .events = ZMQ_POLLIN};
