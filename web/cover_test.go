@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/library/librarytest"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
@@ -334,4 +335,34 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestCoverOverCurve: with the publisher's CURVE key, the server asks its
+// query socket in CURVE, for covers as for artists; without it, no answer.
+func TestCoverOverCurve(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	server, err := curve.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := publishertest.Start(t, publisher.Config{Dir: writeFeedLibrary(t), Interval: time.Hour,
+		Query: []string{"tcp://127.0.0.1:0"}, Curve: &server})
+	<-p.Scanned()
+	var id string
+	for _, tr := range p.Tracks() {
+		if tr.Artist == "The Cure" {
+			id = tr.Cover.ID
+		}
+	}
+	_, ts := startServer(t, Options{Query: p.QueryEndpoints()[0], QueryCurveServer: &server.Public})
+	if resp, body := get(t, ctx, ts.URL+"/cover/"+id); resp.StatusCode != 200 || body != string(coverArt["The Cure"]) {
+		t.Errorf("GET /cover over CURVE: %s, %d bytes", resp.Status, len(body))
+	}
+	if resp, body := get(t, ctx, ts.URL+"/artists"); resp.StatusCode != 200 || !strings.Contains(body, "The Cure") {
+		t.Errorf("GET /artists over CURVE: %s %q", resp.Status, body)
+	}
+	_, plain := startServer(t, Options{Query: p.QueryEndpoints()[0]})
+	if resp, _ := get(t, ctx, plain.URL+"/cover/"+id); resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("GET /cover without the key: %s, want 502", resp.Status)
+	}
 }
