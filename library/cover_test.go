@@ -3,11 +3,11 @@ package library
 import (
 	"bytes"
 	"errors"
-	"image"
+	"fmt"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -16,17 +16,9 @@ import (
 	"github.com/trackfeed/trackfeed/library/tags"
 )
 
-// pngOf is a small PNG of one colour.
+// pngOf is a small PNG in two colours.
 func pngOf(c color.RGBA) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
+	return librarytest.PNG(librarytest.CoverImage(4, c, color.RGBA{0, 0, 0, 255}))
 }
 
 var (
@@ -306,4 +298,37 @@ func TestCoverRank(t *testing.T) {
 			t.Errorf("isCoverImage(%q) = %v", tc.name, got)
 		}
 	}
+}
+
+// TestScanKeepsNoPictures: a library of 10 MiB of pictures costs the
+// scan's result next to nothing: the tracks name their covers, and no
+// picture's bytes are read, let alone kept.
+func TestScanKeepsNoPictures(t *testing.T) {
+	root := t.TempDir()
+	picture := append(bytes.Clone(fakeJPEG), make([]byte, 256<<10)...)
+	files := map[string][]byte{}
+	for i := range 40 {
+		files[fmt.Sprintf("A/Album %d/01 Song.mp3", i)] = withPicture(fmt.Sprint("Song ", i), picture)
+	}
+	writeFiles(t, root, files)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	lib, err := Scan(testCtx(t), os.DirFS(root), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	for _, tr := range lib.Tracks {
+		if tr.Cover.ID == "" {
+			t.Fatalf("%s has no cover", tr.Path)
+		}
+	}
+	kept := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if kept > 2<<20 {
+		t.Errorf("the scan of 40 files with 256 KiB pictures keeps %d bytes", kept)
+	}
+	t.Logf("the scan keeps %d bytes", kept)
+	runtime.KeepAlive(lib)
 }

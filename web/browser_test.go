@@ -420,3 +420,30 @@ const checkPageJS = `(() => {
 	if (document.querySelectorAll("h1").length !== 1) problems.push("want one h1");
 	return problems;
 })()`
+
+// TestBrowserCoverMissing: a cover the server cannot get (its query socket
+// does not answer) leaves the drawn record, whether the picture was in
+// the page as served or came with a track on the stream.
+func TestBrowserCoverMissing(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s not found: install chromium and chromium-driver", chromium)
+	}
+	ctx := testContext(t, time.Minute)
+	s, ts := startServer(t, Options{Query: "tcp://127.0.0.1:1"})
+	first := track(1, "The Cure")
+	first.Cover = "0123456789abcdef"
+	s.Publish(first)
+	b := newBrowser(t, ctx)
+	b.do(chromedp.Navigate(ts.URL))
+	missing := `document.getElementById("cover").dataset.state === "none" &&
+		document.querySelector("#cover .cover-none").getBoundingClientRect().width > 100 &&
+		document.getElementById("cover-img").getBoundingClientRect().width === 0`
+	b.poll(5*time.Second, "the drawn record in place of the page's cover", missing+
+		` && document.querySelector("#now .now-title")?.textContent === "Song 1"`)
+	next := track(2, "The Cure")
+	next.Cover = "fedcba9876543210"
+	s.Publish(next)
+	b.poll(5*time.Second, "the drawn record in place of the stream's cover", missing+
+		` && document.querySelector("#now .now-title")?.textContent === "Song 2" && document.getElementById("cover").dataset.want === "fedcba9876543210"`)
+	b.checkErrors()
+}

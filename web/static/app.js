@@ -97,6 +97,15 @@
     img.src = "/cover/" + encodeURIComponent(id);
   }
 
+  // The picture the server put in the page may fail to load, too (maybe
+  // before this script ran).
+  coverImg.addEventListener("error", () => {
+    if (coverImg.getAttribute("src")) showCover("", "", "");
+  });
+  if (coverImg.getAttribute("src") && coverImg.complete && coverImg.naturalWidth === 0) {
+    showCover("", "", "");
+  }
+
   function showCover(id, src, album) {
     coverEl.dataset.cover = id;
     coverEl.dataset.state = id ? "shown" : "none";
