@@ -2,11 +2,13 @@ package publisher_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
@@ -14,11 +16,10 @@ import (
 
 // fakeRemote is a Config.Scan that finds the paths it is given.
 type fakeRemote struct {
-	mu      sync.Mutex
-	paths   []string
-	hold    chan struct{} // the first scan waits for it after its first track
-	scans   int
-	scanned chan int // each scan's number, once it has returned
+	mu    sync.Mutex
+	paths []string
+	hold  chan struct{} // the first scan waits for it after its first track
+	scans int
 }
 
 func (f *fakeRemote) scan(ctx context.Context, opts library.Options) (*library.Library, error) {
@@ -40,12 +41,6 @@ func (f *fakeRemote) scan(ctx context.Context, opts library.Options) (*library.L
 			}
 		}
 	}
-	defer func() {
-		select {
-		case f.scanned <- n:
-		default: // the test is not waiting
-		}
-	}()
 	return lib, nil
 }
 
@@ -55,20 +50,14 @@ func (f *fakeRemote) set(paths ...string) {
 	f.mu.Unlock()
 }
 
-// waitTracks waits until the publisher plays exactly paths.
-func waitTracks(t *testing.T, p *publisher.Publisher, f *fakeRemote, paths ...string) {
+// waitTracks waits until the publisher plays exactly paths. It looks
+// until then: a scan's end is not the moment its tracks are in the
+// playlist, which the publisher fills after.
+func waitTracks(t *testing.T, p *publisher.Publisher, paths ...string) {
 	t.Helper()
-	timeout := time.After(5 * time.Second)
-	for {
-		select {
-		case <-f.scanned:
-		case <-timeout:
-			t.Fatalf("playing %v, want %v", pathsOf(p.Tracks()), paths)
-		}
-		if slices.Equal(pathsOf(p.Tracks()), paths) {
-			return
-		}
-	}
+	zmtptest.WaitFor(t, 10*time.Second, fmt.Sprintf("the playlist to be %v", paths), func() bool {
+		return slices.Equal(pathsOf(p.Tracks()), paths)
+	})
 }
 
 func pathsOf(tracks []library.Track) []string {
@@ -83,7 +72,7 @@ func pathsOf(tracks []library.Track) []string {
 // first track, and a rescan (on request, or on a schedule) replaces it,
 // the tracks it does not find leaving.
 func TestScannedElsewhere(t *testing.T) {
-	f := &fakeRemote{hold: make(chan struct{}), scanned: make(chan int, 16)}
+	f := &fakeRemote{hold: make(chan struct{})}
 	f.set("A/B/01 One.mp3", "A/B/02 Two.mp3", "A/B/03 Three.mp3")
 	p := publishertest.Start(t, publisher.Config{Dir: "tcp://ventilator .", Scan: f.scan, Interval: time.Millisecond})
 	select {
@@ -92,18 +81,18 @@ func TestScannedElsewhere(t *testing.T) {
 		t.Fatal("not on the air with the first track of the scan")
 	}
 	close(f.hold)
-	waitTracks(t, p, f, "A/B/01 One.mp3", "A/B/02 Two.mp3", "A/B/03 Three.mp3")
+	waitTracks(t, p, "A/B/01 One.mp3", "A/B/02 Two.mp3", "A/B/03 Three.mp3")
 
 	f.set("A/B/01 One.mp3", "A/B/04 Four.mp3")
 	p.Rescan()
-	waitTracks(t, p, f, "A/B/01 One.mp3", "A/B/04 Four.mp3")
+	waitTracks(t, p, "A/B/01 One.mp3", "A/B/04 Four.mp3")
 }
 
 func TestRescanOnSchedule(t *testing.T) {
-	f := &fakeRemote{scanned: make(chan int, 16)}
+	f := &fakeRemote{}
 	f.set("A/B/01 One.mp3")
 	p := publishertest.Start(t, publisher.Config{Dir: "tcp://ventilator .", Scan: f.scan, Rescan: 10 * time.Millisecond})
-	waitTracks(t, p, f, "A/B/01 One.mp3")
+	waitTracks(t, p, "A/B/01 One.mp3")
 	f.set("A/B/02 Two.mp3")
-	waitTracks(t, p, f, "A/B/02 Two.mp3")
+	waitTracks(t, p, "A/B/02 Two.mp3")
 }
