@@ -226,7 +226,7 @@ func (s *scan) lost(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		err = errors.New("connection closed mid-task (was the ventilator restarted? run the scan again)")
 	}
 	return &NoAnswerError{Endpoint: s.endpoint, Err: err}
