@@ -295,9 +295,16 @@ func (s *Server) serve(nc net.Conn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	// End the handshake if the server closes during it.
+	// End the handshake if the server closes during it. The handshake's
+	// own deadline is set first: set by Handshake, it could undo a Close
+	// that came just before.
+	lim := s.opts.Limits
+	if lim.HandshakeTimeout > 0 {
+		nc.SetDeadline(time.Now().Add(lim.HandshakeTimeout))
+		lim.HandshakeTimeout = 0
+	}
 	stop := context.AfterFunc(s.ctx, func() { nc.SetDeadline(time.Now()) })
-	c, err := Handshake(nc, s.typ, true, s.opts.Limits)
+	c, err := Handshake(nc, s.typ, true, lim)
 	if stopped := !stop(); err != nil || stopped {
 		var old *VersionError
 		switch {
