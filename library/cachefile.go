@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -29,7 +30,8 @@ import (
 //	         byte kind: 0 track, 1 skip
 //	         track: uvarint artist, album artist, album, genre (string refs);
 //	                uvarint title length, title bytes;
-//	                uvarint track number, disc, year
+//	                uvarint track number, disc, year;
+//	                uvarint duration in milliseconds (0: unknown)
 //	         skip:  uvarint reason, error (string refs)
 //	crc      uint32, CRC-32C of everything before it
 const (
@@ -37,7 +39,7 @@ const (
 	// cacheVersion changes whenever the file's layout changes, or what a
 	// scan reads from a file does (a new tag rule), so that an old cache is
 	// not taken for a right one.
-	cacheVersion = 2
+	cacheVersion = 3
 	// chunkEntries is how many entries a chunk of the file holds: enough
 	// to make a goroutine worth starting, few enough that a library of a
 	// few thousand files still decodes on every core.
@@ -119,7 +121,12 @@ func appendEntry(b []byte, p string, e *cacheEntry, ref func(string) uint64) []b
 	b = appendString(b, t.Title)
 	b = binary.AppendUvarint(b, uint64(t.TrackNo))
 	b = binary.AppendUvarint(b, uint64(t.Disc))
-	return binary.AppendUvarint(b, uint64(t.Year))
+	b = binary.AppendUvarint(b, uint64(t.Year))
+	ms := t.Duration.Milliseconds()
+	if ms < 0 || ms > 1<<31 {
+		ms = 0 // past what the decoder takes (24 days): a header's nonsense
+	}
+	return binary.AppendUvarint(b, uint64(ms))
 }
 
 func appendString(b []byte, s string) []byte {
@@ -280,6 +287,7 @@ func (d *cacheDecoder) entry(table []string, e *cacheEntry) {
 		e.track.TrackNo = d.int()
 		e.track.Disc = d.int()
 		e.track.Year = d.int()
+		e.track.Duration = time.Duration(d.int()) * time.Millisecond
 	case 1:
 		e.skip = &cachedSkip{reason: Reason(str())}
 		if msg := str(); msg != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/library/librarytest"
@@ -35,7 +36,7 @@ func TestSampleMusic(t *testing.T) {
 			continue
 		}
 		want := library.Track{Path: f.Path, Artist: f.Artist, AlbumArtist: f.AlbumArtist, Album: f.Album, Title: f.Title,
-			Genre: f.Genre, TrackNo: f.TrackNo, Disc: f.Disc, Year: f.Year}
+			Genre: f.Genre, TrackNo: f.TrackNo, Disc: f.Disc, Year: f.Year, Duration: f.Duration().Round(time.Millisecond)}
 		if tr != want {
 			t.Errorf("%s (%v):\n got %+v\nwant %+v", f.Path, f.Tag, tr, want)
 			continue

@@ -65,6 +65,7 @@ func (p *Publisher) sendNext(topicCache map[string]string) {
 		Genre:       t.Genre,
 		AlbumArtist: t.AlbumArtist,
 		Station:     p.cfg.Station,
+		DurationMS:  t.Duration.Milliseconds(),
 	}
 	p.sock.Send(topic, wire.Encode(w))
 	p.last.Store(w)

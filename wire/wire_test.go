@@ -10,7 +10,8 @@ import (
 func sample() Track {
 	return Track{Topic: "sigur_ros", Artist: "Sigur Rós", Album: "Takk…", Title: "Glósóli",
 		Version: 1, Seq: 7, Sent: time.Date(2026, 11, 25, 10, 0, 0, 5, time.UTC),
-		Path: "Sigur Rós/Takk/01 \"Glósóli\"\t<&>\u2028.mp3", TrackNo: 1, Disc: 1, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós", Station: "living room"}
+		Path: "Sigur Rós/Takk/01 \"Glósóli\"\t<&>\u2028.mp3", TrackNo: 1, Disc: 1, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós", Station: "living room",
+		DurationMS: 394_227, Pace: PaceReal}
 }
 
 // TestAppendMetaIsJSON: the hand-written encoder writes what encoding/json
@@ -30,7 +31,8 @@ func TestAppendMetaIsJSON(t *testing.T) {
 		want, _ := json.Marshal(path) // encoding/json's view of the same string
 		var wantPath string
 		json.Unmarshal(want, &wantPath)
-		if m.Path != wantPath || m.Seq != in.Seq || !m.Sent.Equal(in.Sent) || m.Year != in.Year || m.Genre != in.Genre || m.AlbumArtist != in.AlbumArtist || m.Station != in.Station || m.Version != Version {
+		if m.Path != wantPath || m.Seq != in.Seq || !m.Sent.Equal(in.Sent) || m.Year != in.Year || m.Genre != in.Genre || m.AlbumArtist != in.AlbumArtist || m.Station != in.Station || m.Version != Version ||
+			m.DurationMS != in.DurationMS || m.Pace != in.Pace {
 			t.Errorf("path %q: decoded %+v", path, m)
 		}
 	}
@@ -53,6 +55,23 @@ func TestDecode(t *testing.T) {
 	} {
 		if _, err := Decode(frames); !errors.Is(err, ErrForeign) {
 			t.Errorf("%s: Decode err = %v, want ErrForeign", name, err)
+		}
+	}
+}
+
+// TestUnknownDurationLeftOut: duration_ms and pace are left out when
+// there is nothing to say, as a client of an older publisher sees them.
+func TestUnknownDurationLeftOut(t *testing.T) {
+	in := sample()
+	in.DurationMS, in.Pace = 0, ""
+	b := AppendMeta(nil, &in)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"duration_ms", "pace"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("%s: %q present", b, k)
 		}
 	}
 }

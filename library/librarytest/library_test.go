@@ -82,6 +82,10 @@ func (f *file) want() library.Track {
 	case kindNone:
 		tr = library.FromPath(f.path)
 	}
+	// Frames of 417 bytes with no Info frame: the duration is estimated
+	// from the size at 128 kbit/s (the frames, unpadded, are a little
+	// shorter than 1152 samples' worth).
+	tr.Duration = (time.Duration(f.frames*417*8) * time.Second / 128000).Round(time.Millisecond)
 	return tr
 }
 
