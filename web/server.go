@@ -12,14 +12,17 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 // Options configure a Server. Zero values take the defaults.
@@ -51,7 +54,9 @@ type Options struct {
 	// fails (default 10s): a publisher's restart does not page anyone.
 	FeedGrace time.Duration
 	// Query, if set, is the publisher's query socket: /artists lists its
-	// artists, and the page offers them in its prefix box.
+	// artists, and the page offers them in its prefix box; and Follow asks
+	// it for the track playing now, so that the page has one before the
+	// feed sends the next (minutes away with publish --pace real).
 	Query string
 	// Logger receives the server's events (default: discard).
 	Logger *slog.Logger
@@ -156,6 +161,7 @@ func (s *Server) Publish(t subscriber.Track) {
 	data, err := json.Marshal(pageTrack{
 		Topic: t.Topic, Artist: t.Artist, Album: t.Album, Title: t.Title, Seq: t.Seq, Sent: t.Sent,
 		TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year, Genre: t.Genre, AlbumArtist: t.AlbumArtist,
+		DurationMS: t.DurationMS, Pace: t.Pace,
 	})
 	if err != nil {
 		// Only a time past year 9999 can do this.
@@ -186,6 +192,8 @@ type pageTrack struct {
 	Year        int       `json:"year"`
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
+	DurationMS  int64     `json:"duration_ms,omitempty"`
+	Pace        string    `json:"pace,omitempty"`
 }
 
 // Close ends every event stream and refuses new ones; the browsers retry
@@ -215,11 +223,44 @@ func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
 			onDisconnect(endpoint, err)
 		}
 	}
+	var (
+		mu      sync.Mutex
+		started bool              // a track has been published
+		asked   *subscriber.Track // the track the query socket said was playing
+	)
+	if s.opts.Query != "" {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		qctx, cancel := context.WithTimeout(ctx, nowTimeout)
+		defer cancel()
+		wg.Go(func() {
+			t, err := query.Client{Endpoint: s.opts.Query}.Now(qctx)
+			if err != nil {
+				s.log.Debug("the query socket did not say what is playing; waiting for the feed", "query", s.opts.Query, "err", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !started && (len(feed.Prefixes) == 0 || topics.MatchAny(t.Topic, feed.Prefixes)) {
+				started, asked = true, &t
+				s.Publish(t)
+			}
+		})
+	}
 	return subscriber.Run(ctx, feed, func(t subscriber.Track) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if a := asked; a != nil && t.Seq == a.Seq && t.Path == a.Path && t.Sent.Equal(a.Sent) {
+			return nil // the track the query socket gave, sent on the feed too
+		}
+		started = true
 		s.Publish(t)
 		return nil
 	})
 }
+
+// nowTimeout bounds Follow's question to the query socket.
+const nowTimeout = 5 * time.Second
 
 // setFeed records whether the feed's endpoint is connected.
 func (s *Server) setFeed(endpoint string, connected bool) {
@@ -402,6 +443,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 type pageData struct {
 	Prefix  string
 	History int
+	NowMS   int64       // the server's clock, in ms since 1970: app.js draws progress by it
 	Now     *trackView  // nil before the first track
 	Before  []trackView // newest first
 }
@@ -412,7 +454,8 @@ type trackView struct {
 }
 
 // Details is the line under the album: year, genre, disc (from the
-// second), track number, each when known. app.js builds the same line.
+// second), track number, duration (m:ss), each when known. app.js builds
+// the same line.
 func (t trackView) Details() string {
 	var parts []string
 	if t.Year > 0 {
@@ -427,8 +470,29 @@ func (t trackView) Details() string {
 	if t.TrackNo > 0 {
 		parts = append(parts, fmt.Sprintf("track %d", t.TrackNo))
 	}
+	if t.DurationMS > 0 {
+		parts = append(parts, minutes(t.DurationMS))
+	}
 	return strings.Join(parts, " · ")
 }
+
+// minutes is a duration in ms as m:ss, or h:mm:ss from an hour, rounded
+// down to the second, as app.js writes it.
+func minutes(ms int64) string {
+	s := ms / 1000
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// Paced reports whether the track is on the air for its duration, so
+// that the page draws how far it has played (not at a fixed interval,
+// where a track's length says nothing of when the next comes).
+func (t trackView) Paced() bool { return t.Pace == wire.PaceReal && t.DurationMS > 0 }
+
+// SentMS is when the track was sent, in ms since 1970.
+func (t trackView) SentMS() int64 { return t.Sent.UnixMilli() }
 
 // Clock is when the track was sent, as hh:mm:ss in the server's time
 // zone, or "" if unknown; app.js shows it in the browser's.
@@ -456,7 +520,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recent := s.hub.recentMatching(prefix, s.opts.History+1)
-	d := pageData{Prefix: prefix, History: s.opts.History}
+	d := pageData{Prefix: prefix, History: s.opts.History, NowMS: time.Now().UnixMilli()}
 	for i := len(recent) - 1; i >= 0; i-- {
 		v := trackView{recent[i].track}
 		if d.Now == nil {
