@@ -202,7 +202,10 @@ func (l *link) session(ctx context.Context) error {
 		return err
 	}
 	if !l.connected {
-		l.log.Info("connected", "prefixes", fmt.Sprintf("%q", l.opts.Prefixes))
+		// The caller says what it subscribes to, once; a connection
+		// repeats it only when debugging.
+		l.log.Info("connected")
+		l.log.Debug("subscribed", "prefixes", fmt.Sprintf("%q", l.opts.Prefixes))
 		l.connected, l.waiting = true, false
 	}
 	if l.opts.OnConnect != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -103,10 +104,26 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 		return err
 	}
 
-	if prefixes, err = slugPrefixes(st.stderr, "subscribe", prefixes); err != nil {
+	// The prefixes are said once: in the log line when it shows, with the
+	// names they came from, or else in slugPrefixes' one line.
+	shown := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		shown[i] = strconv.Quote(p)
+		if q, err := topics.Prefix(p); err == nil && q != p {
+			shown[i] = fmt.Sprintf("%q (from %q)", q, p)
+		}
+	}
+	if len(shown) == 0 {
+		shown = []string{"every artist"}
+	}
+	say := io.Discard
+	if !log.Enabled(ctx, slog.LevelInfo) {
+		say = st.stderr
+	}
+	if prefixes, err = slugPrefixes(say, "subscribe", prefixes); err != nil {
 		return err
 	}
-	log.Info("subscribing", "connect", c.connect, "prefixes", prefixes)
+	log.Info("subscribing", "connect", c.connect, "prefixes", strings.Join(shown, ", "))
 	var line []byte
 	n := 0
 	p := &trackPrinter{print: func(t *subscriber.Track) error {

@@ -205,6 +205,26 @@ func TestSubscribeNames(t *testing.T) {
 	}
 }
 
+// TestSubscribePrefixesOnce: with its log showing, subscribe says its
+// prefixes in one line, the names they came from beside them.
+func TestSubscribePrefixesOnce(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := startFeed(t, ctx)
+	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--count", "1", "--log-level", "info", "The Streets", "the_")
+	if r.err != nil {
+		t.Fatalf("subscribe: %v\n%s", r.err, r.stderr)
+	}
+	var lines []string
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.Contains(l, "the_streets") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], `prefixes="\"the_streets\" (from \"The Streets\"), \"the_\""`) {
+		t.Errorf("lines naming the prefixes: %q, want one that names both and the name", lines)
+	}
+}
+
 func TestAppendJSON(t *testing.T) {
 	got, err := appendJSON([]byte("x"), &subscriber.Track{Artist: "Simon & Garfunkel <live>"})
 	if err != nil {
