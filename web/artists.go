@@ -22,8 +22,8 @@ type artistCache struct {
 }
 
 // serveArtists answers the publisher's artists as a JSON array of
-// {slug, name, tracks}, sorted by slug; [] without Options.Query, and 502
-// when the query socket does not answer.
+// {topic, artist, tracks} (and slug, name: query.Artist), sorted by topic;
+// [] without Options.Query, and 502 when the query socket does not answer.
 func (s *Server) serveArtists(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

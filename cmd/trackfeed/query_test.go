@@ -64,7 +64,8 @@ func TestQueryCommand(t *testing.T) {
 		{name: "artists", args: []string{"artists"}, want: "bjork\t1\tBjork\nthe_streets\t2\tThe Streets\n"},
 		{name: "artists PREFIX", args: []string{"artists", "the_"}, want: "the_streets\t2\tThe Streets\n"},
 		{name: "artists --json", args: []string{"artists", "--json"},
-			want: `{"slug":"bjork","name":"Bjork","tracks":1}` + "\n" + `{"slug":"the_streets","name":"The Streets","tracks":2}` + "\n"},
+			want: `{"topic":"bjork","artist":"Bjork","tracks":1,"slug":"bjork","name":"Bjork"}` + "\n" +
+				`{"topic":"the_streets","artist":"The Streets","tracks":2,"slug":"the_streets","name":"The Streets"}` + "\n"},
 		{name: "no artist, like grep", args: []string{"artists", "zz"}, want: "", code: 1},
 		{name: "a name for a prefix", args: []string{"artists", "The Streets"}, want: "the_streets\t2\tThe Streets\n",
 			stderr: "trackfeed: query: topics are slugs of names: \"The Streets\" → the_streets\n"},

@@ -42,7 +42,7 @@ restarts, until Ctrl-C, SIGTERM or --count tracks.`,
 trackfeed subscribe the_ sigur_ros
 trackfeed subscribe --now the_cure
 trackfeed subscribe --count 5 --json | jq .title
-trackfeed subscribe --format '{{.Artist}} – {{.Title}} ({{.Year}})'
+trackfeed subscribe --format '{{.artist}} – {{.title}} ({{.year}})'
 trackfeed subscribe -c tcp://music.local:10001 -c tcp://127.0.0.1:5555 bjork`,
 	new: func() commandRunner { return new(subscribeCmd) },
 }
@@ -63,9 +63,9 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
 		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
 	fs.BoolVar(&c.json, "json", false,
-		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist station")
+		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist station, and\nduration_ms and pace when known")
 	fs.StringVar(&c.format, "format", "",
-		"print each track with the Go text/template `TEMPLATE`\n(\\t and \\n are a tab and a newline); fields:\n{{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}} {{.Disc}}\n{{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}} {{.Topic}}\n{{.Seq}} {{.Sent}} {{.Station}}")
+		"print each track with the Go text/template `TEMPLATE`\n(\\t and \\n are a tab and a newline); fields, named\nas in --json: {{.artist}} {{.album}} {{.title}}\n{{.track}} {{.disc}} {{.year}} {{.genre}} {{.album_artist}}\n{{.duration_ms}} {{.path}} {{.topic}} {{.seq}} {{.sent}}\n{{.station}} {{.pace}} {{.v}} (0 or \"\" when unknown);\nthe older names ({{.Artist}}, {{.TrackNo}}, {{.AlbumArtist}}...)\nstill work, deprecated")
 	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
 	fs.BoolVar(&c.now, "now", false,
 		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
@@ -264,17 +264,18 @@ func (c *subscribeCmd) formatter() (func([]byte, *subscriber.Track) ([]byte, err
 		// \t and \n as typed in a shell are a tab and a newline, as in
 		// docker's --format.
 		text := strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(c.format)
-		tmpl, err := template.New("format").Parse(text)
+		tmpl, err := template.New("format").Option("missingkey=error").Parse(text)
+		fields := map[string]any{}
 		if err == nil {
 			// Catch unknown fields now, not at the first track.
-			err = tmpl.Execute(io.Discard, &subscriber.Track{})
+			err = tmpl.Execute(io.Discard, templateFields(fields, &subscriber.Track{}))
 		}
 		if err != nil {
 			return nil, usageErrorf("--format: %s (fields are listed in 'trackfeed subscribe --help')", oneLine(err))
 		}
 		return func(b []byte, t *subscriber.Track) ([]byte, error) {
 			w := appendWriter{b}
-			if err := tmpl.Execute(&w, t); err != nil {
+			if err := tmpl.Execute(&w, templateFields(fields, t)); err != nil {
 				return b, fmt.Errorf("--format: %s", oneLine(err))
 			}
 			if !strings.HasSuffix(string(w.b[len(b):]), "\n") {
@@ -286,6 +287,29 @@ func (c *subscribeCmd) formatter() (func([]byte, *subscriber.Track) ([]byte, err
 	return func(b []byte, t *subscriber.Track) ([]byte, error) {
 		return appendTrackLine(b, t), nil
 	}, nil
+}
+
+// templateFields fills m with t's fields for a --format template: under
+// the names of its JSON (docs/PROTOCOL.md, frame 4), and under the Go
+// names that templates used before, deprecated. It returns m.
+func templateFields(m map[string]any, t *subscriber.Track) map[string]any {
+	m["topic"], m["Topic"] = t.Topic, t.Topic
+	m["artist"], m["Artist"] = t.Artist, t.Artist
+	m["album"], m["Album"] = t.Album, t.Album
+	m["title"], m["Title"] = t.Title, t.Title
+	m["v"], m["Version"] = t.Version, t.Version
+	m["seq"], m["Seq"] = t.Seq, t.Seq
+	m["sent"], m["Sent"] = t.Sent, t.Sent
+	m["path"], m["Path"] = t.Path, t.Path
+	m["track"], m["TrackNo"] = t.TrackNo, t.TrackNo
+	m["disc"], m["Disc"] = t.Disc, t.Disc
+	m["year"], m["Year"] = t.Year, t.Year
+	m["genre"], m["Genre"] = t.Genre, t.Genre
+	m["album_artist"], m["AlbumArtist"] = t.AlbumArtist, t.AlbumArtist
+	m["station"], m["Station"] = t.Station, t.Station
+	m["duration_ms"] = t.DurationMS
+	m["pace"] = t.Pace
+	return m
 }
 
 // appendTrackLine appends the default line for t: artist — album — title.

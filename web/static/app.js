@@ -224,7 +224,7 @@
       const list = document.getElementById("artists");
       list.replaceChildren(...artists.map((a) => {
         const o = el("option");
-        o.value = a.name;
+        o.value = a.artist || a.name;
         o.label = a.tracks === 1 ? "1 track" : a.tracks + " tracks";
         return o;
       }));
