@@ -232,12 +232,28 @@ func New(cfg Config) (*Publisher, error) {
 	if cfg.Curve != nil {
 		limits.Security = zmtp.CurveServer(*cfg.Curve, p.admit)
 	}
+	// The query socket is bound first, so that the feed's handshake can
+	// name it (X-Query): a subscriber then finds it whatever its port.
 	var err error
+	if len(cfg.Query) > 0 {
+		qopts := zmtp.ServerOptions{Logger: cfg.Logger}
+		if cfg.Curve != nil {
+			qopts.Limits = zmtp.Limits{Security: zmtp.CurveServer(*cfg.Curve, p.admit)}
+		}
+		p.query, err = query.Listen(cfg.Query, p, qopts)
+		if err != nil {
+			return nil, &BindError{Socket: "query", Err: err}
+		}
+		limits.Properties = map[string]string{query.Property: query.Advertise(cfg.Query, p.query.Endpoints())}
+	}
 	p.sock, err = pub.Listen(cfg.Bind, pub.Options{
 		ServerOptions: zmtp.ServerOptions{MaxConns: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: limits, Logger: cfg.Logger},
 		HWM:           cfg.HWM,
 	})
 	if err != nil {
+		if p.query != nil {
+			p.query.Close()
+		}
 		return nil, &BindError{Socket: "feed", Err: err}
 	}
 	for i, ep := range p.sock.Endpoints() {
@@ -247,16 +263,7 @@ func New(cfg Config) (*Publisher, error) {
 		p.log.Info("connecting to a relay", "connect", ep)
 		p.sock.Connect(ep)
 	}
-	if len(cfg.Query) > 0 {
-		qopts := zmtp.ServerOptions{Logger: cfg.Logger}
-		if cfg.Curve != nil {
-			qopts.Limits = zmtp.Limits{Security: zmtp.CurveServer(*cfg.Curve, p.admit)}
-		}
-		p.query, err = query.Listen(cfg.Query, p, qopts)
-		if err != nil {
-			p.sock.Close()
-			return nil, &BindError{Socket: "query", Err: err}
-		}
+	if p.query != nil {
 		for i, ep := range p.query.Endpoints() {
 			p.log.Info("answering queries", "query", cfg.Query[i], "connect", ep)
 		}

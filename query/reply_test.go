@@ -37,3 +37,40 @@ func TestReplyNames(t *testing.T) {
 		}
 	}
 }
+
+func TestAdvertise(t *testing.T) {
+	for _, tc := range []struct {
+		binds, endpoints []string
+		want             string
+	}{
+		{[]string{"tcp://*:10002"}, []string{"tcp://127.0.0.1:10002"}, "tcp://*:10002"},
+		{[]string{"tcp://0.0.0.0:0", "ipc:///tmp/q"}, []string{"tcp://127.0.0.1:40123", "ipc:///tmp/q"}, "tcp://*:40123,ipc:///tmp/q"},
+		{[]string{"tcp://[::]:7"}, []string{"tcp://127.0.0.1:7"}, "tcp://*:7"},
+		{[]string{"tcp://192.0.2.7:10002"}, []string{"tcp://192.0.2.7:10002"}, "tcp://192.0.2.7:10002"},
+	} {
+		if got := Advertise(tc.binds, tc.endpoints); got != tc.want {
+			t.Errorf("Advertise(%q, %q) = %q, want %q", tc.binds, tc.endpoints, got, tc.want)
+		}
+	}
+}
+
+func TestAdvertised(t *testing.T) {
+	for _, tc := range []struct{ feed, advertised, want string }{
+		{"tcp://music.local:10001", "tcp://*:10002", "tcp://music.local:10002"},
+		{"tcp://192.0.2.7:5555", "tcp://*:6666", "tcp://192.0.2.7:6666"},
+		{"tcp://[2001:db8::1]:5555", "tcp://*:6666", "tcp://[2001:db8::1]:6666"},
+		{"tcp://music.local:10001", "ipc:///tmp/q,tcp://*:6666", "tcp://music.local:6666"},
+		{"tcp://music.local:10001", "tcp://192.0.2.9:6666", "tcp://192.0.2.9:6666"},
+		{"tcp://127.0.0.1:10001", "tcp://127.0.0.1:6666", "tcp://127.0.0.1:6666"},
+		// Bound to loopback only: out of reach of a client on another machine.
+		{"tcp://music.local:10001", "tcp://127.0.0.1:6666", ""},
+		{"ipc:///tmp/feed", "ipc:///tmp/q", "ipc:///tmp/q"},
+		{"ipc:///tmp/feed", "tcp://*:6666", "tcp://localhost:6666"},
+		{"tcp://music.local:10001", "", ""},
+		{"tcp://music.local:10001", "tcp://nonsense", ""},
+	} {
+		if got := Advertised(tc.feed, tc.advertised); got != tc.want {
+			t.Errorf("Advertised(%q, %q) = %q, want %q", tc.feed, tc.advertised, got, tc.want)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.now, "now", false,
 		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
 	fs.StringVar(&c.query, "query", "",
-		"with --now, ask the query socket at `ENDPOINT`;\ndefault: the host of the first --connect, port 10002")
+		"with --now, ask the query socket at `ENDPOINT`; default:\nthe one the publisher names as the feed connects, or\nthe host of the first --connect, port 10002")
 	fs.StringSliceVar(&c.station, "station", nil,
 		"print only the tracks of the publisher named `NAME` (its\n\"station\", as publish --station sets it); repeatable")
 	c.curve.define(fs)
@@ -91,10 +91,7 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	if err := checkEndpoints("connect", c.connect...); err != nil {
 		return err
 	}
-	if c.now {
-		if c.query == "" {
-			c.query = query.EndpointBeside(c.connect[0])
-		}
+	if c.now && c.query != "" {
 		if err := checkEndpoints("query", c.query); err != nil {
 			return err
 		}
@@ -152,15 +149,27 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	defer stop()
 	var nowErr error
 	var wg sync.WaitGroup
+	// Without --query, the first connection says where to ask: the query
+	// socket its publisher names, or "" for one that names none.
+	found := make(chan string, 1)
+	tell := func(q string) {
+		select {
+		case found <- q:
+		default:
+		}
+	}
 	if c.now {
 		wg.Go(func() {
-			if nowErr = c.printNow(runCtx, p, prefixes, log); nowErr != nil {
+			if nowErr = c.printNow(runCtx, p, prefixes, found, log); nowErr != nil {
 				stop()
 			}
 		})
 	}
 	err = subscriber.Run(runCtx, subscriber.Options{Endpoints: c.connect, Prefixes: prefixes, Logger: log,
-		CurveServer: c.curve.server, CurveKeys: c.curve.keys}, p.feed)
+		CurveServer: c.curve.server, CurveKeys: c.curve.keys,
+		OnQuery:   func(_, q string) { tell(q) },
+		OnConnect: func(string) { tell("") },
+	}, p.feed)
 	stop()
 	wg.Wait()
 	if err == nil {
@@ -178,15 +187,31 @@ const nowTimeout = 5 * time.Second
 // printNow asks the query socket for the track playing now and prints it
 // if it matches one of prefixes (or there are none). A query that fails is
 // a warning: the feed goes on.
-func (c *subscribeCmd) printNow(ctx context.Context, p *trackPrinter, prefixes []string, log *slog.Logger) error {
+// Without --query, it asks the query socket that the feed's publisher
+// names, or else the one beside the first --connect.
+func (c *subscribeCmd) printNow(ctx context.Context, p *trackPrinter, prefixes []string, found <-chan string, log *slog.Logger) error {
 	qctx, cancel := context.WithTimeout(ctx, nowTimeout)
 	defer cancel()
-	t, err := query.Client{Endpoint: c.query, CurveServer: c.curve.server, CurveKeys: c.curve.keys}.Now(qctx)
+	endpoint := c.query
+	if endpoint == "" {
+		select {
+		case endpoint = <-found:
+		case <-qctx.Done():
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if endpoint == "" {
+			endpoint = query.EndpointBeside(c.connect[0])
+		}
+		log.Debug("--now: asking the query socket", "query", endpoint)
+	}
+	t, err := query.Client{Endpoint: endpoint, CurveServer: c.curve.server, CurveKeys: c.curve.keys}.Now(qctx)
 	switch {
 	case ctx.Err() != nil:
 		return nil
 	case err != nil:
-		log.Warn("--now: cannot get the current track; going on with the feed", "query", c.query, "err", err)
+		log.Warn("--now: cannot get the current track; going on with the feed", "query", endpoint, "err", err)
 		return nil
 	case len(prefixes) > 0 && !topics.MatchAny(t.Topic, prefixes):
 		log.Debug("--now: the current track matches no prefix", "topic", t.Topic)
