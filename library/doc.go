@@ -34,6 +34,14 @@
 // whose buffers serve file after file, and the scan turns its errors into
 // Reasons.
 //
+// Cover art is located, not read (cover.go): a track's Cover names the
+// picture in its file, which tags.Reader locates, or else its folder's
+// cover image (cover.jpg, folder.jpg, cover.png, front.jpg and the like),
+// which the walk finds as it lists the folder; a disc folder without one
+// takes its album's. A Cover holds an ID, a hash of where the picture is,
+// and ReadCover reads the bytes when a client asks for them. No picture's
+// bytes are held in memory.
+//
 // With Options.Cache, a worker first looks the file up in the Cache: if the
 // cache knows its path and the file's size and modification time (from the
 // walk's fs.DirEntry.Info) are unchanged, the remembered track is used and

@@ -13,6 +13,10 @@ import (
 type Listing struct {
 	Entries []Entry // in path order
 	Skipped []Skip
+	// Cover is the folder's cover image (cover.jpg, folder.jpg and the
+	// like; see Track.Cover), given to its tracks whose files hold no
+	// picture; zero if it has none.
+	Cover Cover
 }
 
 // Entry is a folder to list or an audio file to read, found by ListDir.
@@ -42,6 +46,12 @@ const (
 // Scan calls it for every folder; a worker of the task system calls it for
 // one folder, so that a remote scan finds what a local one does.
 func ListDir(fsys fs.FS, dir string) (Listing, error) {
+	return listDir(fsys, dir, true)
+}
+
+// listDir is ListDir, which looks for the folder's cover image if covers
+// is set.
+func listDir(fsys fs.FS, dir string, covers bool) (Listing, error) {
 	var l Listing
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -50,6 +60,9 @@ func ListDir(fsys fs.FS, dir string) (Listing, error) {
 		}
 		// Go on with the entries read before the error, as fs.WalkDir does.
 		l.Skipped = append(l.Skipped, Skip{Path: dir, Reason: ReasonUnreadable, Err: err})
+	}
+	if covers {
+		l.Cover = folderCover(fsys, dir, entries)
 	}
 	slices.SortFunc(entries, pathOrder)
 	for _, d := range entries {

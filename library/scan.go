@@ -42,6 +42,11 @@ type Options struct {
 	// come from the cache, and with a cache read by OpenCache their
 	// strings keep the whole cache file in memory (see OpenCache).
 	Cache *Cache
+
+	// SkipCovers leaves Track.Cover empty: the scan does not locate the
+	// pictures in the files, nor look for cover images in the folders,
+	// which costs it a little (BENCHMARKS.md, "Cover art").
+	SkipCovers bool
 }
 
 // errNoTitle is the Skip.Err of ReasonNoTitle.
@@ -72,9 +77,13 @@ func Scan(ctx context.Context, fsys fs.FS, opts Options) (*Library, error) {
 		racySince = time.Now().Add(-racyWindow).UnixNano()
 	}
 
+	covers := !opts.SkipCovers
 	p := startPool(ctx, workerCount(opts.Workers), minBatch,
-		func(j job, r *tags.Reader) result { return readFile(fsys, j, r, known, racySince) },
-		func(f *feeder) error { return walk(fsys, f) })
+		func(j job, r *tags.Reader) result {
+			r.SkipPictures = !covers
+			return withFolderCover(readFile(fsys, j, r, known, racySince), j.cover)
+		},
+		func(f *feeder) error { return walk(fsys, f, covers) })
 	// Even if OnTrack panics, stop the pipeline and wait for it to end.
 	defer func() {
 		cancel()
@@ -110,6 +119,7 @@ type job struct {
 	path    string
 	entry   fs.DirEntry // the walk's entry, whose Info a cache check uses
 	symlink bool
+	cover   Cover // the folder's, for a file that holds no picture
 }
 
 // result is what a worker or the walker found: a track, or a skip.
@@ -135,10 +145,11 @@ func skipped(p string, reason Reason, err error) result {
 var ErrRoot = errors.New("cannot read the library root")
 
 // walk feeds every audio file under fsys's root to the pool's workers, and
-// reports every folder or entry it must skip.
-func walk(fsys fs.FS, f *feeder) error {
-	w := walker{fsys: fsys, feeder: f}
-	return w.tree(".")
+// reports every folder or entry it must skip. With covers, each file goes
+// with its folder's cover image.
+func walk(fsys fs.FS, f *feeder, covers bool) error {
+	w := walker{fsys: fsys, feeder: f, covers: covers}
+	return w.tree(".", Cover{})
 }
 
 // walker walks a tree as fs.WalkDir does, reading each folder with
@@ -150,13 +161,19 @@ func walk(fsys fs.FS, f *feeder) error {
 type walker struct {
 	fsys fs.FS
 	*feeder
+	covers bool
 }
 
 // tree visits the entries of folder dir, then those of its subfolders.
-func (w *walker) tree(dir string) error {
-	l, err := ListDir(w.fsys, dir)
+// parent is the cover of dir's parent folder.
+func (w *walker) tree(dir string, parent Cover) error {
+	l, err := listDir(w.fsys, dir, w.covers)
 	if err != nil {
 		return err
+	}
+	cover := l.Cover
+	if inheritsCover(dir, cover) {
+		cover = parent
 	}
 	for _, s := range l.Skipped {
 		if err := w.skip(s.Path, s.Reason, s.Err); err != nil {
@@ -168,9 +185,9 @@ func (w *walker) tree(dir string) error {
 			return err
 		}
 		if e.Kind == KindFolder {
-			err = w.tree(e.Path)
+			err = w.tree(e.Path, cover)
 		} else {
-			err = w.add(job{path: e.Path, entry: e.d, symlink: e.Kind == KindLink})
+			err = w.add(job{path: e.Path, entry: e.d, symlink: e.Kind == KindLink, cover: cover})
 		}
 		if err != nil {
 			return err
@@ -296,6 +313,7 @@ func readTrack(fsys fs.FS, j job, r *tags.Reader) (result, stamp, bool) {
 	t.Disc = cmp.Or(tg.Disc, t.Disc)
 	t.Year = tg.Year
 	t.Duration = tg.Duration.Round(time.Millisecond) // as the cache and the wire keep it
+	t.Cover = embeddedCover(j.path, st, tg.Picture)
 	if t.Title == "" {
 		return skipped(j.path, ReasonNoTitle, errNoTitle), st, true
 	}

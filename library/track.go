@@ -17,4 +17,7 @@ type Track struct {
 	// Duration is the audio's length, as its headers give it; 0 when
 	// unknown.
 	Duration time.Duration
+
+	// Cover is the track's cover art, if its file or its folder has any.
+	Cover Cover
 }

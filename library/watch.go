@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -354,6 +355,9 @@ func (w *Watcher) event(ctx context.Context, ev fsnotify.Event) {
 	if !usable(rel) {
 		return
 	}
+	if isCoverImage(path.Base(rel)) && !w.dirs[rel] {
+		w.coverChanged(path.Dir(rel))
+	}
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		w.gone(rel)
 	}
@@ -443,6 +447,17 @@ func (w *Watcher) created(ctx context.Context, rel string) {
 	case isAudio(rel):
 		w.files[rel] = true
 		w.touch(rel)
+	}
+}
+
+// coverChanged marks to be read the files whose cover a change to an image
+// in folder dir may change: those of dir, and of its disc folders.
+func (w *Watcher) coverChanged(dir string) {
+	for f := range w.files {
+		d := path.Dir(f)
+		if d == dir || path.Dir(d) == dir && inheritsCover(d, Cover{}) {
+			w.touch(f)
+		}
 	}
 }
 
@@ -556,10 +571,17 @@ func (w *Watcher) read(ctx context.Context, batch []string) readResult {
 	// each by a worker, and many go in larger batches as the workers fall
 	// behind.
 	p := startPool(ctx, min(w.workers, len(batch)), 1,
-		func(j job, r *tags.Reader) result { return readOne(w.fsys, j.path, r) },
+		func(j job, r *tags.Reader) result { return withFolderCover(readOne(w.fsys, j.path, r), j.cover) },
 		func(f *feeder) error {
+			covers := make(map[string]Cover) // by folder: each read once a batch
 			for _, name := range batch {
-				if err := f.add(job{path: name}); err != nil {
+				dir := path.Dir(name)
+				cover, ok := covers[dir]
+				if !ok {
+					cover = coverOfFolder(w.fsys, dir)
+					covers[dir] = cover
+				}
+				if err := f.add(job{path: name, cover: cover}); err != nil {
 					return err
 				}
 			}

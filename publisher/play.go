@@ -81,6 +81,7 @@ func (p *Publisher) sendNext(topicCache map[string]string, start time.Time) time
 		Genre:       t.Genre,
 		AlbumArtist: t.AlbumArtist,
 		Station:     p.cfg.Station,
+		Cover:       p.covers.id(&t),
 		DurationMS:  t.Duration.Milliseconds(),
 	}
 	if p.cfg.Pace == PaceReal {

@@ -225,6 +225,24 @@ func (p *Playlist) Tracks() []library.Track {
 	return out
 }
 
+// Cover returns a track whose cover has the given ID; false if none has.
+// It looks at every track: a cover is asked for once a track at most,
+// where a track is sent many times, and an index would cost memory per
+// track (about 1 ms for 100,000 tracks; BENCHMARKS.md).
+func (p *Playlist) Cover(id string) (library.Track, bool) {
+	if id == "" {
+		return library.Track{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.tracks {
+		if p.tracks[i].Cover.ID == id {
+			return p.tracks[i], true
+		}
+	}
+	return library.Track{}, false
+}
+
 // Next returns the next track; false when the playlist is empty.
 func (p *Playlist) Next() (library.Track, bool) {
 	p.mu.Lock()

@@ -174,6 +174,8 @@ type Publisher struct {
 	seq     atomic.Uint64
 	last    atomic.Pointer[wire.Track]
 	skipped atomic.Int64 // files the first scan left out, once it is done
+
+	covers covers // the cover art the query socket serves
 }
 
 // New checks cfg and binds the feed and query endpoints, so that a taken
@@ -221,6 +223,7 @@ func New(cfg Config) (*Publisher, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		list:    NewPlaylist(cfg.Order, cfg.Seed),
+		covers:  newCovers(cfg),
 		onAir:   make(chan struct{}),
 		rescan:  make(chan struct{}, 1),
 		scanned: make(chan struct{}),

@@ -294,6 +294,19 @@ func (c Client) Artists(ctx context.Context, prefix string) ([]Artist, error) {
 	return artists, nil
 }
 
+// Cover asks for the picture that id names (a track's "cover" field):
+// its MIME type and bytes. An id the publisher does not know is an *Error.
+func (c Client) Cover(ctx context.Context, id string) (mime string, data []byte, err error) {
+	reply, err := c.Do(ctx, "cover", id)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(reply) != 2 || !strings.HasPrefix(string(reply[0]), "image/") {
+		return "", nil, fmt.Errorf("reply to cover from %s: %d frame(s), want a MIME type (image/...) and the picture", c.endpoint(), len(reply))
+	}
+	return string(reply[0]), reply[1], nil
+}
+
 // Stats asks for the counters.
 func (c Client) Stats(ctx context.Context) (Stats, error) {
 	var s Stats

@@ -26,8 +26,12 @@ import (
 // the port after the feed's.
 const DefaultBind = "tcp://*:10002"
 
-// usage lists the requests, for error replies.
-const usage = "now, artists [PREFIX], stats, hello NAME"
+// usage lists the requests, for error replies; coverUsage those of a
+// CoverSource.
+const (
+	usage      = "now, artists [PREFIX], stats, hello NAME"
+	coverUsage = "now, artists [PREFIX], stats, cover ID, hello NAME"
+)
 
 // relayUsage lists a relay's requests.
 const relayUsage = "now [STATION], stations, artists [PREFIX], stats, hello NAME"
@@ -52,6 +56,26 @@ type StationSource interface {
 	// Stations lists the stations, sorted by name.
 	Stations() []Station
 }
+
+// MaxCover bounds the picture of a reply to "cover": more than cover art
+// needs (a 3000×3000 JPEG is 2 to 4 MiB), and a bound on what one request
+// costs.
+const MaxCover = 8 << 20
+
+// CoverSource is a Source that serves cover art: the Server then answers
+// "cover ID".
+type CoverSource interface {
+	Source
+	// Cover returns the picture that id names (a track's "cover" field):
+	// its MIME type (image/jpeg, image/png...) and at most MaxCover
+	// bytes. Its error is ErrNoCover for an id it does not know, and says
+	// what went wrong otherwise; the Server sends its text to the client,
+	// so it must not name a file.
+	Cover(id string) (mime string, data []byte, err error)
+}
+
+// ErrNoCover is a CoverSource's error for an id that names no cover.
+var ErrNoCover = errors.New("no such cover: it names no track of the library now (ask \"now\" for the current track's)")
 
 // Server is a ZeroMQ REP endpoint: REQ and DEALER sockets ask it for the
 // track playing now, the artists, and counters (docs/PROTOCOL.md, "Query
@@ -261,6 +285,8 @@ func (q *Server) answer(dst []byte, body [][]byte) []byte {
 			return q.appendError(dst, "stations: takes no argument")
 		}
 		return q.appendJSON(dst, "stations", ss.Stations())
+	case "cover":
+		return q.appendCover(dst, args)
 	case "hello":
 		if len(args) == 0 || len(args[0]) == 0 {
 			return q.appendError(dst, "hello: want a NAME, as in: hello world")
@@ -270,10 +296,37 @@ func (q *Server) answer(dst []byte, body [][]byte) []byte {
 	return q.appendError(dst, fmt.Sprintf("unknown command %s", quoteShort([]byte(cmd))))
 }
 
+// appendCover appends the reply to "cover ID": the picture's MIME type,
+// then its bytes.
+func (q *Server) appendCover(dst []byte, args [][]byte) []byte {
+	cs, ok := q.src.(CoverSource)
+	_, relay := q.src.(StationSource)
+	switch {
+	case len(args) == 0 || len(args[0]) == 0:
+		return q.appendError(dst, `cover: want an ID, as a track's "cover" field gives it`)
+	case !ok && relay:
+		return q.appendError(dst, "cover: a relay does not carry cover art; ask the query socket of the publisher (the port after its feed's)")
+	case !ok:
+		return q.appendError(dst, "cover: this query socket serves no cover art")
+	}
+	id := quoteShort(args[0])
+	mime, data, err := cs.Cover(string(args[0]))
+	switch {
+	case err != nil:
+		return q.appendError(dst, "cover "+id+": "+err.Error())
+	case len(data) > MaxCover:
+		return q.appendError(dst, fmt.Sprintf("cover %s: %d bytes, more than a reply carries (%d)", id, len(data), MaxCover))
+	}
+	return zmtp.AppendMsg(dst, []byte(mime), data)
+}
+
 // appendError appends an error reply: "error", then msg and the list of
 // requests.
 func (q *Server) appendError(dst []byte, msg string) []byte {
 	u := usage
+	if _, ok := q.src.(CoverSource); ok {
+		u = coverUsage
+	}
 	if _, ok := q.src.(StationSource); ok {
 		u = relayUsage
 	}

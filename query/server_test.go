@@ -265,7 +265,7 @@ func TestQueryErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := c.ask(tc.request...)
 			if len(got) != 2 || got[0] != "error" || !strings.HasPrefix(got[1], tc.want) ||
-				!strings.HasSuffix(got[1], " (requests: now, artists [PREFIX], stats, hello NAME)") || strings.Contains(got[1], "\n") {
+				!strings.HasSuffix(got[1], " (requests: now, artists [PREFIX], stats, cover ID, hello NAME)") || strings.Contains(got[1], "\n") {
 				t.Errorf("%q = %q, want [error %q…(requests: …)] on one line", tc.request, got, tc.want)
 			}
 			if got := c.ask("hello", "again"); !reflect.DeepEqual(got, []string{"Hello again"}) {
@@ -301,9 +301,9 @@ func TestQueryDealer(t *testing.T) {
 		{"routing frames", []string{"route-1", "\x00\x01", "", "hello", "dealer"}, []string{"route-1", "\x00\x01", "", "Hello dealer"}},
 		{"REQ-like", []string{"", "hello", "x"}, []string{"", "Hello x"}},
 		{"no delimiter", []string{"hello", "x"}, []string{"Hello x"}},
-		{"empty frame only", []string{""}, []string{"error", "empty request (requests: now, artists [PREFIX], stats, hello NAME)"}},
-		{"no delimiter, empty last frame", []string{"hello", ""}, []string{"error", "hello: want a NAME, as in: hello world (requests: now, artists [PREFIX], stats, hello NAME)"}},
-		{"error after routing frames", []string{"r", "", "bogus"}, []string{"r", "", "error", `unknown command "bogus" (requests: now, artists [PREFIX], stats, hello NAME)`}},
+		{"empty frame only", []string{""}, []string{"error", "empty request (requests: now, artists [PREFIX], stats, cover ID, hello NAME)"}},
+		{"no delimiter, empty last frame", []string{"hello", ""}, []string{"error", "hello: want a NAME, as in: hello world (requests: now, artists [PREFIX], stats, cover ID, hello NAME)"}},
+		{"error after routing frames", []string{"r", "", "bogus"}, []string{"r", "", "error", `unknown command "bogus" (requests: now, artists [PREFIX], stats, cover ID, hello NAME)`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c.send(tc.send...)

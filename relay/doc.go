@@ -17,4 +17,6 @@
 //
 // Beside it, a query socket (package query) answers "now" from the last
 // message forwarded, per station, and "stats" from the relay's counters.
+// It has no library: "artists" is empty, and "cover" says to ask the
+// publisher, whose cover IDs the messages carry on unchanged.
 package relay

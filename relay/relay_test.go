@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -400,6 +401,11 @@ func TestQueryAtRelay(t *testing.T) {
 	}
 	if _, err := cl.NowAt(ctx, "nowhere"); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("now nowhere: %v, want an error naming the station", err)
+	}
+	// Cover art stays with the publisher: the relay says where to ask.
+	_, _, err = cl.Cover(ctx, "0123456789abcdef")
+	if qe := (*query.Error)(nil); !errors.As(err, &qe) || !strings.HasPrefix(qe.Message, "cover: a relay does not carry cover art; ask the query socket of the publisher") {
+		t.Errorf("cover at a relay: %v", err)
 	}
 }
 

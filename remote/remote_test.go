@@ -43,8 +43,11 @@ func same(t *testing.T, got, want *library.Library) {
 		t.Fatalf("remote scan: %d tracks, local: %d", len(got.Tracks), len(want.Tracks))
 	}
 	for i := range want.Tracks {
-		if got.Tracks[i] != want.Tracks[i] {
-			t.Fatalf("track %d:\nremote %+v\nlocal  %+v", i, got.Tracks[i], want.Tracks[i])
+		// A remote scan has no cover art: the pictures stay with the files.
+		w := want.Tracks[i]
+		w.Cover = library.Cover{}
+		if got.Tracks[i] != w {
+			t.Fatalf("track %d:\nremote %+v\nlocal  %+v", i, got.Tracks[i], w)
 		}
 	}
 	if len(got.Skipped) != len(want.Skipped) {

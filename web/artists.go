@@ -52,7 +52,7 @@ func (s *Server) artistList(ctx context.Context) ([]byte, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	artists, err := query.Client{Endpoint: s.opts.Query}.Artists(ctx, "")
+	artists, err := s.queryClient().Artists(ctx, "")
 	if err != nil {
 		return nil, err
 	}

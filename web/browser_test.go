@@ -1,12 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,12 +30,14 @@ const chromium = "/usr/bin/chromium"
 
 var screenshots = flag.String("screenshots", "", "write the browser test's screenshots to `DIR` (default: the test's temporary directory)")
 
-// TestBrowser opens the page in headless Chromium, following a real feed:
-// a track shows within 2 s; typing a prefix with the keyboard filters what
-// follows; the text has enough contrast in both colour schemes and fits a
-// phone; when the server restarts the page says it is reconnecting, then
-// goes live again by itself; and when the publisher stops, the page says
-// the feed is offline.
+// TestBrowser opens the page in headless Chromium, following a real feed
+// (a publisher of a folder of MP3s): a track shows within 2 s; typing a
+// prefix with the keyboard filters what follows; the text has enough
+// contrast in both colour schemes and fits a phone; when the server
+// restarts the page says it is reconnecting, then goes live again by
+// itself; picking an artist shows the cover art of its track, at 1280 and
+// 390 pixels wide, and one without shows the drawn record; and when the
+// publisher stops, the page says the feed is offline.
 func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		msg := "install chromium and chromium-driver: apt-get install -y chromium chromium-driver"
@@ -41,8 +47,7 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("%s not found: %s", chromium, msg)
 	}
 	ctx := testContext(t, 2*time.Minute)
-	pub, stopFeed := publishertest.StartStoppable(t, publisher.Config{Tracks: feedTracks, Interval: 50 * time.Millisecond,
-		Query: []string{"tcp://127.0.0.1:0"}})
+	pub, stopFeed, covers := startCoverFeed(t, 50*time.Millisecond)
 	feed := pub.Endpoints()[0]
 	opts := Options{Retry: 500 * time.Millisecond, Query: pub.QueryEndpoints()[0]}
 	web := startWebOpts(t, ctx, "127.0.0.1:0", feed, opts)
@@ -142,6 +147,29 @@ func TestBrowser(t *testing.T) {
 		`document.body.dataset.prefix === "The Cure" && document.querySelector("#now .now-artist")?.textContent === "The Cure" &&
 		 [...document.querySelectorAll("#recent .r-by")].every(e => e.textContent.startsWith("The Cure"))`)
 	b.screenshot("desktop-artist-picked")
+
+	// The Cure's track shows its cover, at both widths: the picture of
+	// the track's cover ID, loaded, drawn with its own pixels, and large.
+	b.checkCover(covers["The Cure"], coverArt["The Cure"], "desktop")
+	b.screenshot("desktop-cover")
+	b.do(chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	b.checkCover(covers["The Cure"], coverArt["The Cure"], "phone")
+	b.checkPage("phone, cover")
+	b.screenshot("phone-cover")
+	b.do(chromedp.EmulateViewport(1280, 800))
+
+	// An artist whose track has no cover: the drawn record, no picture.
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("prefix").value = "", document.getElementById("prefix").focus()`))
+	b.do(chromedp.KeyEvent("Björk\r"))
+	b.poll(5*time.Second, "the page to show Björk and the drawn record",
+		`document.querySelector("#now .now-artist")?.textContent === "Björk" &&
+		 document.getElementById("cover").dataset.state === "none" &&
+		 document.querySelector("#cover .cover-none").getBoundingClientRect().width > 100 &&
+		 document.getElementById("cover-img").getBoundingClientRect().width === 0`)
+	b.screenshot("desktop-no-cover")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("prefix").value = "", document.getElementById("prefix").focus()`))
+	b.do(chromedp.KeyEvent("The Cure\r"))
+	b.checkCover(covers["The Cure"], coverArt["The Cure"], "desktop, again")
 
 	// The publisher stops: the badge says the feed is offline, and since
 	// when, and the track shown is the last played, not "now playing".
@@ -342,6 +370,56 @@ func (b *browser) checkPage(where string) {
 	for _, p := range problems {
 		b.t.Errorf("%s: %s", where, p)
 	}
+}
+
+// checkCover waits for the page to show the cover whose ID is id, and
+// checks that the browser drew the pixels of picture (a PNG): a few
+// points, against Go's decoding of the same file.
+func (b *browser) checkCover(id string, picture []byte, where string) {
+	b.t.Helper()
+	b.poll(5*time.Second, where+": the cover "+id+", loaded and shown",
+		`(() => {
+			const fig = document.getElementById("cover"), img = document.getElementById("cover-img");
+			return fig.dataset.state === "shown" && fig.dataset.cover === `+strconv.Quote(id)+` &&
+				img.complete && img.naturalWidth > 0 && img.getAttribute("src").endsWith("/cover/`+id+`") &&
+				img.getBoundingClientRect().width >= 140 && img.getBoundingClientRect().width <= 260;
+		})()`)
+	img, err := png.Decode(bytes.NewReader(picture))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	size := img.Bounds().Dx()
+	points := [][2]int{{5, 5}, {size / 2, size / 2}, {size/2 + size/8, size / 2}, {size - 5, size - 5}, {size / 4, size - 20}}
+	js, _ := json.Marshal(points)
+	got := run(b, chromedp.Evaluate[[][]int](`(() => {
+		const img = document.getElementById("cover-img");
+		const c = document.createElement("canvas");
+		c.width = img.naturalWidth;
+		c.height = img.naturalHeight;
+		const g = c.getContext("2d");
+		g.drawImage(img, 0, 0);
+		return `+string(js)+`.map(([x, y]) => [...g.getImageData(x, y, 1, 1).data.slice(0, 3)]);
+	})()`))
+	for i, p := range points {
+		r, g, bl, _ := img.At(p[0], p[1]).RGBA()
+		want := []int{int(r >> 8), int(g >> 8), int(bl >> 8)}
+		if len(got) <= i || len(got[i]) != 3 || !near(got[i], want, 3) {
+			b.t.Errorf("%s: the cover's pixel at %v is %v in the page, %v in the picture", where, p, got, want)
+		}
+	}
+	if w := run(b, chromedp.Evaluate[int](`document.getElementById("cover-img").naturalWidth`)); w != size {
+		b.t.Errorf("%s: the cover is %d pixels wide in the page, %d in the picture", where, w, size)
+	}
+}
+
+// near reports whether two colours differ by at most d in each channel.
+func near(a, b []int, d int) bool {
+	for i := range a {
+		if a[i]-b[i] > d || b[i]-a[i] > d {
+			return false
+		}
+	}
+	return true
 }
 
 // checkErrors fails the test for script and console errors so far.

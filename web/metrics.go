@@ -19,6 +19,7 @@ type metrics struct {
 	feedConnected prometheus.Gauge
 	clientsDrop   prometheus.Counter
 	tracksDropped prometheus.Counter
+	coverRequests *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -60,10 +61,32 @@ func newMetrics() *metrics {
 			Name: "trackfeed_web_sse_tracks_dropped_total",
 			Help: "Tracks that a slow page did not get: the one that found its buffer full, and those still waiting when its stream failed to write.",
 		}),
+		coverRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trackfeed_web_cover_requests_total",
+			Help: "Requests for cover art (/cover/ID), by result: hit (from the server's cache), fetched (from the publisher's query socket), not_found, error (the query socket did not answer).",
+		}, []string{"result"}),
+	}
+	for _, r := range []string{"hit", "fetched", "not_found", "error"} {
+		m.coverRequests.WithLabelValues(r)
 	}
 	m.reg.MustRegister(m.received, m.lastReceived, m.clients, m.connections, m.reconnects, m.feedConnects, m.feedConnected, m.clientsDrop, m.tracksDropped,
+		m.coverRequests,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
+}
+
+// coverCache adds the cache's size to the metrics.
+func (m *metrics) coverCache(cc *coverCache) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "trackfeed_web_cover_cache_bytes",
+			Help: "Bytes of cover art the server keeps in memory (Options.CoverCache bounds them: 32 MiB unless told otherwise).",
+		}, func() float64 { _, n := cc.stats(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "trackfeed_web_cover_cache_pictures",
+			Help: "Pictures of cover art the server keeps in memory.",
+		}, func() float64 { n, _ := cc.stats(); return float64(n) }),
+	)
 }

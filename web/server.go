@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
@@ -54,10 +55,20 @@ type Options struct {
 	// fails (default 10s): a publisher's restart does not page anyone.
 	FeedGrace time.Duration
 	// Query, if set, is the publisher's query socket: /artists lists its
-	// artists, and the page offers them in its prefix box; and Follow asks
-	// it for the track playing now, so that the page has one before the
-	// feed sends the next (minutes away with publish --pace real).
+	// artists, and the page offers them in its prefix box; /cover/ID
+	// serves the cover art it gives; and Follow asks it for the track
+	// playing now, so that the page has one before the feed sends the
+	// next (minutes away with publish --pace real).
 	Query string
+	// QueryCurveServer, if set, is the publisher's CURVE public key: the
+	// server asks its query socket in CURVE, with the key pair
+	// QueryCurveKeys (nil: a new pair each time).
+	QueryCurveServer *curve.Key
+	QueryCurveKeys   *curve.KeyPair
+	// CoverCache bounds, in bytes, the cover art the server keeps in
+	// memory (default 32 MiB); a picture larger than a quarter of it is
+	// sent but not kept.
+	CoverCache int64
 	// Logger receives the server's events (default: discard).
 	Logger *slog.Logger
 }
@@ -88,6 +99,9 @@ func (o *Options) setDefaults() {
 	if o.FeedGrace <= 0 {
 		o.FeedGrace = 10 * time.Second
 	}
+	if o.CoverCache <= 0 {
+		o.CoverCache = 32 << 20
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -114,6 +128,7 @@ type Server struct {
 	metrics *metrics
 	feed    *feedStatus
 	artists artistCache
+	covers  *coverCache
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool
@@ -129,7 +144,9 @@ func New(opts Options) *Server {
 		hub:     newHub(opts.Backlog, opts.ClientBuffer),
 		metrics: newMetrics(),
 		feed:    newFeedStatus(time.Now()),
+		covers:  newCoverCache(opts.CoverCache),
 	}
+	s.metrics.coverCache(s.covers)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
@@ -139,6 +156,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /events", s.serveEvents)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /artists", s.serveArtists)
+	mux.HandleFunc("GET /cover/{id}", s.serveCover)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}))
@@ -162,6 +180,7 @@ func (s *Server) Publish(t subscriber.Track) {
 		Topic: t.Topic, Artist: t.Artist, Album: t.Album, Title: t.Title, Seq: t.Seq, Sent: t.Sent,
 		TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year, Genre: t.Genre, AlbumArtist: t.AlbumArtist,
 		DurationMS: t.DurationMS, Pace: t.Pace,
+		Cover: t.Cover,
 	})
 	if err != nil {
 		// Only a time past year 9999 can do this.
@@ -194,6 +213,7 @@ type pageTrack struct {
 	AlbumArtist string    `json:"album_artist"`
 	DurationMS  int64     `json:"duration_ms,omitempty"`
 	Pace        string    `json:"pace,omitempty"`
+	Cover       string    `json:"cover,omitempty"` // the picture is /cover/Cover
 }
 
 // Close ends every event stream and refuses new ones; the browsers retry
@@ -234,7 +254,7 @@ func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
 		qctx, cancel := context.WithTimeout(ctx, nowTimeout)
 		defer cancel()
 		wg.Go(func() {
-			t, err := query.Client{Endpoint: s.opts.Query}.Now(qctx)
+			t, err := s.queryClient().Now(qctx)
 			if err != nil {
 				s.log.Debug("the query socket did not say what is playing; waiting for the feed", "query", s.opts.Query, "err", err)
 				return
@@ -314,6 +334,11 @@ func (s *Server) Run(ctx context.Context, l net.Listener, feed subscriber.Option
 	g.Go(func() error { return s.Serve(ctx, l) })
 	g.Go(func() error { return s.Follow(ctx, feed) })
 	return g.Wait()
+}
+
+// queryClient asks the publisher's query socket.
+func (s *Server) queryClient() query.Client {
+	return query.Client{Endpoint: s.opts.Query, CurveServer: s.opts.QueryCurveServer, CurveKeys: s.opts.QueryCurveKeys}
 }
 
 // readPrefix reads the prefix parameter of r as topics.Prefix does (a name

@@ -78,7 +78,7 @@ func quickMeta(b []byte, m *meta) bool {
 			if m.Sent.UnmarshalText(s) != nil {
 				return false
 			}
-		case "path", "genre", "album_artist", "station", "pace":
+		case "path", "genre", "album_artist", "station", "pace", "cover":
 			s, ok := p.str()
 			if !ok {
 				return false
@@ -92,6 +92,8 @@ func quickMeta(b []byte, m *meta) bool {
 				m.AlbumArtist = string(s)
 			case "pace":
 				m.Pace = string(s)
+			case "cover":
+				m.Cover = string(s)
 			default:
 				m.Station = string(s)
 			}
@@ -117,7 +119,7 @@ func quickMeta(b []byte, m *meta) bool {
 }
 
 // metaKeys are frame 4's fields.
-var metaKeys = []string{"v", "seq", "sent", "path", "track", "disc", "year", "genre", "album_artist", "station", "duration_ms", "pace"}
+var metaKeys = []string{"v", "seq", "sent", "path", "track", "disc", "year", "genre", "album_artist", "station", "duration_ms", "pace", "cover"}
 
 // metaParser reads the simple JSON that quickMeta takes.
 type metaParser struct {

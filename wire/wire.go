@@ -48,6 +48,9 @@ type Track struct {
 	Station     string    `json:"station"`
 	DurationMS  int64     `json:"duration_ms,omitempty"`
 	Pace        string    `json:"pace,omitempty"`
+	// Cover names the track's cover art, for the query socket's
+	// "cover ID" request; "" when the track has none.
+	Cover string `json:"cover,omitempty"`
 }
 
 // meta is frame 4.
@@ -64,6 +67,7 @@ type meta struct {
 	Station     string    `json:"station"`
 	DurationMS  int64     `json:"duration_ms,omitempty"`
 	Pace        string    `json:"pace,omitempty"`
+	Cover       string    `json:"cover,omitempty"`
 }
 
 // Encode returns the ZMTP wire form of t: the five frames, ready for a
@@ -105,6 +109,10 @@ func AppendMeta(dst []byte, t *Track) []byte {
 	if t.Pace != "" {
 		dst = append(dst, `,"pace":`...)
 		dst = appendString(dst, t.Pace)
+	}
+	if t.Cover != "" {
+		dst = append(dst, `,"cover":`...)
+		dst = appendString(dst, t.Cover)
 	}
 	return append(dst, '}')
 }
@@ -208,5 +216,6 @@ func Decode(frames [][]byte) (Track, error) {
 		Station:     m.Station,
 		DurationMS:  m.DurationMS,
 		Pace:        m.Pace,
+		Cover:       m.Cover,
 	}, nil
 }

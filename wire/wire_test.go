@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -73,6 +74,29 @@ func TestUnknownDurationLeftOut(t *testing.T) {
 		if _, ok := m[k]; ok {
 			t.Errorf("%s: %q present", b, k)
 		}
+	}
+}
+
+// TestCover: a track's cover ID is frame 4's last field, left out when
+// there is none, and comes back from Decode on both of its paths.
+func TestCover(t *testing.T) {
+	in := sample()
+	if b := AppendMeta(nil, &in); bytes.Contains(b, []byte(`"cover"`)) {
+		t.Errorf("no cover, but frame 4 is %s", b)
+	}
+	in.Cover = "0123456789abcdef"
+	in.Path = "Sigur Rós/Takk/01 Glósóli.mp3" // no escapes: the fast path reads it
+	b := AppendMeta(nil, &in)
+	if !bytes.HasSuffix(b, []byte(`,"station":"living room","duration_ms":394227,"pace":"real","cover":"0123456789abcdef"}`)) {
+		t.Errorf("frame 4 is %s", b)
+	}
+	var quick meta
+	if !quickMeta(b, &quick) || quick.Cover != in.Cover {
+		t.Errorf("the fast path read %+v", quick)
+	}
+	got, err := Decode([][]byte{[]byte(in.Topic), []byte(in.Artist), []byte(in.Album), []byte(in.Title), b})
+	if err != nil || got != in {
+		t.Errorf("Decode = %+v, %v; want %+v", got, err, in)
 	}
 }
 

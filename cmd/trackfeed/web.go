@@ -26,6 +26,11 @@ for every "The ..." band); the server does the filtering. The page loads
 nothing from the internet, and reconnects by itself when the server
 restarts.
 
+The track's cover art comes from the publisher's query socket (--query),
+which the server asks once for each picture and keeps the last 32 MiB of;
+the page draws a record for a track without one. A relay's query socket
+has none: point --query at the publisher's.
+
 The page's badge tells the truth about the feed: connecting, live, or
 offline since a time. /healthz answers "ok" while the feed is connected
 and fails (503) once it has been unreachable for 10 seconds. /metrics has
@@ -52,7 +57,7 @@ func (c *webCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
 		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
 	fs.StringVar(&c.query, "query", "",
-		"list the artists to pick from, asked of the query socket\nat `ENDPOINT`; default: the host of the first --connect,\nport 10002")
+		"ask the query socket at `ENDPOINT` for the artists to pick\nfrom and the cover art; default: the host of the first\n--connect, port 10002")
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080",
 		"serve the page on `ADDRESS`, HOST:PORT; :8080 lets\nother machines in, port 0 picks a free port")
 	c.curve.define(fs)
@@ -88,6 +93,6 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	defer l.Close()
 	log.Info("serving", "url", "http://"+l.Addr().String()+"/", "connect", c.connect)
-	return web.New(web.Options{Logger: log, Query: c.query}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log,
+	return web.New(web.Options{Logger: log, Query: c.query, QueryCurveServer: c.curve.server, QueryCurveKeys: c.curve.keys}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log,
 		CurveServer: c.curve.server, CurveKeys: c.curve.keys})
 }

@@ -44,15 +44,19 @@ func vorbisComment(fields ...string) []byte {
 	return b
 }
 
-// oggPage is one Ogg page of the stream 1 holding whole packets, each
-// shorter than 255 bytes.
+// oggPage is one Ogg page of the stream 1 holding whole packets, of at
+// most 255 lacing values in all.
 func oggPage(seq int, packets ...[]byte) []byte {
 	h := cat([]byte("OggS\x00\x00"), make([]byte, 8), []byte{1, 0, 0, 0}, binary.LittleEndian.AppendUint32(nil, uint32(seq)), make([]byte, 4))
-	h = append(h, byte(len(packets)))
+	var lacing []byte
 	for _, p := range packets {
-		h = append(h, byte(len(p)))
+		for range len(p) / 255 {
+			lacing = append(lacing, 255)
+		}
+		lacing = append(lacing, byte(len(p)%255))
 	}
-	return cat(h, bytes.Join(packets, nil))
+	h = append(h, byte(len(lacing)))
+	return cat(h, lacing, bytes.Join(packets, nil))
 }
 
 // chunk is a RIFF (little-endian) or AIFF (big-endian) chunk.

@@ -79,10 +79,15 @@ chunks:
 	if !bytes.HasPrefix(b, []byte("ID3")) {
 		return Tags{}, fmt.Errorf("%s chunk holds no ID3v2 tag", tagID)
 	}
-	var sub Reader // the chunk is a file of its own to it
+	// The chunk is a file of its own to a Reader (whose duration is not
+	// the file's: readTags, not read).
+	sub := Reader{SkipPictures: r.SkipPictures, pic: r.pic, mpegAt: -1}
 	defer sub.release()
-	sub.mpegAt = -1
-	return sub.readTags(bytes.NewReader(b), tagLen)
+	t, err := sub.readTags(bytes.NewReader(b), tagLen)
+	if t.Picture.Length > 0 {
+		t.Picture.Offset += tagOff
+	}
+	return t, err
 }
 
 // chunksDuration is the duration of data bytes of sound in the format of

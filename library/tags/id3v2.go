@@ -78,13 +78,21 @@ var (
 type id3v2Tag struct {
 	values [numFields]string
 	found  [numFields]bool
+	pic    PictureAt    // the first picture frame, in file offsets
+	pics   []id3Picture // every picture frame, for ReadPicture
 }
 
 // parseID3v2 reads the frames of an ID3v2 tag whose 10-byte header is h and
 // whose frames end at offset end, through src. Version 2.4 frames that say
 // they are unsynchronised are undone in src's buffer.
+//
+// It stops once it has every field and knows whether the tag holds a
+// picture (the first picture frame's header is enough): the frames after
+// those are not read. For ReadPicture it reads every frame header, noting
+// the picture frames.
 func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error) {
 	var t id3v2Tag
+	wantPic, allPics := r.wantPictures(), r.pic.pending()
 	version, flags := h[3], h[5]
 	off := int64(id3v2HeaderSize)
 	switch {
@@ -116,13 +124,21 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 	}
 	tagUnsync := version == 4 && flags&0x80 != 0
 	left := int(numFields)
-	for off+hdrLen <= end && left > 0 {
+	// Once every field is read, the frames are walked on only to find a
+	// picture: damage there is no damage to the tag, and ends the walk.
+	fail := func(err error) (id3v2Tag, error) {
+		if left == 0 {
+			return t, nil
+		}
+		return t, err
+	}
+	for off+hdrLen <= end && (left > 0 || wantPic && t.pic.Length == 0 || allPics) {
 		if off+hdrLen > maxTagSize {
-			return t, errTagTooBig
+			return fail(errTagTooBig)
 		}
 		fh, err := src.get(off, hdrLen)
 		if err != nil {
-			return t, err
+			return fail(err)
 		}
 		id := fh[:idLen]
 		if idLen == 4 && id[3] == 0 && validFrameID(id[:3]) {
@@ -136,6 +152,7 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 			frameFlags = fh[9]
 		}
 		f, wanted := frameField(string(id)) // a short conversion that does not escape: no allocation
+		picture := wantPic && isPictureFrame(id)
 		var size int64
 		switch version {
 		case 2:
@@ -146,17 +163,26 @@ func (r *Reader) parseID3v2(h []byte, end int64, src *tagBytes) (id3v2Tag, error
 			// fh is not valid after this: size24 may read on.
 			size = r.size24(src, [4]byte(fh[4:8]), off+hdrLen, end)
 		}
-		dataOff := off + hdrLen
+		frameOff, dataOff := off, off+hdrLen
 		off = dataOff + size
 		if off > end {
-			return t, fmt.Errorf("%s: %w", id, errFrameEnds)
+			return fail(fmt.Errorf("%s: %w", id, errFrameEnds))
+		}
+		if picture {
+			if t.pic.Length == 0 {
+				t.pic = PictureAt{Offset: frameOff, Length: hdrLen + size}
+			}
+			if allPics {
+				t.pics = append(t.pics, id3Picture{dataOff, size, frameFlags})
+			}
+			continue
 		}
 		if !wanted || t.found[f] || size > maxTextFrame {
 			continue
 		}
 		data, err := src.get(dataOff, size)
 		if err != nil {
-			return t, err
+			return fail(err)
 		}
 		data, ok := frameData(data, version, frameFlags, tagUnsync)
 		if !ok {
@@ -386,6 +412,7 @@ func fromID3v2(t *id3v2Tag) Tags {
 		Track:       leadingNumber(v[fTrack], 1<<20),
 		Disc:        leadingNumber(v[fDisc], 1<<20),
 		Year:        leadingNumber(v[fYear], 9999),
+		Picture:     t.pic,
 	}
 }
 

@@ -233,17 +233,20 @@ func TestID3v2ReadsLittle(t *testing.T) {
 		tag      []byte
 		maxCalls int
 		maxBytes int
+		picture  PictureAt // the APIC frame: 10 bytes of header, 14 of MIME type and such, the picture
 	}{
-		{"cover first", tag(full, cover, true), 3, 3 * headSize},
-		{"cover last", tag(full, cover, false), 3, 3 * headSize},
-		{"no cover, long padding", tag(full, nil, false), 2, 2 * headSize},
-		{"no cover, short padding", librarytest.ID3v2{Version: 3, Frames: full, Padding: 100}.Append(nil), 1, headSize},
+		{"cover first", tag(full, cover, true), 3, 3 * headSize, PictureAt{10, 10 + 14 + 100_000}},
+		{"cover last", tag(full, cover, false), 3, 3 * headSize, PictureAt{101, 10 + 14 + 100_000}},
+		{"no cover, long padding", tag(full, nil, false), 2, 2 * headSize, PictureAt{}},
+		{"no cover, short padding", librarytest.ID3v2{Version: 3, Frames: full, Padding: 100}.Append(nil), 1, headSize, PictureAt{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := cat(tc.tag, librarytest.Audio{Frames: frames, Bitrate: 128, Stereo: true, Info: true}.Append(nil), v1)
 			c := &countingReaderAt{r: bytes.NewReader(data)}
 			var r Reader
 			got, err := r.read(c, int64(len(data)))
+			want := want
+			want.Picture = tc.picture
 			if err != nil || got != want {
 				t.Fatalf("read = %+v, %v; want %+v", got, err, want)
 			}

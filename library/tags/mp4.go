@@ -82,6 +82,7 @@ func mp4Child(b []byte, kind string) ([]byte, bool) {
 // tables too: up to 64 MiB), and walks to udta/meta/ilst there.
 func (r *Reader) readMP4(ra io.ReaderAt, size int64) (Tags, error) {
 	var moov []byte
+	var moovOff int64 // of moov's body in the file
 	for off := int64(0); off+8 <= size && moov == nil; {
 		h, err := r.at4(ra, size, off, 8)
 		if err != nil {
@@ -110,7 +111,7 @@ func (r *Reader) readMP4(ra io.ReaderAt, size int64) (Tags, error) {
 			if err != nil {
 				return Tags{}, err
 			}
-			moov = bytes.Clone(b)
+			moov, moovOff = bytes.Clone(b), off+hdr
 		}
 		off += n
 	}
@@ -141,6 +142,10 @@ func (r *Reader) readMP4(ra io.ReaderAt, size int64) (Tags, error) {
 	for _, it := range items {
 		key := it.kind
 		datas, _ := mp4Children(it.body)
+		if key == "covr" {
+			r.mp4Cover(&t, datas, moovOff, moov)
+			continue
+		}
 		if key == "----" { // freeform: mean, name, then data
 			key = ""
 			for _, d := range datas {
@@ -189,6 +194,40 @@ func (r *Reader) readMP4(ra io.ReaderAt, size int64) (Tags, error) {
 		t.Genre = all("GENRE")
 	}
 	return t, nil
+}
+
+// mp4Cover notes the first picture of the covr item, whose data atoms
+// are datas: its data atom, located in the file by its offset in moov,
+// whose body starts at moovOff. For ReadPicture it offers that picture.
+func (r *Reader) mp4Cover(t *Tags, datas []mp4Atom, moovOff int64, moov []byte) {
+	if !r.wantPictures() || t.Picture.Length > 0 {
+		return
+	}
+	for _, d := range datas {
+		if d.kind != "data" || len(d.body) < 8 {
+			continue
+		}
+		// d.body is a slice of moov that runs to moov's end: their
+		// capacities differ by its offset.
+		t.Picture = PictureAt{Offset: moovOff + int64(cap(moov)-cap(d.body)) - 8, Length: 8 + int64(len(d.body))}
+		if r.pic.pending() {
+			value := d.body[8:]
+			if r.pic.tooLarge(int64(len(value))) {
+				return
+			}
+			declared := ""
+			switch binary.BigEndian.Uint32(d.body) & 0xffffff {
+			case 13:
+				declared = "image/jpeg"
+			case 14:
+				declared = "image/png"
+			case 27:
+				declared = "image/bmp"
+			}
+			r.pic.take(declared, frontCover, value)
+		}
+		return
+	}
 }
 
 // mp4Text decodes a data atom's value of type typ as text: UTF-8 (1),

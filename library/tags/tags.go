@@ -22,6 +22,11 @@ type Tags struct {
 	Artist, AlbumArtist, Album, Title, Genre string
 	Track, Disc, Year                        int
 	Duration                                 time.Duration
+
+	// Picture locates the file's first picture (cover art), whose bytes
+	// are not read: ReadPicture reads them. Zero when it holds none, or
+	// when the Reader skips pictures.
+	Picture PictureAt
 }
 
 // fill completes t with the fields that u has and t lacks.
@@ -34,6 +39,13 @@ func (t *Tags) fill(u Tags) {
 	t.Track = cmp.Or(t.Track, u.Track)
 	t.Disc = cmp.Or(t.Disc, u.Disc)
 	t.Year = cmp.Or(t.Year, u.Year)
+	t.Picture = cmp.Or(t.Picture, u.Picture)
+}
+
+// noText reports whether t holds no text or number, a picture aside.
+func (t Tags) noText() bool {
+	t.Picture = PictureAt{}
+	return t == Tags{}
 }
 
 // ErrNoTag is the error of a file that holds no tag this package reads:
@@ -104,6 +116,13 @@ const (
 // and the strings it has decoded. The zero value is ready to use. A Reader
 // is not safe for concurrent use: give each goroutine its own.
 type Reader struct {
+	// SkipPictures leaves Tags.Picture zero: Read then spares the reads
+	// that locating a picture can cost (a frame header or two past the
+	// text frames; see BENCHMARKS.md). ReadPicture ignores it.
+	SkipPictures bool
+
+	pic *pictureRequest // set while ReadPicture runs
+
 	buf  []byte // the start of the current file: buf[:have]
 	have int
 	// win[:winLen] holds the file's bytes from winOff: the frames of an
@@ -309,12 +328,15 @@ func (r *Reader) readID3(ra io.ReaderAt, size int64) (Tags, error) {
 	var v2, partial Tags
 	err := protect(func() error {
 		t, err := r.parseID3v2(h[:], end, &src)
+		if len(t.pics) > 0 {
+			r.takeID3Picture(&src, h[3], h[3] == 4 && h[5]&0x80 != 0, t.pics)
+		}
 		if err != nil && !(cut && errors.Is(err, io.ErrUnexpectedEOF)) {
 			partial = fromID3v2(&t) // the frames before the damage
 			return err
 		}
 		v2 = fromID3v2(&t)
-		if cut && v2 == (Tags{}) {
+		if cut && v2.noText() {
 			return errFrameEnds // cut short before its first whole frame: corrupt
 		}
 		return nil
@@ -339,7 +361,7 @@ func (r *Reader) readID3(ra io.ReaderAt, size int64) (Tags, error) {
 			if v1 != nil {
 				partial.fill(*v1)
 			}
-			if partial == (Tags{}) {
+			if partial.noText() {
 				return Tags{}, ErrNoTag
 			}
 			return partial, nil
@@ -504,6 +526,18 @@ func (r *Reader) readOther(ra io.ReaderAt, size int64) (Tags, error) {
 		t = fromMetadata(m)
 		if m.Format() == tag.MP4 {
 			t.Artist, t.AlbumArtist, t.Genre = mp4Values(t.Artist), mp4Values(t.AlbumArtist), mp4Values(t.Genre)
+		}
+		if p := m.Picture(); p != nil && len(p.Data) > 0 && r.wantPictures() {
+			// dhowden/tag read the picture already, and says not where
+			// it was: its length locates it well enough.
+			t.Picture = PictureAt{Length: int64(len(p.Data))}
+			if r.pic.pending() {
+				typ := 0
+				if p.Type == "Cover (front)" {
+					typ = frontCover
+				}
+				r.pic.take(p.MIMEType, typ, p.Data)
+			}
 		}
 		return nil
 	})

@@ -240,6 +240,17 @@ func FuzzReadTags(f *testing.F) {
 		if !errors.Is(err3, errBackwardRead) && (fwd != got || (err == nil) != (err3 == nil)) {
 			t.Errorf("forward-only file: %+v, %v; file: %+v, %v", fwd, err3, got, err)
 		}
+		// The picture: never more than the limit, and the tags Read gives.
+		tg, pic, err4 := r.ReadPicture(bytes.NewReader(data), int64(len(data)), 1<<16)
+		if len(pic.Data) > 1<<16 {
+			t.Errorf("ReadPicture returned %d bytes, past its limit", len(pic.Data))
+		}
+		if err == nil && tg != got {
+			t.Errorf("ReadPicture's tags %+v, %v; Read's %+v", tg, err4, got)
+		}
+		if err4 == nil && got.Picture.Length == 0 {
+			t.Errorf("ReadPicture found a picture that Read did not locate")
+		}
 	})
 }
 

@@ -21,9 +21,23 @@ import (
 // the order given.
 type comment map[string][]string
 
+// commentPictures is what parseComment found of the comment's
+// METADATA_BLOCK_PICTURE fields (base64 FLAC picture blocks).
+type commentPictures struct {
+	first  PictureAt // the first field's value, from the comment's start
+	all    bool      // collect every value in values
+	values [][]byte  // slices of the comment
+}
+
+// pictureField is the name of a Vorbis comment's picture field.
+var pictureField = []byte("METADATA_BLOCK_PICTURE")
+
 // parseComment reads a Vorbis comment (vendor string, then the fields),
 // as FLAC's VORBIS_COMMENT block and the Ogg comment packets hold it.
-func parseComment(b []byte) (comment, error) {
+// Picture fields are left out of the comment; if pics is not nil, they go
+// there.
+func parseComment(b []byte, pics *commentPictures) (comment, error) {
+	start := len(b)
 	u32 := func() (int, error) {
 		if len(b) < 4 {
 			return 0, errors.New("Vorbis comment: cut short")
@@ -54,6 +68,16 @@ func parseComment(b []byte) (comment, error) {
 		b = b[n:]
 		k, v, ok := bytes.Cut(field, []byte("="))
 		if !ok {
+			continue
+		}
+		if bytes.EqualFold(k, pictureField) {
+			// Tens or hundreds of KiB of base64: not text to keep.
+			if pics != nil && pics.first.Length == 0 && len(v) > 0 {
+				pics.first = PictureAt{Offset: int64(start - len(b) - len(v)), Length: int64(len(v))}
+			}
+			if pics != nil && pics.all {
+				pics.values = append(pics.values, v)
+			}
 			continue
 		}
 		key := strings.ToUpper(string(k))
@@ -137,7 +161,11 @@ func (r *Reader) span(ra io.ReaderAt, size, off, n int64) ([]byte, error) {
 }
 
 // readFLAC reads the Vorbis comment of a native FLAC stream that starts
-// at off ("fLaC" there: after an ID3v2 tag, some taggers leave one).
+// at off ("fLaC" there: after an ID3v2 tag, some taggers leave one), and
+// locates its picture: the first PICTURE block, else the comment's first
+// METADATA_BLOCK_PICTURE field. Past the comment only block headers are
+// read, until a PICTURE block's or the last one's: a header or two, most
+// often in the bytes read already.
 func (r *Reader) readFLAC(ra io.ReaderAt, size, off int64) (Tags, error) {
 	h, err := r.span(ra, size, off, 4)
 	if err != nil {
@@ -147,36 +175,116 @@ func (r *Reader) readFLAC(ra io.ReaderAt, size, off int64) (Tags, error) {
 		return Tags{}, errors.New("FLAC: no fLaC marker")
 	}
 	off += 4
+	var (
+		t          Tags
+		found      bool // the comment
+		blockPics  []PictureAt
+		commentPic PictureAt
+		cp         *commentPictures
+		wantPic    = r.wantPictures()
+		allPics    = r.pic.pending()
+	)
+	if wantPic {
+		cp = &commentPictures{all: allPics}
+	}
 	for {
-		h, err := r.span(ra, size, off, 4)
+		var h []byte
+		if found {
+			h, err = r.at(ra, size, size, off, 4)
+		} else {
+			h, err = r.span(ra, size, off, 4)
+		}
 		if err != nil {
+			if found {
+				break // damage past the comment leaves it whole
+			}
 			return Tags{}, fmt.Errorf("FLAC: %w", err)
 		}
 		last, typ := h[0]&0x80 != 0, h[0]&0x7f
 		n := int64(h[1])<<16 | int64(h[2])<<8 | int64(h[3])
-		off += 4
-		if typ == 0 && n >= 18 && off+18 <= size {
-			if si, err := r.span(ra, size, off, 18); err == nil {
+		switch {
+		case typ == 0 && n >= 18 && off+4+18 <= size:
+			if si, err := r.span(ra, size, off+4, 18); err == nil {
 				r.dur = streamInfoDuration(si)
 			}
-		}
-		if typ == 4 {
+		case typ == 4 && !found:
 			// A file cut short inside its comment keeps the fields that
 			// are whole, as TagLib reads them.
-			b, err := r.span(ra, size, off, min(n, size-off))
+			b, err := r.span(ra, size, off+4, min(n, size-off-4))
 			if err != nil {
 				return Tags{}, fmt.Errorf("FLAC: %w", err)
 			}
-			c, err := parseComment(b)
+			c, err := parseComment(b, cp)
 			if err != nil && len(c) == 0 {
 				return Tags{}, fmt.Errorf("FLAC: %w", err)
 			}
-			return c.tags(), nil
+			t, found = c.tags(), true
+			if cp != nil && cp.first.Length > 0 {
+				commentPic = PictureAt{Offset: off + 4 + cp.first.Offset, Length: cp.first.Length}
+			}
+			if allPics {
+				for i, v := range cp.values {
+					cp.values[i] = bytes.Clone(v) // r.buf's bytes; later reads may move them
+				}
+			}
+		case typ == 6 && wantPic:
+			blockPics = append(blockPics, PictureAt{Offset: off, Length: 4 + n})
 		}
-		off += n
-		if last || typ == 127 || off >= size {
-			return Tags{}, ErrNoTag
+		off += 4 + n
+		if last || typ == 127 || off >= size || found && !allPics && (!wantPic || len(blockPics) > 0) {
+			break
 		}
+	}
+	switch {
+	case len(blockPics) > 0:
+		t.Picture = blockPics[0]
+	case commentPic.Length > 0:
+		t.Picture = commentPic
+	}
+	if r.pic.pending() {
+		if len(blockPics) > 0 {
+			r.takeFLACPicture(ra, size, blockPics)
+		} else if cp != nil {
+			r.takeCommentPicture(cp.values)
+		}
+	}
+	if !found && t.Picture.Length == 0 {
+		return Tags{}, ErrNoTag
+	}
+	return t, nil
+}
+
+// takeFLACPicture offers ReadPicture the front cover among a FLAC stream's
+// PICTURE blocks (each located by its header), or the first one.
+func (r *Reader) takeFLACPicture(ra io.ReaderAt, size int64, blocks []PictureAt) {
+	q := r.pic
+	var first []byte
+	var firstMIME string
+	firstType := -1
+	for _, at := range blocks {
+		if q.tooLarge(at.Length - 4) {
+			continue
+		}
+		b, err := r.at4(ra, size, at.Offset+4, at.Length-4)
+		if err != nil {
+			q.fail(fmt.Errorf("FLAC picture: %w", err))
+			continue
+		}
+		mime, typ, data, err := parseFLACPicture(b)
+		if err != nil {
+			q.fail(err)
+			continue
+		}
+		if typ == frontCover {
+			q.take(mime, typ, data)
+			return
+		}
+		if first == nil {
+			first, firstMIME, firstType = bytes.Clone(data), mime, typ
+		}
+	}
+	if first != nil {
+		q.take(firstMIME, firstType, first)
 	}
 }
 
@@ -203,7 +311,7 @@ func (r *Reader) readOgg(ra io.ReaderAt, size int64) (Tags, error) {
 				return Tags{}, fmt.Errorf("Ogg FLAC: %w", err)
 			}
 			if len(pkt) >= 4 && pkt[0]&0x7f == 4 {
-				c, err := parseComment(pkt[4:])
+				c, err := parseComment(pkt[4:], nil)
 				if err != nil && len(c) == 0 {
 					return Tags{}, fmt.Errorf("Ogg FLAC: %w", err)
 				}
@@ -226,11 +334,23 @@ func (r *Reader) readOgg(ra io.ReaderAt, size int64) (Tags, error) {
 	if !bytes.HasPrefix(pkt, []byte(prefix)) {
 		return Tags{}, fmt.Errorf("Ogg: second packet is not a comment header")
 	}
-	c, err := parseComment(pkt[len(prefix):])
+	var cp *commentPictures
+	if r.wantPictures() {
+		cp = &commentPictures{all: r.pic.pending()}
+	}
+	c, err := parseComment(pkt[len(prefix):], cp)
 	if err != nil && len(c) == 0 {
 		return Tags{}, fmt.Errorf("Ogg: %w", err)
 	}
-	return c.tags(), nil
+	t := c.tags()
+	if cp != nil && cp.first.Length > 0 {
+		// An offset in the comment packet, which Ogg pages may split.
+		t.Picture = PictureAt{Offset: int64(len(prefix)) + cp.first.Offset, Length: cp.first.Length}
+		if r.pic.pending() {
+			r.takeCommentPicture(cp.values)
+		}
+	}
+	return t, nil
 }
 
 // oggPackets reads the packets of an Ogg file's first logical stream,

@@ -21,6 +21,8 @@
   const input = document.getElementById("prefix");
 
   const nowHeading = document.getElementById("now-heading");
+  const coverEl = document.getElementById("cover");
+  const coverImg = document.getElementById("cover-img");
   const labels = {
     connecting: "Connecting…",
     live: "Live",
@@ -112,8 +114,44 @@
     return time;
   }
 
+  // The cover of the track shown, /cover/ID: the picture once it has
+  // loaded (the one before stays until then, so a track of the same album
+  // does not flicker), or the drawn record when the track has none or its
+  // picture fails to load. data-want is the ID asked for, data-cover the
+  // one shown.
+  function renderCover(t) {
+    const id = (t && t.cover) || "";
+    if (id === coverEl.dataset.want) return;
+    coverEl.dataset.want = id;
+    if (!id) {
+      showCover("", "", "");
+      return;
+    }
+    const img = new Image();
+    img.addEventListener("load", () => {
+      if (coverEl.dataset.want === id) showCover(id, img.src, t.album);
+    });
+    img.addEventListener("error", () => {
+      if (coverEl.dataset.want === id) showCover("", "", "");
+    });
+    img.src = "/cover/" + encodeURIComponent(id);
+  }
+
+  function showCover(id, src, album) {
+    coverEl.dataset.cover = id;
+    coverEl.dataset.state = id ? "shown" : "none";
+    if (id) {
+      coverImg.src = src;
+      coverImg.alt = album ? "Cover of " + album : "Cover";
+    } else {
+      coverImg.removeAttribute("src");
+      coverImg.alt = "";
+    }
+  }
+
   function renderNow(fresh) {
     const t = tracks[0];
+    renderCover(t);
     if (!t) {
       nowEl.replaceChildren(el("p", "empty", prefix
         ? "Waiting for a track by an artist starting with “" + prefix + "”…"
