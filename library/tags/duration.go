@@ -203,10 +203,11 @@ func (r *Reader) oggDuration(ra io.ReaderAt, size int64, serial uint32, first []
 const maxOggPage = 27 + 255 + 255*255
 
 // lastGranule finds the last page of the stream serial that ends a packet
-// (granule position not -1), looking back from the end of the file: in
-// the last 8 KiB, which hold the last page of most files, or else in the
-// last page's greatest size. A candidate must be a whole page within the
-// bytes read.
+// (granule position not -1), in the last bytes of the file: the last
+// 8 KiB, which hold the last page of most files, or else the last page's
+// greatest size. A page must be whole within the bytes read. The bytes
+// are searched forward, page to page once one is found: bytes.Index is
+// many times faster than a search backward.
 func (r *Reader) lastGranule(ra io.ReaderAt, size int64, serial uint32) (int64, bool) {
 	for _, n := range []int64{8 << 10, maxOggPage + 27} {
 		n = min(n, size)
@@ -214,30 +215,49 @@ func (r *Reader) lastGranule(ra io.ReaderAt, size int64, serial uint32) (int64, 
 		if b == nil {
 			return 0, false
 		}
-		for i := bytes.LastIndex(b, []byte("OggS")); i >= 0; i = bytes.LastIndex(b[:i], []byte("OggS")) {
-			h := b[i:]
-			if len(h) < 27 || h[4] != 0 || binary.LittleEndian.Uint32(h[14:18]) != serial {
+		g, found := int64(0), false
+		for i := 0; ; {
+			j := bytes.Index(b[i:], []byte("OggS"))
+			if j < 0 {
+				break
+			}
+			i += j
+			length, pageSerial, granule, ok := oggPageAt(b[i:])
+			if !ok {
+				i++
 				continue
 			}
-			nseg := int(h[26])
-			if len(h) < 27+nseg {
-				continue
+			if pageSerial == serial && granule >= 0 {
+				g, found = granule, true
 			}
-			body := 0
-			for _, l := range h[27 : 27+nseg] {
-				body += int(l)
-			}
-			g := int64(binary.LittleEndian.Uint64(h[6:14]))
-			if 27+nseg+body > len(h) || g < 0 {
-				continue
-			}
-			return g, true
+			i += length
 		}
-		if n == size {
-			break
+		if found || n == size {
+			return g, found
 		}
 	}
 	return 0, false
+}
+
+// oggPageAt reads the header of the Ogg page at the start of b: its
+// length, serial and granule position. It reports false if b does not
+// hold a whole page there.
+func oggPageAt(b []byte) (length int, serial uint32, granule int64, ok bool) {
+	if len(b) < 27 || b[4] != 0 {
+		return 0, 0, 0, false
+	}
+	nseg := int(b[26])
+	if len(b) < 27+nseg {
+		return 0, 0, 0, false
+	}
+	length = 27 + nseg
+	for _, l := range b[27 : 27+nseg] {
+		length += int(l)
+	}
+	if length > len(b) {
+		return 0, 0, 0, false
+	}
+	return length, binary.LittleEndian.Uint32(b[14:18]), int64(binary.LittleEndian.Uint64(b[6:14])), true
 }
 
 // mp4Duration is the duration of an MP4 file's moov atom says: its mvhd
