@@ -50,8 +50,7 @@ func (r *Reader) tailBytes(ra io.ReaderAt, size, n int64) []byte {
 // mpegDuration is the duration of the MPEG audio that starts at start
 // (after an ID3v2 tag, or at 0): the frame count of a Xing, Info or VBRI
 // header in the first frame, or else, for constant bitrate, the audio's
-// size at the first frame's bitrate. The ID3v1 and APEv2 tags at the end
-// are not audio.
+// size at the first frame's bitrate (less the tags at the end: audioEnd).
 func (r *Reader) mpegDuration(ra io.ReaderAt, size, start int64) time.Duration {
 	if start < 0 || start >= size {
 		return 0
@@ -97,24 +96,22 @@ func (r *Reader) mpegDuration(ra io.ReaderAt, size, start int64) time.Duration {
 	if len(frame) >= 36+18 && string(frame[36:40]) == "VBRI" {
 		return samplesDuration(int64(be32(frame[36+14:]))*int64(h.samples), int64(h.hz))
 	}
-	end, ok := r.audioEnd(ra, size)
-	audio := end - (start + int64(p))
-	if !ok || audio <= 0 || h.kbps <= 0 {
+	audio := r.audioEnd(size) - (start + int64(p))
+	if audio <= 0 || h.kbps <= 0 {
 		return 0
 	}
 	return time.Duration(float64(audio) * 8 / float64(h.kbps*1000) * float64(time.Second))
 }
 
 // audioEnd is where an MPEG file's audio ends: before its ID3v1 tag and
-// an APEv2 tag, if it has them. It reports false if the end of the file
-// cannot be read.
-func (r *Reader) audioEnd(ra io.ReaderAt, size int64) (int64, bool) {
-	tail := r.end[:r.endLen] // the last bytes, if readID3v1 read them
-	if len(tail) == 0 {
-		if tail = r.tailBytes(ra, size, min(size, id3v1Size+apeFooterSize)); tail == nil {
-			return 0, false
-		}
-	}
+// an APEv2 tag, if it has them and readID3v1 read the end of the file
+// (it does unless the ID3v2 tag holds every field). Otherwise the end is
+// not read for the duration alone: up to 128 bytes of an ID3v1 tag then
+// count as audio, 8 ms at 128 kbit/s, a third of a frame (a read of the
+// end made scanning a library of such files a quarter slower;
+// BENCHMARKS.md).
+func (r *Reader) audioEnd(size int64) int64 {
+	tail := r.end[:r.endLen]
 	end := size
 	if len(tail) >= id3v1Size && string(tail[len(tail)-id3v1Size:][:3]) == "TAG" {
 		end -= id3v1Size
@@ -132,7 +129,7 @@ func (r *Reader) audioEnd(ra io.ReaderAt, size int64) (int64, bool) {
 			}
 		}
 	}
-	return end, true
+	return end
 }
 
 // firstFrame finds the first MPEG audio frame of b, the start of a stream
