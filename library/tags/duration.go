@@ -16,7 +16,7 @@ import (
 // error, and a file read strictly forward gets no duration where that
 // would take reading it to the end.
 
-// Duration is samples at hz, or 0 if hz is not a rate.
+// samplesDuration is samples at hz, or 0 if hz is not a rate.
 func samplesDuration(samples int64, hz int64) time.Duration {
 	if hz <= 0 || samples <= 0 {
 		return 0
