@@ -10,7 +10,7 @@ import (
 
 // A file's duration comes from its audio, as cheaply as the format
 // allows: a header near the start (MPEG's Xing, Info or VBRI frame, FLAC's
-// STREAMINFO, MP4's mvhd, WAV's and AIFF's chunk sizes), or for Ogg the
+// STREAMINFO, MP4's mvhd or mdhd, WAV's and AIFF's chunk sizes), or for Ogg the
 // granule position of the last page, found in the last few KiB. A file
 // whose duration cannot be told that way has none (0); it is never an
 // error, and a file read strictly forward gets no duration where that
@@ -257,11 +257,41 @@ func oggPageAt(b []byte) (length int, serial uint32, granule int64, ok bool) {
 	return length, binary.LittleEndian.Uint32(b[14:18]), int64(binary.LittleEndian.Uint64(b[6:14])), true
 }
 
-// mp4Duration is the duration of an MP4 file's moov atom says: its mvhd
-// atom's duration in its time scale.
+// mp4Duration is the duration an MP4 file's moov atom gives: its mvhd
+// atom's, or if that says nothing, the mdhd atom's of its first sound
+// track (handler "soun").
 func mp4Duration(moov []byte) time.Duration {
-	b, ok := mp4Child(moov, "mvhd")
-	if !ok || len(b) < 20 {
+	if b, ok := mp4Child(moov, "mvhd"); ok {
+		if d := mp4HeaderDuration(b); d > 0 {
+			return d
+		}
+	}
+	atoms, _ := mp4Children(moov)
+	for _, a := range atoms {
+		if a.kind != "trak" {
+			continue
+		}
+		mdia, ok := mp4Child(a.body, "mdia")
+		if !ok {
+			continue
+		}
+		// hdlr: version and flags, pre_defined, then the handler type.
+		if hdlr, ok := mp4Child(mdia, "hdlr"); !ok || len(hdlr) < 12 || string(hdlr[8:12]) != "soun" {
+			continue
+		}
+		if mdhd, ok := mp4Child(mdia, "mdhd"); ok {
+			return mp4HeaderDuration(mdhd)
+		}
+	}
+	return 0
+}
+
+// mp4HeaderDuration is the duration of an mvhd or mdhd atom, which lay
+// out their time scale and duration alike: after 4 bytes of version and
+// flags, the creation and modification times, 4 bytes each in version 0
+// and 8 in version 1.
+func mp4HeaderDuration(b []byte) time.Duration {
+	if len(b) < 20 {
 		return 0
 	}
 	var scale, d uint64

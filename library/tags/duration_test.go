@@ -118,6 +118,8 @@ func TestDurationOfRealFiles(t *testing.T) {
 	}
 }
 
+func be32of(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
+
 // TestDurationHeaders checks the headers that no encoder here writes, and
 // files that give no duration.
 func TestDurationHeaders(t *testing.T) {
@@ -138,6 +140,14 @@ func TestDurationHeaders(t *testing.T) {
 		// not audio.
 		{"CBR with ID3v1 and APEv2", cat(audio(32000), apeTag("Title", "T"), librarytest.ID3v1{Title: "V1", Genre: 255}.Append(nil)), 2 * time.Second},
 		{"FLAC of unknown length", librarytest.FLAC(0, "TITLE=F"), 0},
+		// No duration in mvhd: the sound track's mdhd, version 1, 44.1 kHz.
+		{"MP4 mdhd", cat(librarytest.Atom("ftyp", []byte("M4A \x00\x00\x00\x00")), librarytest.Atom("moov",
+			librarytest.Atom("mvhd", make([]byte, 100)),
+			librarytest.Atom("trak", librarytest.Atom("mdia", librarytest.Atom("hdlr", make([]byte, 8), []byte("vide"), make([]byte, 12)),
+				librarytest.Atom("mdhd", []byte{0}, make([]byte, 11), be32of(600), be32of(1200)))),
+			librarytest.Atom("trak", librarytest.Atom("mdia", librarytest.Atom("hdlr", make([]byte, 8), []byte("soun"), make([]byte, 12)),
+				librarytest.Atom("mdhd", []byte{1}, make([]byte, 19), be32of(44100), binary.BigEndian.AppendUint64(nil, 3*44100+22050)))))),
+			3500 * time.Millisecond},
 		{"not audio", librarytest.Tag(3, "TIT2", "Only a tag"), 0},
 		{"WAV whose data size was not set", cat([]byte("RIFF\x00\x00\x00\x00WAVE"),
 			chunk("fmt ", []byte("\x01\x00\x02\x00\x44\xac\x00\x00\x10\xb1\x02\x00\x04\x00\x10\x00"), false),
