@@ -27,13 +27,13 @@ type artistCache struct {
 func (s *Server) serveArtists(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	if s.opts.Query == "" {
+	if s.queryEndpoint() == "" {
 		w.Write([]byte("[]\n"))
 		return
 	}
 	data, err := s.artistList(r.Context())
 	if err != nil {
-		s.log.Debug("artists: the query socket did not answer", "query", s.opts.Query, "err", err)
+		s.log.Debug("artists: the query socket did not answer", "query", s.queryEndpoint(), "err", err)
 		http.Error(w, `{"error":"the publisher's query socket does not answer"}`, http.StatusBadGateway)
 		return
 	}

@@ -152,7 +152,7 @@ func (s *Server) serveCover(w http.ResponseWriter, r *http.Request) {
 	case !validCoverID(id):
 		fail(http.StatusNotFound, "not a cover ID", "not_found")
 		return
-	case s.opts.Query == "":
+	case s.queryEndpoint() == "":
 		fail(http.StatusNotFound, "no cover art: this server has no query socket to ask", "not_found")
 		return
 	}
@@ -165,7 +165,7 @@ func (s *Server) serveCover(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		if r.Context().Err() == nil {
-			s.log.Info("cover: the query socket did not answer", "query", s.opts.Query, "id", id, "err", err)
+			s.log.Info("cover: the query socket did not answer", "query", s.queryEndpoint(), "id", id, "err", err)
 		}
 		fail(http.StatusBadGateway, "the publisher's query socket does not answer", "error")
 		return

@@ -60,6 +60,10 @@ type Options struct {
 	// playing now, so that the page has one before the feed sends the
 	// next (minutes away with publish --pace real).
 	Query string
+	// QueryFromFeed, if set, takes the query socket the feed names in
+	// its handshake (X-Query; docs/PROTOCOL.md) in place of Query once
+	// the feed connects: so one address, the feed's, is enough.
+	QueryFromFeed bool
 	// QueryCurveServer, if set, is the publisher's CURVE public key: the
 	// server asks its query socket in CURVE, with the key pair
 	// QueryCurveKeys (nil: a new pair each time).
@@ -129,6 +133,9 @@ type Server struct {
 	feed    *feedStatus
 	artists artistCache
 	covers  *coverCache
+	// queryAt is the query socket's endpoint: Options.Query, or the one
+	// the feed names (Options.QueryFromFeed).
+	queryAt atomic.Pointer[string]
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool
@@ -146,6 +153,7 @@ func New(opts Options) *Server {
 		feed:    newFeedStatus(time.Now()),
 		covers:  newCoverCache(opts.CoverCache),
 	}
+	s.queryAt.Store(&opts.Query)
 	s.metrics.coverCache(s.covers)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
@@ -248,15 +256,44 @@ func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
 		started bool              // a track has been published
 		asked   *subscriber.Track // the track the query socket said was playing
 	)
-	if s.opts.Query != "" {
+	// With QueryFromFeed, the first connection says where the query
+	// socket is (OnQuery comes before OnConnect); then Follow asks.
+	connected := make(chan struct{})
+	var once sync.Once
+	if s.opts.QueryFromFeed {
+		onQuery, onConnect := feed.OnQuery, feed.OnConnect
+		feed.OnQuery = func(endpoint, q string) {
+			if old := s.queryEndpoint(); q != old {
+				s.log.Info("asking the query socket the feed names", "query", q, "instead_of", old)
+				s.queryAt.Store(&q)
+			}
+			if onQuery != nil {
+				onQuery(endpoint, q)
+			}
+		}
+		feed.OnConnect = func(endpoint string) {
+			once.Do(func() { close(connected) })
+			onConnect(endpoint)
+		}
+	} else {
+		close(connected)
+	}
+	if s.opts.Query != "" || s.opts.QueryFromFeed {
 		var wg sync.WaitGroup
 		defer wg.Wait()
 		qctx, cancel := context.WithTimeout(ctx, nowTimeout)
 		defer cancel()
 		wg.Go(func() {
+			select {
+			case <-connected:
+			case <-qctx.Done():
+			}
+			if s.queryEndpoint() == "" || ctx.Err() != nil {
+				return
+			}
 			t, err := s.queryClient().Now(qctx)
 			if err != nil {
-				s.log.Debug("the query socket did not say what is playing; waiting for the feed", "query", s.opts.Query, "err", err)
+				s.log.Debug("the query socket did not say what is playing; waiting for the feed", "query", s.queryEndpoint(), "err", err)
 				return
 			}
 			mu.Lock()
@@ -338,8 +375,12 @@ func (s *Server) Run(ctx context.Context, l net.Listener, feed subscriber.Option
 
 // queryClient asks the publisher's query socket.
 func (s *Server) queryClient() query.Client {
-	return query.Client{Endpoint: s.opts.Query, CurveServer: s.opts.QueryCurveServer, CurveKeys: s.opts.QueryCurveKeys}
+	return query.Client{Endpoint: s.queryEndpoint(), CurveServer: s.opts.QueryCurveServer, CurveKeys: s.opts.QueryCurveKeys}
 }
+
+// queryEndpoint is the query socket asked: Options.Query, or the one the
+// feed names.
+func (s *Server) queryEndpoint() string { return *s.queryAt.Load() }
 
 // readPrefix reads the prefix parameter of r as topics.Prefix does (a name
 // stands for its slug), answering 400 if it is too long or not UTF-8.
