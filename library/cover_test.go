@@ -3,9 +3,7 @@ package library
 import (
 	"bytes"
 	"errors"
-	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,17 +14,9 @@ import (
 	"github.com/trackfeed/trackfeed/library/tags"
 )
 
-// pngOf is a small PNG of one colour.
+// pngOf is a small PNG in two colours.
 func pngOf(c color.RGBA) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
+	return librarytest.PNG(librarytest.CoverImage(4, c, color.RGBA{0, 0, 0, 255}))
 }
 
 var (

@@ -2,6 +2,7 @@ package publisher_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -44,4 +45,22 @@ func BenchmarkPublish(b *testing.B) {
 	b.StopTimer()
 	cancel()
 	<-done
+}
+
+// BenchmarkPlaylistCover looks up the cover ID of the last track added
+// among 100,000, each with a cover of its own: the publisher's work for a
+// "cover ID" request, a pass over the playlist.
+func BenchmarkPlaylistCover(b *testing.B) {
+	tracks := publishertest.Tracks(100_000)
+	for i := range tracks {
+		tracks[i].Cover.ID = fmt.Sprintf("%016x", i)
+	}
+	list := publisher.NewPlaylist(publisher.Sequential, 1)
+	list.Add(tracks...)
+	want := tracks[len(tracks)-1].Cover.ID
+	for b.Loop() {
+		if _, ok := list.Cover(want); !ok {
+			b.Fatal("not found")
+		}
+	}
 }

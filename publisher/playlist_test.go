@@ -9,7 +9,11 @@ import (
 )
 
 func track(i int) library.Track {
-	return library.Track{Path: fmt.Sprintf("A%d/B/%03d.mp3", i%7, i), Artist: fmt.Sprint("A", i%7), Album: "B", Title: fmt.Sprint(i)}
+	t := library.Track{Path: fmt.Sprintf("A%d/B/%03d.mp3", i%7, i), Artist: fmt.Sprint("A", i%7), Album: "B", Title: fmt.Sprint(i)}
+	if i%3 != 0 {
+		t.Cover.ID = fmt.Sprintf("%016x", i)
+	}
+	return t
 }
 
 // check verifies the playlist's internal indexes agree.
@@ -27,6 +31,50 @@ func (p *Playlist) check(t *testing.T) {
 		if p.tracks[i].Path != path {
 			t.Fatalf("byPath[%q] = %d holds %q", path, i, p.tracks[i].Path)
 		}
+	}
+	if len(p.covers) != len(p.tracks) {
+		t.Fatalf("%d cover keys for %d tracks", len(p.covers), len(p.tracks))
+	}
+	for i, tr := range p.tracks {
+		if p.covers[i] != coverKey(tr.Cover.ID) {
+			t.Fatalf("the cover key of %s is not its cover's", tr.Path)
+		}
+	}
+}
+
+// TestPlaylistCover: a cover ID finds its track through additions,
+// replacements and removals; one no track has finds none.
+func TestPlaylistCover(t *testing.T) {
+	p := NewPlaylist(Shuffle, 3)
+	rng := rand.New(rand.NewPCG(5, 6))
+	cover := map[int]string{} // the cover ID of each track in the playlist
+	for range 2000 {
+		i := rng.IntN(60)
+		tr := track(i)
+		switch {
+		case rng.IntN(3) == 2:
+			p.Remove(tr.Path)
+			delete(cover, i)
+		case rng.IntN(4) == 0 && tr.Cover.ID != "":
+			tr.Cover.ID += "-new" // the same file, a new picture
+			fallthrough
+		default:
+			p.Add(tr)
+			cover[i] = tr.Cover.ID
+		}
+		p.check(t)
+	}
+	for i := range 60 {
+		id, in := cover[i]
+		for _, c := range []string{track(i).Cover.ID, track(i).Cover.ID + "-new"} {
+			got, ok := p.Cover(c)
+			if want := in && c == id && c != ""; ok != want || ok && got.Path != track(i).Path {
+				t.Errorf("track %d (in the playlist: %v, cover %q): Cover(%q) found %v %s", i, in, id, c, ok, got.Path)
+			}
+		}
+	}
+	if _, ok := p.Cover(""); ok {
+		t.Error("an empty ID found a track")
 	}
 }
 

@@ -494,8 +494,9 @@ for req in sys.argv[2:]:
     print(json.dumps([f.decode("utf-8", "replace") for f in s.recv_multipart()]), flush=True)
 `
 
-// TestQueryPyzmq asks the query socket with libzmq's REQ through pyzmq.
-func TestQueryPyzmq(t *testing.T) {
+// needPyzmq skips the test, or fails it under CI, without pyzmq.
+func needPyzmq(t *testing.T) {
+	t.Helper()
 	if out, err := exec.Command(python, "-c", "import zmq").CombinedOutput(); err != nil {
 		msg := fmt.Sprintf("%s cannot import zmq (%v: %s): install python3-zmq (apt-get install -y python3-zmq)", python, err, bytes.TrimSpace(out))
 		if os.Getenv("CI") == "true" {
@@ -503,6 +504,11 @@ func TestQueryPyzmq(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
+}
+
+// TestQueryPyzmq asks the query socket with libzmq's REQ through pyzmq.
+func TestQueryPyzmq(t *testing.T) {
+	needPyzmq(t)
 	f := startQuery(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -82,8 +82,10 @@ func checkLocal(t *testing.T, ctx context.Context, v *ventilatortest.Ventilator,
 		t.Fatalf("remote scan of %s: %d tracks, %d skipped; local: %d, %d", folder, len(got.Tracks), len(got.Skipped), len(want.Tracks), len(want.Skipped))
 	}
 	for i := range want.Tracks {
-		if got.Tracks[i] != want.Tracks[i] {
-			t.Fatalf("track %d: remote %+v, local %+v", i, got.Tracks[i], want.Tracks[i])
+		w := want.Tracks[i]
+		w.Cover = library.Cover{} // a remote scan has none: the pictures stay with the files
+		if got.Tracks[i] != w {
+			t.Fatalf("track %d: remote %+v, local %+v", i, got.Tracks[i], w)
 		}
 	}
 }

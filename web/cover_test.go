@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/library/librarytest"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
@@ -94,7 +96,9 @@ func startCoverFeed(t *testing.T, interval time.Duration) (*publisher.Publisher,
 func TestCover(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	p, stop, ids := startCoverFeed(t, time.Hour)
-	w := startWebOpts(t, ctx, "127.0.0.1:0", p.Endpoints()[0], Options{Query: p.QueryEndpoints()[0]})
+	var logged logBuffer
+	w := startWebOpts(t, ctx, "127.0.0.1:0", p.Endpoints()[0], Options{Query: p.QueryEndpoints()[0],
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	counts := func() string {
 		var parts []string
 		for _, r := range []string{"hit", "fetched", "not_found", "error"} {
@@ -139,8 +143,13 @@ func TestCover(t *testing.T) {
 	if resp, _ := get(t, ctx, w.url+"/cover/"+ids["The Cure"]); resp.StatusCode != 200 {
 		t.Errorf("a cached cover with the publisher gone: %s, want 200", resp.Status)
 	}
-	if resp, _ := get(t, ctx, w.url+"/cover/fedcba9876543210"); resp.StatusCode != http.StatusBadGateway {
-		t.Errorf("a cover with the publisher gone: %s, want 502", resp.Status)
+	for _, id := range []string{"fedcba9876543210", "fedcba9876543211"} {
+		if resp, _ := get(t, ctx, w.url+"/cover/"+id); resp.StatusCode != http.StatusBadGateway {
+			t.Errorf("a cover with the publisher gone: %s, want 502", resp.Status)
+		}
+	}
+	if n := strings.Count(logged.String(), "no cover art: the query socket does not answer"); n != 1 {
+		t.Errorf("the query socket's silence was logged %d times, want once:\n%s", n, logged.String())
 	}
 
 	// Without a query socket to ask, there is no cover art.
@@ -308,4 +317,52 @@ type svgSource struct{ query.Source }
 
 func (svgSource) Cover(string) (string, []byte, error) {
 	return "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), nil
+}
+
+// logBuffer is a log's output, written and read by several goroutines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestCoverOverCurve: with the publisher's CURVE key, the server asks its
+// query socket in CURVE, for covers as for artists; without it, no answer.
+func TestCoverOverCurve(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	server, err := curve.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := publishertest.Start(t, publisher.Config{Dir: writeFeedLibrary(t), Interval: time.Hour,
+		Query: []string{"tcp://127.0.0.1:0"}, Curve: &server})
+	<-p.Scanned()
+	var id string
+	for _, tr := range p.Tracks() {
+		if tr.Artist == "The Cure" {
+			id = tr.Cover.ID
+		}
+	}
+	_, ts := startServer(t, Options{Query: p.QueryEndpoints()[0], QueryCurveServer: &server.Public})
+	if resp, body := get(t, ctx, ts.URL+"/cover/"+id); resp.StatusCode != 200 || body != string(coverArt["The Cure"]) {
+		t.Errorf("GET /cover over CURVE: %s, %d bytes", resp.Status, len(body))
+	}
+	if resp, body := get(t, ctx, ts.URL+"/artists"); resp.StatusCode != 200 || !strings.Contains(body, "The Cure") {
+		t.Errorf("GET /artists over CURVE: %s %q", resp.Status, body)
+	}
+	_, plain := startServer(t, Options{Query: p.QueryEndpoints()[0]})
+	if resp, _ := get(t, ctx, plain.URL+"/cover/"+id); resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("GET /cover without the key: %s, want 502", resp.Status)
+	}
 }

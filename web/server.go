@@ -136,6 +136,9 @@ type Server struct {
 	// queryAt is the query socket's endpoint: Options.Query, or the one
 	// the feed names (Options.QueryFromFeed).
 	queryAt atomic.Pointer[string]
+	// coverWarned is set once a cover could not be asked for, and
+	// cleared once one could: the warning is logged once.
+	coverWarned atomic.Bool
 	// following is set once Follow runs: only then does the server know
 	// the feed's state (a caller of Publish alone has its own feed).
 	following atomic.Bool

@@ -24,7 +24,8 @@ var demoCommand = command{
 	about: `Demo runs a publisher and two subscribers in one process, on a free
 port of 127.0.0.1. The publisher plays DIR (default ./sample-music, or,
 away from the repository, the same sample library written to a temporary
-folder) in random order, one track every 100ms. One subscriber
+folder) in random order, one track every 100ms, and answers queries on
+another port (the log says which, for 'trackfeed web'). One subscriber
 asks for the prefix 'the_' and gets only "The ..." bands; the other asks for
 everything. Each prints what it receives on stdout, labelled:
 
@@ -81,7 +82,7 @@ func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
 		dir = tmp
 		log.Info("no ./sample-music here: playing the sample library, written to a temporary folder", "dir", tmp)
 	}
-	p, err := publisher.New(publisher.Config{Dir: dir, Bind: []string{"tcp://127.0.0.1:0"}, Logger: log})
+	p, err := publisher.New(publisher.Config{Dir: dir, Bind: []string{"tcp://127.0.0.1:0"}, Query: []string{"tcp://127.0.0.1:0"}, Logger: log})
 	if err != nil {
 		return publishError(dir, err)
 	}
@@ -98,6 +99,7 @@ func (c *demoCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	log.Info("demo running; it stops on "+stop, "publisher", endpoint)
 	log.Info("try a subscriber of your own in another terminal: trackfeed subscribe -c " + endpoint + " sigur")
+	log.Info("or the page, with the cover art: trackfeed web -c " + endpoint + " --query " + p.QueryEndpoints()[0])
 
 	out := &lockedWriter{w: st.stdout}
 	width := 0

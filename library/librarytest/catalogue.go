@@ -54,6 +54,10 @@ type File struct {
 	// TrackTotal and DiscTotal are the "of N" halves of TRCK ("3/10") and
 	// TPOS ("1/2"); 0 writes the number alone. Only ID3v2 uses them.
 	TrackTotal, DiscTotal int
+
+	// Picture, if not "", is the front cover that the file's ID3v2 tag
+	// holds in an APIC frame: the name of one of Pictures.
+	Picture string
 }
 
 // Files returns the catalogue in a fixed order: a fresh slice each call, so
@@ -62,12 +66,30 @@ func Files() []File {
 	return append([]File(nil), catalogue...)
 }
 
+// Image is an image file of the sample library: a folder's cover art.
+type Image struct {
+	Path    string // relative, slash-separated: Artist/Album/cover.jpg
+	Picture string // the name of one of Pictures
+}
+
+// Images returns the image files of the sample library, in a fresh slice.
+func Images() []Image {
+	return append([]Image(nil), images...)
+}
+
+// images are the sample library's folder images. Corner Shop Chronicles
+// has its cover in its files' tags instead (File.Picture); the other
+// albums have none, and show how a page does without.
+var images = []Image{
+	{Path: "Sigur Rós/Hafgola/cover.jpg", Picture: "hafgola.jpg"},
+}
+
 // catalogue is the sample library. Album and track titles are invented.
 var catalogue = []File{
 	// ID3v2.3, ISO-8859-1.
-	{Path: "The Streets/Corner Shop Chronicles/01 Bus Stop Philosophy.mp3", Tag: ID3v23Latin1, Artist: "The Streets", AlbumArtist: "The Streets", Album: "Corner Shop Chronicles", Title: "Bus Stop Philosophy", Genre: "Hip-Hop", TrackNo: 1, TrackTotal: 3, Disc: 1, DiscTotal: 1, Year: 2004},
-	{Path: "The Streets/Corner Shop Chronicles/02 Chips at Midnight.mp3", Tag: ID3v23Latin1, Artist: "The Streets", AlbumArtist: "The Streets", Album: "Corner Shop Chronicles", Title: "Chips at Midnight", Genre: "Hip-Hop", TrackNo: 2, TrackTotal: 3, Disc: 1, DiscTotal: 1, Year: 2004},
-	{Path: "The Streets/Corner Shop Chronicles/03 Forty Quid Tuesday.mp3", Tag: ID3v23Latin1, Artist: "The Streets", AlbumArtist: "The Streets", Album: "Corner Shop Chronicles", Title: "Forty Quid Tuesday", Genre: "Hip-Hop", TrackNo: 3, TrackTotal: 3, Disc: 1, DiscTotal: 1, Year: 2004},
+	{Path: "The Streets/Corner Shop Chronicles/01 Bus Stop Philosophy.mp3", Tag: ID3v23Latin1, Artist: "The Streets", AlbumArtist: "The Streets", Album: "Corner Shop Chronicles", Title: "Bus Stop Philosophy", Genre: "Hip-Hop", TrackNo: 1, TrackTotal: 3, Disc: 1, DiscTotal: 1, Year: 2004, Picture: "corner-shop-chronicles.jpg"},
+	{Path: "The Streets/Corner Shop Chronicles/02 Chips at Midnight.mp3", Tag: ID3v23Latin1, Artist: "The Streets", AlbumArtist: "The Streets", Album: "Corner Shop Chronicles", Title: "Chips at Midnight", Genre: "Hip-Hop", TrackNo: 2, TrackTotal: 3, Disc: 1, DiscTotal: 1, Year: 2004, Picture: "corner-shop-chronicles.jpg"},
+	{Path: "The Streets/Corner Shop Chronicles/03 Forty Quid Tuesday.mp3", Tag: ID3v23Latin1, Artist: "The Streets", AlbumArtist: "The Streets", Album: "Corner Shop Chronicles", Title: "Forty Quid Tuesday", Genre: "Hip-Hop", TrackNo: 3, TrackTotal: 3, Disc: 1, DiscTotal: 1, Year: 2004, Picture: "corner-shop-chronicles.jpg"},
 	{Path: "Motörhead/Iron Weather/01 Engine Smoke.mp3", Tag: ID3v23Latin1, Artist: "Motörhead", Album: "Iron Weather", Title: "Engine Smoke", Genre: "Metal", TrackNo: 1, Year: 1983},
 	{Path: "Motörhead/Iron Weather/02 Rattlesnake Highway.mp3", Tag: ID3v23Latin1, Artist: "Motörhead", Album: "Iron Weather", Title: "Rattlesnake Highway", Genre: "Metal", TrackNo: 2, Year: 1983},
 	{Path: "Motörhead/Iron Weather/03 Loud Until Dawn.mp3", Tag: ID3v23Latin1, Artist: "Motörhead", Album: "Iron Weather", Title: "Loud Until Dawn", Genre: "Metal", TrackNo: 3, Year: 1983},

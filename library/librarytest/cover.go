@@ -2,6 +2,7 @@ package librarytest
 
 import (
 	"bytes"
+	"embed"
 	"image"
 	"image/color"
 	stdjpeg "image/jpeg"
@@ -55,4 +56,21 @@ func JPEG(img image.Image) []byte {
 		panic(err)
 	}
 	return b.Bytes()
+}
+
+// pictures holds the sample library's cover art: two 320-pixel JPEGs that
+// CoverImage drew (JPEG at quality 80), kept as files so that the sample
+// library's bytes do not depend on the Go release's encoders.
+//
+//go:embed covers/*.jpg
+var pictures embed.FS
+
+// Pictures returns the bytes of a picture of the sample library by name,
+// as File.Picture and Image.Picture give it; nil for an unknown name.
+func Pictures(name string) []byte {
+	b, err := pictures.ReadFile("covers/" + name)
+	if err != nil {
+		return nil
+	}
+	return b
 }

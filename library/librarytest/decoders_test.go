@@ -18,7 +18,7 @@ import (
 // TestDecoders has ffprobe and mpg123 read every file, where they are
 // installed: both must accept it without complaint, and ffprobe must find
 // one 44.1 kHz MP3 stream of 2 to 4 seconds and, for ID3v2 files, the tagged
-// artist and title.
+// artist and title, and the cover picture, a JPEG, where there is one.
 func TestDecoders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs external decoders")
@@ -56,7 +56,16 @@ func TestDecoders(t *testing.T) {
 				t.Errorf("%s: %v", f.Path, err)
 				continue
 			}
-			if len(probe.Streams) != 1 || probe.Streams[0].CodecName != "mp3" || probe.Streams[0].SampleRate != "44100" {
+			// A front cover is a stream of its own to ffmpeg: a JPEG it
+			// decodes (an "attached picture").
+			streams := 1
+			if f.Picture != "" {
+				streams = 2
+				if len(probe.Streams) != 2 || probe.Streams[1].CodecName != "mjpeg" {
+					t.Errorf("%s: streams %+v, want the mp3 and its cover, mjpeg", f.Path, probe.Streams)
+				}
+			}
+			if len(probe.Streams) != streams || probe.Streams[0].CodecName != "mp3" || probe.Streams[0].SampleRate != "44100" {
 				t.Errorf("%s: streams %+v, want one 44100 Hz mp3", f.Path, probe.Streams)
 			}
 			if d, err := strconv.ParseFloat(probe.Format.Duration, 64); err != nil || d < 2 || d > 4.01 {
@@ -65,6 +74,19 @@ func TestDecoders(t *testing.T) {
 			if f.Tag != librarytest.ID3v1Only && f.Tag != librarytest.NoTag &&
 				(probe.Format.Tags.Artist != f.Artist || probe.Format.Tags.Title != f.Title) {
 				t.Errorf("%s: ffprobe reads %q by %q, want %q by %q", f.Path, probe.Format.Tags.Title, probe.Format.Tags.Artist, f.Title, f.Artist)
+			}
+		}
+	})
+
+	t.Run("ffprobe images", func(t *testing.T) {
+		if _, err := exec.LookPath("ffprobe"); err != nil {
+			t.Skip("ffprobe is not installed")
+		}
+		for _, im := range librarytest.Images() {
+			out, err := quiet(ctx, "ffprobe", "-v", "error", "-of", "csv=p=0", "-show_entries", "stream=codec_name,width,height",
+				filepath.Join(dir, filepath.FromSlash(im.Path)))
+			if got := string(bytes.TrimSpace(out)); err != nil || got != "mjpeg,320,320" {
+				t.Errorf("%s: ffprobe reads %q, %v; want a 320×320 JPEG", im.Path, got, err)
 			}
 		}
 	})

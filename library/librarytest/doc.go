@@ -27,7 +27,9 @@
 // bands, diacritics, a slash in a name (AC/DC), a Japanese name, a
 // compilation under Various Artists, a two-disc album, a title longer than
 // ID3v1 can hold, and a v2.4 frame larger than 127 bytes (so its synchsafe
-// size differs from a plain one).
+// size differs from a plain one). Two albums have cover art: one in its
+// files' tags (an APIC frame), one as cover.jpg beside them (Images); the
+// pictures are small JPEGs that CoverImage drew, kept as files.
 //
 // # Synthetic libraries
 //

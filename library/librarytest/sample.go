@@ -57,6 +57,11 @@ func (f File) id3v2() (ID3v2, error) {
 	default:
 		return t, fmt.Errorf("%s is not an ID3v2 kind", f.Tag)
 	}
+	if f.Picture != "" {
+		if t.Cover = Pictures(f.Picture); t.Cover == nil {
+			return t, fmt.Errorf("no picture %q", f.Picture)
+		}
+	}
 	yearID := "TYER"
 	if t.Version == 4 {
 		yearID = "TDRC"
@@ -168,19 +173,32 @@ func (f File) Duration() time.Duration {
 	return time.Duration(f.audio().Frames) * samplesPerFrame * time.Second / sampleRate
 }
 
-// Write writes every file of the catalogue under dir, creating folders as
-// needed and replacing files that are there. It leaves other files alone.
+// Write writes every file of the catalogue, and every image, under dir,
+// creating folders as needed and replacing files that are there. It leaves
+// other files alone.
 func Write(dir string) error {
+	write := func(rel string, b []byte) error {
+		name := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(name, b, 0o644)
+	}
 	for _, f := range catalogue {
 		b, err := f.Bytes()
 		if err != nil {
 			return err
 		}
-		name := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		if err := write(f.Path, b); err != nil {
 			return err
 		}
-		if err := os.WriteFile(name, b, 0o644); err != nil {
+	}
+	for _, im := range images {
+		b := Pictures(im.Picture)
+		if b == nil {
+			return fmt.Errorf("%s: no picture %q", im.Path, im.Picture)
+		}
+		if err := write(im.Path, b); err != nil {
 			return err
 		}
 	}

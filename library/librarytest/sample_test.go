@@ -46,6 +46,12 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s differs from what the catalogue generates (%s)", f.Path, regenerate)
 		}
 	}
+	for _, im := range librarytest.Images() {
+		got, err := os.ReadFile(filepath.Join(committed, filepath.FromSlash(im.Path)))
+		if err != nil || !bytes.Equal(got, librarytest.Pictures(im.Picture)) {
+			t.Errorf("%s differs from the picture %s (%v; %s)", im.Path, im.Picture, err, regenerate)
+		}
+	}
 	err := filepath.WalkDir(committed, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".mp3") {
 			return err

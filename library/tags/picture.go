@@ -134,6 +134,34 @@ func (q *pictureRequest) tooLarge(n int64) bool {
 	return false
 }
 
+// takeFront offers the front cover among candidates of the given sizes,
+// else the first that reads: read(i) gives candidate i's declared MIME
+// type, picture type and bytes, which may be the Reader's (valid until
+// its next read).
+func (q *pictureRequest) takeFront(sizes []int64, read func(i int) (mime string, typ int, data []byte, err error)) {
+	var first *Picture
+	for i, n := range sizes {
+		if q.tooLarge(n) {
+			continue
+		}
+		mime, typ, data, err := read(i)
+		if err != nil {
+			q.fail(err)
+			continue
+		}
+		if typ == frontCover {
+			q.take(mime, typ, data)
+			return
+		}
+		if first == nil {
+			first = &Picture{MIME: mime, Type: typ, Data: bytes.Clone(data)}
+		}
+	}
+	if first != nil {
+		q.take(first.MIME, first.Type, first.Data)
+	}
+}
+
 // fail notes why a picture could not be taken, unless one was.
 func (q *pictureRequest) fail(err error) {
 	if q.pending() && q.err == nil {
@@ -174,30 +202,13 @@ type id3Picture struct {
 // takeID3Picture offers ReadPicture the front cover among the picture
 // frames of an ID3v2 tag, or the first one.
 func (r *Reader) takeID3Picture(src *tagBytes, version byte, tagUnsync bool, frames []id3Picture) {
-	q := r.pic
-	var first []byte
-	var firstMIME string
-	firstType := -1
-	for _, fr := range frames {
-		if q.tooLarge(fr.size) {
-			continue
-		}
-		mime, typ, data, err := r.id3PictureData(src, version, tagUnsync, fr)
-		if err != nil {
-			q.fail(err)
-			continue
-		}
-		if typ == frontCover {
-			q.take(mime, typ, data)
-			return
-		}
-		if first == nil {
-			first, firstMIME, firstType = data, mime, typ
-		}
+	sizes := make([]int64, len(frames))
+	for i, fr := range frames {
+		sizes[i] = fr.size
 	}
-	if first != nil {
-		q.take(firstMIME, firstType, first)
-	}
+	r.pic.takeFront(sizes, func(i int) (string, int, []byte, error) {
+		return r.id3PictureData(src, version, tagUnsync, frames[i])
+	})
 }
 
 // id3PictureData reads a picture frame: its declared MIME type, its
@@ -338,35 +349,17 @@ func parseFLACPicture(b []byte) (string, int, []byte, error) {
 // METADATA_BLOCK_PICTURE fields of a Vorbis comment (base64 FLAC picture
 // blocks), or the first one.
 func (r *Reader) takeCommentPicture(values [][]byte) {
-	q := r.pic
-	var first []byte
-	var firstMIME string
-	firstType := -1
-	for _, v := range values {
-		if q.tooLarge(int64(base64.StdEncoding.DecodedLen(len(v)))) {
-			continue
-		}
-		block, err := decodeBase64(v)
-		if err != nil {
-			q.fail(fmt.Errorf("METADATA_BLOCK_PICTURE: %w", err))
-			continue
-		}
-		mime, typ, data, err := parseFLACPicture(block)
-		if err != nil {
-			q.fail(err)
-			continue
-		}
-		if typ == frontCover {
-			q.take(mime, typ, data)
-			return
-		}
-		if first == nil {
-			first, firstMIME, firstType = data, mime, typ
-		}
+	sizes := make([]int64, len(values))
+	for i, v := range values {
+		sizes[i] = int64(base64.StdEncoding.DecodedLen(len(v)))
 	}
-	if first != nil {
-		q.take(firstMIME, firstType, first)
-	}
+	r.pic.takeFront(sizes, func(i int) (string, int, []byte, error) {
+		block, err := decodeBase64(values[i])
+		if err != nil {
+			return "", 0, nil, fmt.Errorf("METADATA_BLOCK_PICTURE: %w", err)
+		}
+		return parseFLACPicture(block)
+	})
 }
 
 // decodeBase64 decodes standard base64, with or without its padding.

@@ -257,35 +257,17 @@ func (r *Reader) readFLAC(ra io.ReaderAt, size, off int64) (Tags, error) {
 // takeFLACPicture offers ReadPicture the front cover among a FLAC stream's
 // PICTURE blocks (each located by its header), or the first one.
 func (r *Reader) takeFLACPicture(ra io.ReaderAt, size int64, blocks []PictureAt) {
-	q := r.pic
-	var first []byte
-	var firstMIME string
-	firstType := -1
-	for _, at := range blocks {
-		if q.tooLarge(at.Length - 4) {
-			continue
-		}
-		b, err := r.at4(ra, size, at.Offset+4, at.Length-4)
-		if err != nil {
-			q.fail(fmt.Errorf("FLAC picture: %w", err))
-			continue
-		}
-		mime, typ, data, err := parseFLACPicture(b)
-		if err != nil {
-			q.fail(err)
-			continue
-		}
-		if typ == frontCover {
-			q.take(mime, typ, data)
-			return
-		}
-		if first == nil {
-			first, firstMIME, firstType = bytes.Clone(data), mime, typ
-		}
+	sizes := make([]int64, len(blocks))
+	for i, at := range blocks {
+		sizes[i] = at.Length - 4
 	}
-	if first != nil {
-		q.take(firstMIME, firstType, first)
-	}
+	r.pic.takeFront(sizes, func(i int) (string, int, []byte, error) {
+		b, err := r.at4(ra, size, blocks[i].Offset+4, blocks[i].Length-4)
+		if err != nil {
+			return "", 0, nil, fmt.Errorf("FLAC picture: %w", err)
+		}
+		return parseFLACPicture(b)
+	})
 }
 
 // readOgg reads the comment of the first logical stream of an Ogg file:

@@ -3,9 +3,10 @@
 //
 //	go run ./tools/gensample sample-music
 //
-// It writes every catalogued file, removes .mp3 files that the catalogue no
-// longer lists (and folders that this leaves empty), and leaves every other
-// file, such as the folder's README.md, alone.
+// It writes every catalogued file and image (cover art beside an album),
+// removes .mp3 files that the catalogue no longer lists (and folders that
+// this leaves empty), and leaves every other file, such as the folder's
+// README.md, alone.
 package main
 
 import (

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -109,9 +110,15 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// scanFiles runs library.Scan and counts the files it saw.
+// scanFiles runs library.Scan on the folder root and counts the files it
+// saw.
 func scanFiles(ctx context.Context, root string, opts library.Options) (int, error) {
-	lib, err := library.Scan(ctx, os.DirFS(root), opts)
+	return scanFS(ctx, os.DirFS(root), opts)
+}
+
+// scanFS runs library.Scan on fsys and counts the files it saw.
+func scanFS(ctx context.Context, fsys fs.FS, opts library.Options) (int, error) {
+	lib, err := library.Scan(ctx, fsys, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -150,6 +157,11 @@ func bench(ctx context.Context, c config, stdout, stderr io.Writer) error {
 				return readBound(ctx, root, w)
 			})},
 		)
+		if c.covers {
+			contenders = append(contenders, &contender{name: "no covers", workers: w, procs: w, run: timed(func(ctx context.Context) (int, error) {
+				return scanFiles(ctx, root, library.Options{Workers: w, SkipCovers: true})
+			})})
+		}
 	}
 	var cacheSize, gobSize int64
 	if c.cache {
@@ -224,6 +236,16 @@ func bench(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		}
 		files = n
 	}
+	var reads [2]readStats // with covers, without
+	if c.covers {
+		for i, skip := range []bool{false, true} {
+			n, calls, bytes, err := countReads(ctx, root, library.Options{SkipCovers: skip})
+			if err != nil {
+				return err
+			}
+			reads[i] = readStats{calls: float64(calls) / float64(n), bytes: float64(bytes) / float64(n)}
+		}
+	}
 	loadBefore := loadAverage()
 	for round := range c.rounds {
 		fmt.Fprintf(stderr, "scanbench: round %d of %d\n", round+1, c.rounds)
@@ -238,8 +260,11 @@ func bench(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	loadAfter := loadAverage()
 
 	r := report{env: env, files: files, stats: st, seed: c.seed, rounds: c.rounds, generated: c.dir == "",
-		loadBefore: loadBefore, loadAfter: loadAfter, args: c, cacheSize: cacheSize, gobSize: gobSize}
+		loadBefore: loadBefore, loadAfter: loadAfter, args: c, cacheSize: cacheSize, gobSize: gobSize, reads: reads}
 	r.scanTable(stdout, contenders)
+	if c.covers {
+		r.coverTable(stdout, contenders)
+	}
 	if c.cache {
 		r.cacheTable(stdout, contenders)
 	}

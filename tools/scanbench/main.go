@@ -15,7 +15,9 @@
 // compiled here), each with 1 and 2 workers by default; then the scan
 // cache: a cold scan against a restart that loads the cache and finds
 // nothing changed, against the floor of walking and statting every file,
-// and the cache's load against encoding/gob's of the same tracks.
+// and the cache's load against encoding/gob's of the same tracks; and
+// library.Scan against itself with Options.SkipCovers, for what locating
+// cover art costs.
 //
 // --cpuprofile runs library.Scan alone, --rounds times, under the CPU
 // profiler: a cold scan, or with --profile restart, a restart with the
@@ -52,6 +54,7 @@ type config struct {
 	dir        string
 	taglib     bool
 	cache      bool
+	covers     bool
 	cpuprofile string
 	memprofile string
 	profile    string
@@ -68,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags.StringVar(&c.dir, "dir", "", "scan this library instead of generating one (for the cache, a copy of its cache file is made in a temporary folder)")
 	flags.BoolVar(&c.taglib, "taglib", true, "measure TagLib (needs c++, pkg-config and libtag1-dev)")
 	flags.BoolVar(&c.cache, "cache", true, "measure the scan cache")
+	flags.BoolVar(&c.covers, "covers", true, "measure what locating cover art costs the scan (library.Scan against Options.SkipCovers)")
 	flags.StringVar(&c.cpuprofile, "cpuprofile", "", "profile library.Scan alone into this file, with the first of --workers on as many cores")
 	flags.StringVar(&c.memprofile, "memprofile", "", "with --cpuprofile, also write the allocations of the profiled runs to this file")
 	flags.StringVar(&c.profile, "profile", "scan", "what --cpuprofile profiles: scan (cold), restart (with the scan cache) or load (OpenCache + TrackChunks alone)")

@@ -37,6 +37,7 @@ func TestRun(t *testing.T) {
 		"### Scan cache: restart on an unchanged library", "| restart with the cache, 2 workers |",
 		"encoding/gob: decode the same tracks", "(OpenCache + TrackChunks, 2 cores;",
 		"Command: `go run ./tools/scanbench -n 300 --rounds 1", "Machine: ",
+		"### Cover art: what locating it costs the scan", "| 2 | ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

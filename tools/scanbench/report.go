@@ -23,7 +23,11 @@ type report struct {
 	loadBefore, loadAfter string
 	args                  config
 	cacheSize, gobSize    int64
+	reads                 [2]readStats // a scan's reads of the files, with covers and without
 }
+
+// readStats are a scan's reads of the files' bytes, per file.
+type readStats struct{ calls, bytes float64 }
 
 // command is the command line that reruns this benchmark.
 func (r *report) command() string {
@@ -95,6 +99,33 @@ func (r *report) scanTable(w io.Writer, cs []*contender) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// coverTable prints library.Scan against itself without cover art.
+func (r *report) coverTable(w io.Writer, cs []*contender) {
+	fmt.Fprintf(w, "### Cover art: what locating it costs the scan\n\n")
+	r.header(w)
+	fmt.Fprintf(w, "With covers, the scan locates each file's picture (a frame or block header past the text, not "+
+		"the picture) and each folder's cover image; `Options.SkipCovers` does neither. "+
+		"Files/s: best round (median round); CPU: median a file. The cost compares the best rounds, and the median CPU.\n\n")
+	fmt.Fprintln(w, "| Workers | With covers | CPU | Without (SkipCovers) | CPU | Time | CPU a file |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|")
+	for _, n := range r.args.workers {
+		with, without := find(cs, "library.Scan", n), find(cs, "no covers", n)
+		if with == nil || without == nil {
+			continue
+		}
+		dt := with.best().Seconds()/without.best().Seconds() - 1
+		dcpu := float64(with.cpu().Nanoseconds()-without.cpu().Nanoseconds()) / 1e3 / float64(r.files)
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %+.1f%% | %+.2f µs |\n", n,
+			r.filesPerSec(with), r.cpuPerFile(with), r.filesPerSec(without), r.cpuPerFile(without), 100*dt, dcpu)
+	}
+	fmt.Fprintln(w)
+	with, without := r.reads[0], r.reads[1]
+	fmt.Fprintf(w, "What the scan reads of the files (counted, the same on any machine): with covers %.3f reads and "+
+		"%s bytes a file, without %.3f reads and %s bytes: %+.3f reads (%+.1f%%) and %+.0f bytes (%+.1f%%) a file.\n\n",
+		with.calls, thousands(with.bytes), without.calls, thousands(without.bytes),
+		with.calls-without.calls, 100*(with.calls/without.calls-1), with.bytes-without.bytes, 100*(with.bytes/without.bytes-1))
 }
 
 // filesPerSec prints a contender's best and median rates.

@@ -6,6 +6,7 @@ files. Prints the names it wrote, one a line.
 
     make_corpus.py DIR
 """
+import base64
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import sys
 
 import struct
 
+import mutagen
 from mutagen import id3, mp4, apev2, flac, oggflac, wave, aiff, dsf
 
 DIR = sys.argv[1]
@@ -294,6 +296,92 @@ while off + 8 <= len(data):
     off += size
 p = os.path.join(DIR, "aac-64bit-moov.m4a")
 open(p, "wb").write(out)
+done(p)
+
+# Cover art, written by the tools that write the tags: mutagen (ID3v2.4
+# and 2.3, FLAC, Vorbis, MP4, WAV), metaflac, opusenc and AtomicParsley.
+# The pictures are made by ffmpeg: a front cover (JPEG) and a back cover
+# (PNG), which comes first where a file holds both.
+def picture(name, colour, codec):
+    path = os.path.join(DIR, name)
+    run("ffmpeg", "-nostdin", "-y", "-f", "lavfi", "-i", "color=c=%s:s=64x64" % colour, "-frames:v", "1",
+        "-fflags", "+bitexact", "-flags", "+bitexact", "-c:v", codec, path)
+    return path, open(path, "rb").read()
+
+
+front_path, FRONT = picture(".front.jpg", "0x9d174d", "mjpeg")
+back_path, BACK = picture(".back.png", "0x0f766e", "png")
+
+p = mp3("mp3-cover-mutagen.mp3")
+t = id3.ID3()
+id3_frames(t)
+t.add(id3.APIC(encoding=3, mime="image/png", type=4, desc="back", data=BACK))
+t.add(id3.APIC(encoding=3, mime="image/jpeg", type=3, desc="front", data=FRONT))
+t.save(p, v2_version=4)
+done(p)
+
+p = mp3("mp3-cover-v23-utf16.mp3")
+t = id3.ID3()
+id3_frames(t)
+t.add(id3.APIC(encoding=1, mime="image/jpeg", type=3, desc="Front Cover", data=FRONT))
+t.save(p, v2_version=3)
+done(p)
+
+p = mp3("mp3-cover-other-type.mp3")  # no front cover: the first picture is the cover
+t = id3.ID3()
+id3_frames(t)
+t.add(id3.APIC(encoding=0, mime="image/png", type=0, desc="", data=BACK))
+t.save(p, v2_version=3)
+done(p)
+
+flac_src = os.path.join(DIR, "flac-metaflac.flac")
+p = os.path.join(DIR, "flac-cover-metaflac.flac")
+shutil.copy(flac_src, p)
+run("metaflac", "--import-picture-from=3||front||" + front_path, p)
+done(p)
+
+p = os.path.join(DIR, "flac-cover-mutagen.flac")
+shutil.copy(flac_src, p)
+fl = flac.FLAC(p)
+for typ, mime, data in [(4, "image/png", BACK), (3, "image/jpeg", FRONT)]:
+    pic = flac.Picture()
+    pic.type, pic.mime, pic.data, pic.width, pic.height, pic.depth = typ, mime, data, 64, 64, 24
+    fl.add_picture(pic)
+fl.save()
+done(p)
+
+p = os.path.join(DIR, "vorbis-cover.ogg")
+shutil.copy(os.path.join(DIR, "vorbis.ogg"), p)
+o = mutagen.File(p)
+pic = flac.Picture()
+pic.type, pic.mime, pic.data, pic.width, pic.height, pic.depth = 3, "image/jpeg", FRONT, 64, 64, 24
+o["METADATA_BLOCK_PICTURE"] = [base64.b64encode(pic.write()).decode("ascii")]
+o.save()
+done(p)
+
+p = os.path.join(DIR, "opus-cover.opus")
+run("opusenc", "--quiet", "--artist", ARTIST, "--album", ALBUM, "--title", TITLE, "--tracknumber", "3",
+    "--picture", "4||back||" + back_path, "--picture", "3||front||" + front_path, wav, p)
+done(p)
+
+p = base("aac-cover-atomicparsley.m4a", "-c:a", "aac", "-b:a", "64k")
+run("AtomicParsley", p, "--overWrite", "--artist", ARTIST, "--album", ALBUM, "--title", TITLE,
+    "--tracknum", "3/12", "--artwork", front_path)
+done(p)
+
+p = base("aac-cover-mutagen.m4a", "-c:a", "aac", "-b:a", "64k")
+mp4_tags(p)
+m = mp4.MP4(p)
+m["covr"] = [mp4.MP4Cover(BACK, imageformat=mp4.MP4Cover.FORMAT_PNG), mp4.MP4Cover(FRONT, imageformat=mp4.MP4Cover.FORMAT_JPEG)]
+m.save()
+done(p)
+
+p = base("id3-cover.wav", "-c:a", "pcm_s16le")
+w = wave.WAVE(p)
+w.add_tags()
+id3_frames(w.tags)
+w.tags.add(id3.APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=FRONT))
+w.save()
 done(p)
 
 # DSF: a few blocks of DSD silence, tagged by mutagen (an ID3v2 tag at the
