@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -31,7 +32,8 @@ import (
 //	                uvarint title length, title bytes;
 //	                uvarint track number, disc, year;
 //	                uvarint cover ID length, cover ID (the picture in the
-//	                file's tags; a folder's image is looked for anew)
+//	                file's tags; a folder's image is looked for anew);
+//	                uvarint duration in milliseconds (0: unknown)
 //	         skip:  uvarint reason, error (string refs)
 //	crc      uint32, CRC-32C of everything before it
 const (
@@ -39,7 +41,7 @@ const (
 	// cacheVersion changes whenever the file's layout changes, or what a
 	// scan reads from a file does (a new tag rule), so that an old cache is
 	// not taken for a right one.
-	cacheVersion = 3
+	cacheVersion = 4
 	// chunkEntries is how many entries a chunk of the file holds: enough
 	// to make a goroutine worth starting, few enough that a library of a
 	// few thousand files still decodes on every core.
@@ -126,7 +128,12 @@ func appendEntry(b []byte, p string, e *cacheEntry, ref func(string) uint64) []b
 	if t.Cover.embedded() {
 		cover = t.Cover.ID
 	}
-	return appendString(b, cover)
+	b = appendString(b, cover)
+	ms := t.Duration.Milliseconds()
+	if ms < 0 || ms > 1<<31 {
+		ms = 0 // past what the decoder takes (24 days): a header's nonsense
+	}
+	return binary.AppendUvarint(b, uint64(ms))
 }
 
 func appendString(b []byte, s string) []byte {
@@ -288,6 +295,7 @@ func (d *cacheDecoder) entry(table []string, e *cacheEntry) {
 		e.track.Disc = d.int()
 		e.track.Year = d.int()
 		e.track.Cover.ID = d.str()
+		e.track.Duration = time.Duration(d.int()) * time.Millisecond
 	case 1:
 		e.skip = &cachedSkip{reason: Reason(str())}
 		if msg := str(); msg != "" {

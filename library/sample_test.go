@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"testing"
+	"time"
 
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/library/librarytest"
@@ -60,7 +61,7 @@ func TestSampleMusic(t *testing.T) {
 		}
 		tr.Cover = library.Cover{}
 		want := library.Track{Path: f.Path, Artist: f.Artist, AlbumArtist: f.AlbumArtist, Album: f.Album, Title: f.Title,
-			Genre: f.Genre, TrackNo: f.TrackNo, Disc: f.Disc, Year: f.Year}
+			Genre: f.Genre, TrackNo: f.TrackNo, Disc: f.Disc, Year: f.Year, Duration: f.Duration().Round(time.Millisecond)}
 		if tr != want {
 			t.Errorf("%s (%v):\n got %+v\nwant %+v", f.Path, f.Tag, tr, want)
 			continue

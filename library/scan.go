@@ -312,6 +312,7 @@ func readTrack(fsys fs.FS, j job, r *tags.Reader) (result, stamp, bool) {
 	t.TrackNo = cmp.Or(tg.Track, t.TrackNo)
 	t.Disc = cmp.Or(tg.Disc, t.Disc)
 	t.Year = tg.Year
+	t.Duration = tg.Duration.Round(time.Millisecond) // as the cache and the wire keep it
 	t.Cover = embeddedCover(j.path, st, tg.Picture)
 	if t.Title == "" {
 		return skipped(j.path, ReasonNoTitle, errNoTitle), st, true

@@ -68,20 +68,20 @@ var taggedFiles = map[string][]byte{
 
 var taggedTracks = []Track{
 	{Path: "Björk/Homogenic/02 Jóga.mp3", Artist: "Björk", Album: "Homogenic", Title: "Jóga",
-		Genre: "Electronic", TrackNo: 2, Year: 1997},
+		Genre: "Electronic", TrackNo: 2, Year: 1997, Duration: 63 * time.Millisecond}, // 1000 bytes at 128 kbit/s
 	{Path: "Flac Artist/Flac Album/06 ignored.flac", Artist: "Flac Artist", Album: "Flac Album",
 		Title: "Flac Title", Genre: "Jazz", TrackNo: 6, Year: 2010},
 	{Path: "M4A/Album/07 ignored.m4a", Artist: "MP4 Artist", Album: "Album", Title: "MP4 Title", TrackNo: 7},
 	{Path: "Mixed/05 Half.mp3", Artist: "V1 Artist", Album: "V1 Album", Title: "Half Tagged",
-		TrackNo: 5, Year: 2001},
+		TrackNo: 5, Year: 2001, Duration: 6 * time.Millisecond},
 	{Path: "Motörhead/Ace of Spades/01 Ace of Spades.mp3", Artist: "Motörhead", Album: "Ace of Spades",
-		Title: "Ace of Spades", TrackNo: 1},
+		Title: "Ace of Spades", TrackNo: 1, Duration: 31 * time.Millisecond},
 	{Path: "Old/Latin1/03_Old_Song.mp3", Artist: "Old Band", Album: "Old Album", Title: "Café Song",
-		Genre: "Rock", TrackNo: 3, Year: 1985},
+		Genre: "Rock", TrackNo: 3, Year: 1985, Duration: 188 * time.Millisecond},
 	{Path: "Untagged Artist/Untagged Album/04 - Plain Song.MP3", Artist: "Untagged Artist",
-		Album: "Untagged Album", Title: "Plain Song", TrackNo: 4},
+		Album: "Untagged Album", Title: "Plain Song", TrackNo: 4, Duration: 313 * time.Millisecond},
 	{Path: "Various/Mix/01 Whatever.mp3", Artist: "Tag Artist", AlbumArtist: "Various Artists",
-		Album: "Tag Album", Title: "Tag Title", Genre: "Rock", TrackNo: 3, Disc: 1, Year: 1999,
+		Album: "Tag Album", Title: "Tag Title", Genre: "Rock", TrackNo: 3, Disc: 1, Year: 1999, Duration: 125 * time.Millisecond,
 		Cover: Cover{ID: anyID, File: "Various/Mix/cover.jpg"}},
 }
 
@@ -402,7 +402,7 @@ func TestScanSymlinkLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkTracks(t, lib.Tracks, []Track{
-		{Path: "Artist/Album/01 Song.mp3", Artist: "Artist", Album: "Album", Title: "Song", TrackNo: 1},
+		{Path: "Artist/Album/01 Song.mp3", Artist: "Artist", Album: "Album", Title: "Song", TrackNo: 1, Duration: 6 * time.Millisecond},
 	})
 	want := []Skip{
 		{Path: "Artist/Album/self.mp3", Reason: ReasonUnreadable},
@@ -445,7 +445,7 @@ func TestScanNonUTF8Name(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTracks(t, lib.Tracks, []Track{{Path: "Good/01 Fine.mp3", Album: "Good", Title: "Fine", TrackNo: 1}})
+	checkTracks(t, lib.Tracks, []Track{{Path: "Good/01 Fine.mp3", Album: "Good", Title: "Fine", TrackNo: 1, Duration: 6 * time.Millisecond}})
 	var got []string
 	for _, s := range lib.Skipped {
 		if s.Reason != ReasonBadName {

@@ -1,5 +1,7 @@
 package library
 
+import "time"
+
 // Track is one audio file of the library: its tags, completed from the path
 // where a tag is missing.
 type Track struct {
@@ -12,6 +14,9 @@ type Track struct {
 	TrackNo     int // 0 when unknown
 	Disc        int // 0 when unknown
 	Year        int // 0 when unknown
+	// Duration is the audio's length, as its headers give it; 0 when
+	// unknown.
+	Duration time.Duration
 
 	// Cover is the track's cover art, if its file or its folder has any.
 	Cover Cover

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/pub"
+	"github.com/trackfeed/trackfeed/internal/schedule"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/query"
@@ -27,6 +28,36 @@ const DefaultBind = "tcp://*:10001"
 
 // DefaultInterval is the time between two tracks.
 const DefaultInterval = 100 * time.Millisecond
+
+// Pace is how long a publisher holds each track on the air.
+type Pace int
+
+const (
+	// PaceInterval sends a track every Config.Interval.
+	PaceInterval Pace = iota
+	// PaceReal holds each track for its duration, like a radio; its
+	// messages say so (wire.PaceReal), so that a page can draw how far
+	// the track has played.
+	PaceReal
+)
+
+// ParsePace reads "interval" or "real".
+func ParsePace(s string) (Pace, bool) {
+	switch s {
+	case "interval":
+		return PaceInterval, true
+	case "real":
+		return PaceReal, true
+	}
+	return 0, false
+}
+
+func (p Pace) String() string {
+	if p == PaceReal {
+		return "real"
+	}
+	return "interval"
+}
 
 // Unpaced, as Config.Interval, sends tracks as fast as the subscribers
 // take them.
@@ -79,6 +110,10 @@ type Config struct {
 	// millisecond and sends the tracks due since, so a track's latency,
 	// measured from its send, does not count that wait.
 	Interval time.Duration
+	// Pace is how long each track stays on the air: the Interval
+	// (PaceInterval, the default), or its own duration (PaceReal), like a
+	// radio; a track whose duration is unknown then takes the Interval.
+	Pace Pace
 	// Order is the play order (default Shuffle).
 	Order Order
 	// Seed makes a shuffle reproducible; 0 picks one at random (Seed tells
@@ -111,6 +146,9 @@ type Config struct {
 	// pair each run). With Curve and Connect, it must be set.
 	ConnectCurve     *curve.Key
 	ConnectCurveKeys *curve.KeyPair
+
+	// clock paces PaceReal (schedule.System unless a test sets it).
+	clock schedule.Clock
 
 	// Logger receives what the publisher does (default: discard).
 	Logger *slog.Logger
@@ -157,6 +195,15 @@ func New(cfg Config) (*Publisher, error) {
 	case cfg.Interval < 0 && cfg.Interval != Unpaced:
 		return nil, fmt.Errorf("interval %v: want a positive duration, or Unpaced", cfg.Interval)
 	}
+	switch {
+	case cfg.Pace != PaceInterval && cfg.Pace != PaceReal:
+		return nil, fmt.Errorf("pace %d: want PaceInterval or PaceReal", cfg.Pace)
+	case cfg.Pace == PaceReal && cfg.Interval == Unpaced:
+		return nil, errors.New("pace real holds each track for its duration: it cannot also be Unpaced (give an interval for tracks of unknown duration)")
+	}
+	if cfg.clock == nil {
+		cfg.clock = schedule.System
+	}
 	if len(cfg.Bind) == 0 && len(cfg.Connect) == 0 {
 		cfg.Bind = []string{DefaultBind}
 	}
@@ -197,12 +244,28 @@ func New(cfg Config) (*Publisher, error) {
 		p.gate = zmtp.NewGate(cfg.CurveAdmit, cfg.Logger)
 		limits.Security = p.gate.Server(*cfg.Curve)
 	}
+	// The query socket is bound first, so that the feed's handshake can
+	// name it (X-Query): a subscriber then finds it whatever its port.
 	var err error
+	if len(cfg.Query) > 0 {
+		qopts := zmtp.ServerOptions{Logger: cfg.Logger}
+		if cfg.Curve != nil {
+			qopts.Limits = zmtp.Limits{Security: p.gate.Server(*cfg.Curve)}
+		}
+		p.query, err = query.Listen(cfg.Query, p, qopts)
+		if err != nil {
+			return nil, &BindError{Socket: "query", Err: err}
+		}
+		limits.Properties = map[string]string{query.Property: query.Advertise(cfg.Query, p.query.Endpoints())}
+	}
 	p.sock, err = pub.Listen(cfg.Bind, pub.Options{
 		ServerOptions: zmtp.ServerOptions{MaxConns: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: limits, Logger: cfg.Logger},
 		HWM:           cfg.HWM,
 	})
 	if err != nil {
+		if p.query != nil {
+			p.query.Close()
+		}
 		return nil, &BindError{Socket: "feed", Err: err}
 	}
 	for i, ep := range p.sock.Endpoints() {
@@ -223,16 +286,7 @@ func New(cfg Config) (*Publisher, error) {
 		p.log.Info("connecting to a relay", "connect", ep)
 		p.sock.Connect(ep, connectSec)
 	}
-	if len(cfg.Query) > 0 {
-		qopts := zmtp.ServerOptions{Logger: cfg.Logger}
-		if cfg.Curve != nil {
-			qopts.Limits = zmtp.Limits{Security: p.gate.Server(*cfg.Curve)}
-		}
-		p.query, err = query.Listen(cfg.Query, p, qopts)
-		if err != nil {
-			p.sock.Close()
-			return nil, &BindError{Socket: "query", Err: err}
-		}
+	if p.query != nil {
 		for i, ep := range p.query.Endpoints() {
 			p.log.Info("answering queries", "query", cfg.Query[i], "connect", ep)
 		}

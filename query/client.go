@@ -37,6 +37,72 @@ func EndpointBeside(feed string) string {
 	return "tcp://" + net.JoinHostPort(host, "10002")
 }
 
+// Property is the ZMTP metadata property (sent as "X-Query") in which a
+// publisher's feed names its query socket's endpoints, comma-separated,
+// as they are bound ("tcp://[::]:10002" for tcp://*:10002).
+const Property = "Query"
+
+// Advertise is the value of Property for a query socket bound to binds
+// (as configured: tcp://*:10002) at endpoints (as bound, ports filled in):
+// an endpoint bound to every interface keeps its "*", so that a client
+// puts the host it reached the feed at in its place.
+func Advertise(binds, endpoints []string) string {
+	out := make([]string, len(endpoints))
+	for i, ep := range endpoints {
+		out[i] = ep
+		if i >= len(binds) {
+			continue
+		}
+		host, _, err := net.SplitHostPort(strings.TrimPrefix(binds[i], "tcp://"))
+		_, port, err2 := net.SplitHostPort(strings.TrimPrefix(ep, "tcp://"))
+		if ip := net.ParseIP(host); err == nil && err2 == nil && strings.HasPrefix(ep, "tcp://") && (host == "*" || host == "" || ip != nil && ip.IsUnspecified()) {
+			out[i] = "tcp://*:" + port
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// Advertised picks, from the endpoints a feed at feed advertised in its
+// Property, the one a client of that feed connects to: the first TCP one
+// (or else the first), its host, if bound to every interface, replaced by
+// the feed's. It returns "" if there is none, or if the one named is on
+// the loopback interface while the feed is not: out of the client's reach.
+func Advertised(feed, advertised string) string {
+	eps := strings.Split(advertised, ",")
+	pick := ""
+	for _, ep := range eps {
+		if ep = strings.TrimSpace(ep); ep != "" && (pick == "" || strings.HasPrefix(ep, "tcp://") && !strings.HasPrefix(pick, "tcp://")) {
+			pick = ep
+		}
+	}
+	rest, ok := strings.CutPrefix(pick, "tcp://")
+	if !ok {
+		return pick
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil {
+		return ""
+	}
+	feedRest, ok := strings.CutPrefix(feed, "tcp://")
+	feedHost, _, err := net.SplitHostPort(feedRest)
+	if !ok || err != nil || feedHost == "" || feedHost == "*" {
+		feedHost = "localhost"
+	}
+	switch ip := net.ParseIP(host); {
+	case host == "" || host == "*" || ip != nil && ip.IsUnspecified():
+		host = feedHost
+	case isLoopback(host) && !isLoopback(feedHost):
+		return ""
+	}
+	return "tcp://" + net.JoinHostPort(host, port)
+}
+
+// isLoopback reports whether host names this machine's loopback interface.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
 // Client asks the query socket at Endpoint, one connection per request, as
 // a ZeroMQ REQ socket. Each call waits until its context ends: give it a
 // deadline.

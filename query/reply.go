@@ -1,6 +1,11 @@
 package query
 
-import "time"
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"time"
+)
 
 // The replies of the query socket, as documented in docs/PROTOCOL.md
 // ("Query socket"). The Server encodes them with encoding/json; the Client
@@ -12,11 +17,50 @@ import "time"
 const ErrorReply = "error"
 
 // Artist is one element of the JSON array in frame 1 of the reply to
-// "artists".
+// "artists". Its JSON names its fields as the feed's messages do, "topic"
+// (Slug) and "artist" (Name), and also by their first names, "slug" and
+// "name", which clients of earlier versions read.
 type Artist struct {
-	Slug   string `json:"slug"`
-	Name   string `json:"name"`
+	Slug   string
+	Name   string
+	Tracks int
+}
+
+// marshalPlain is json.Marshal without HTML escapes: the encoder that
+// calls a MarshalJSON escapes its output if it is told to, not otherwise.
+func marshalPlain(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// artistJSON is Artist on the wire.
+type artistJSON struct {
+	Topic  string `json:"topic"`
+	Artist string `json:"artist"`
 	Tracks int    `json:"tracks"`
+	Slug   string `json:"slug"` // deprecated: topic
+	Name   string `json:"name"` // deprecated: artist
+}
+
+// MarshalJSON writes a's fields under both names.
+func (a Artist) MarshalJSON() ([]byte, error) {
+	return marshalPlain(artistJSON{Topic: a.Slug, Artist: a.Name, Tracks: a.Tracks, Slug: a.Slug, Name: a.Name})
+}
+
+// UnmarshalJSON reads either name of each field, as a publisher of this
+// version or an earlier one writes it.
+func (a *Artist) UnmarshalJSON(b []byte) error {
+	var j artistJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*a = Artist{Slug: cmp.Or(j.Topic, j.Slug), Name: cmp.Or(j.Artist, j.Name), Tracks: j.Tracks}
+	return nil
 }
 
 // Stats is the JSON object in frame 1 of the reply to "stats".
@@ -36,9 +80,34 @@ type Stats struct {
 
 // Station is one element of the JSON array in frame 1 of the reply to
 // "stations": a publisher a relay has forwarded messages of, by the name in
-// their "station" field ("" for publishers that send none).
+// their "station" field ("" for publishers that send none). Its JSON names
+// that "station", as the messages do, and also "name", as earlier versions
+// did.
 type Station struct {
-	Name     string    `json:"name"`
-	Messages uint64    `json:"messages"` // forwarded since the relay started
-	Last     time.Time `json:"last"`     // when the last one was forwarded
+	Name     string
+	Messages uint64    // forwarded since the relay started
+	Last     time.Time // when the last one was forwarded
+}
+
+// stationJSON is Station on the wire.
+type stationJSON struct {
+	Station  string    `json:"station"`
+	Messages uint64    `json:"messages"`
+	Last     time.Time `json:"last"`
+	Name     string    `json:"name"` // deprecated: station
+}
+
+// MarshalJSON writes s's name under both names.
+func (s Station) MarshalJSON() ([]byte, error) {
+	return marshalPlain(stationJSON{Station: s.Name, Messages: s.Messages, Last: s.Last, Name: s.Name})
+}
+
+// UnmarshalJSON reads either name.
+func (s *Station) UnmarshalJSON(b []byte) error {
+	var j stationJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = Station{Name: cmp.Or(j.Station, j.Name), Messages: j.Messages, Last: j.Last}
+	return nil
 }

@@ -164,12 +164,24 @@ func New(cfg Config) (*Relay, error) {
 		return nil, err
 	}
 	var err error
+	// The query socket first, so that the feed's handshake names it, as a
+	// publisher's does (query.Property).
+	if len(cfg.Query) > 0 {
+		r.query, err = query.Listen(cfg.Query, (*source)(r), zmtp.ServerOptions{Logger: cfg.Logger, Limits: zmtp.Limits{Security: down.Security}})
+		if err != nil {
+			return nil, &BindError{Socket: "query", Err: err}
+		}
+		down.Properties = map[string]string{query.Property: query.Advertise(cfg.Query, r.query.Endpoints())}
+	}
 	r.down, err = pub.Listen(cfg.Bind, pub.Options{
 		ServerOptions: zmtp.ServerOptions{MaxConns: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout, Linger: cfg.Linger, Limits: down, Logger: cfg.Logger},
 		HWM:           cfg.HWM,
 		OnSubscribe:   r.subscribe,
 	})
 	if err != nil {
+		if r.query != nil {
+			r.query.Close()
+		}
 		return nil, &BindError{Socket: "feed", Err: err}
 	}
 	if len(cfg.Listen) > 0 {
@@ -183,14 +195,10 @@ func New(cfg Config) (*Relay, error) {
 		})
 		if err != nil {
 			r.down.Close()
+			if r.query != nil {
+				r.query.Close()
+			}
 			return nil, &BindError{Socket: "listen", Err: err}
-		}
-	}
-	if len(cfg.Query) > 0 {
-		r.query, err = query.Listen(cfg.Query, (*source)(r), zmtp.ServerOptions{Logger: cfg.Logger, Limits: zmtp.Limits{Security: down.Security}})
-		if err != nil {
-			r.Close()
-			return nil, &BindError{Socket: "query", Err: err}
 		}
 	}
 	for i, ep := range r.down.Endpoints() {

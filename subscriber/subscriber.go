@@ -14,6 +14,7 @@ import (
 
 	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
+	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/wire"
 )
 
@@ -44,6 +45,11 @@ type Options struct {
 	// connection's handshake and subscriptions are done: the first time,
 	// and after every reconnect. It runs on the connection's goroutine.
 	OnConnect func(endpoint string)
+	// OnQuery, if set, is called before OnConnect with the endpoint and
+	// the query socket that the publisher there names in its handshake
+	// (query.Property), ready to connect to; only when it names one (a
+	// relay and libzmq do not).
+	OnQuery func(endpoint, query string)
 	// CurveServer, if set, is the publisher's CURVE public key: the
 	// connections speak CURVE, as a client of key pair CurveKeys (nil: a
 	// new pair for this Run, enough for a publisher that admits any
@@ -207,8 +213,14 @@ func (l *link) session(ctx context.Context) error {
 		return err
 	}
 	if !l.connected {
-		l.log.Info("connected", "prefixes", fmt.Sprintf("%q", l.opts.Prefixes))
+		// The caller says what it subscribes to, once; a connection
+		// repeats it only when debugging.
+		l.log.Info("connected")
+		l.log.Debug("subscribed", "prefixes", fmt.Sprintf("%q", l.opts.Prefixes))
 		l.connected, l.waiting = true, false
+	}
+	if q := query.Advertised(l.endpoint, c.PeerProperty(query.Property)); q != "" && l.opts.OnQuery != nil {
+		l.opts.OnQuery(l.endpoint, q)
 	}
 	if l.opts.OnConnect != nil {
 		l.opts.OnConnect(l.endpoint)

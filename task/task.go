@@ -143,6 +143,7 @@ type Track struct {
 	TrackNo     int    `json:"track,omitempty"`
 	Disc        int    `json:"disc,omitempty"`
 	Year        int    `json:"year,omitempty"`
+	DurationMS  int64  `json:"duration_ms,omitempty"`
 }
 
 // SkipOf is s as a result carries it.
@@ -179,7 +180,7 @@ func RecordOf(p string, fr library.FileResult) Record {
 		r.Skip = &s
 	default:
 		t := fr.Track
-		r.Track = &Track{t.Artist, t.AlbumArtist, t.Album, t.Title, t.Genre, t.TrackNo, t.Disc, t.Year}
+		r.Track = &Track{t.Artist, t.AlbumArtist, t.Album, t.Title, t.Genre, t.TrackNo, t.Disc, t.Year, t.Duration.Milliseconds()}
 	}
 	return r
 }
@@ -196,7 +197,8 @@ func (r Record) FileResult() (library.FileResult, error) {
 	case r.Track != nil:
 		t := r.Track
 		fr.Track = library.Track{Path: r.Path, Artist: t.Artist, AlbumArtist: t.AlbumArtist, Album: t.Album,
-			Title: t.Title, Genre: t.Genre, TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year}
+			Title: t.Title, Genre: t.Genre, TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year,
+			Duration: time.Duration(min(max(t.DurationMS, 0), 1<<31)) * time.Millisecond}
 	default:
 		return fr, fmt.Errorf("file %q: no track, skip or unchanged", r.Path)
 	}

@@ -24,12 +24,12 @@ type artistCache struct {
 }
 
 // serveArtists answers the publisher's artists as a JSON array of
-// {slug, name, tracks}, sorted by slug; [] without Options.Query, and 502
-// when the query socket does not answer.
+// {topic, artist, tracks} (and slug, name: query.Artist), sorted by topic;
+// [] without Options.Query, and 502 when the query socket does not answer.
 func (s *Server) serveArtists(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	if s.opts.Query == "" {
+	if s.queryEndpoint() == "" {
 		w.Write([]byte("[]\n"))
 		return
 	}
@@ -72,7 +72,7 @@ func (s *Server) artistList(ctx context.Context) ([]byte, error) {
 // queryClient asks the publisher's query socket, over CURVE if
 // Options.QueryCurveServer is set.
 func (s *Server) queryClient() query.Client {
-	return query.Client{Endpoint: s.opts.Query, CurveServer: s.opts.QueryCurveServer, CurveKeys: s.opts.QueryCurveKeys}
+	return query.Client{Endpoint: s.queryEndpoint(), CurveServer: s.opts.QueryCurveServer, CurveKeys: s.opts.QueryCurveKeys}
 }
 
 // queryFailed logs a question to the query socket that got no answer: at
@@ -82,9 +82,9 @@ func (s *Server) queryFailed(what string, err error) {
 	var refused *curve.RefusedError
 	if errors.As(err, &refused) {
 		if !s.queryRefused.Swap(true) {
-			s.log.Warn("the publisher's query socket refuses this server's CURVE key", "query", s.opts.Query, "err", err)
+			s.log.Warn("the publisher's query socket refuses this server's CURVE key", "query", s.queryEndpoint(), "err", err)
 		}
 		return
 	}
-	s.log.Debug(what+": the query socket did not answer", "query", s.opts.Query, "err", err)
+	s.log.Debug(what+": the query socket did not answer", "query", s.queryEndpoint(), "err", err)
 }

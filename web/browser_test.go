@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,9 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 )
 
 // chromium is where Debian's chromium package puts the browser.
@@ -56,6 +60,9 @@ func TestBrowser(t *testing.T) {
 	b.poll(2*time.Second, "a track, live",
 		`document.querySelector("#now .now-title")?.textContent && document.getElementById("status").dataset.state === "live"`)
 	t.Logf("first track shown %v after navigating", time.Since(start).Round(time.Millisecond))
+	if run(b, chromedp.Evaluate[bool](`document.querySelector(".now-progress") !== null`)) {
+		t.Error("a progress bar on a feed at a fixed interval")
+	}
 	// One script reads the artist: the node is replaced at every track.
 	artist := run(b, chromedp.Evaluate[string](`document.querySelector("#now .now-artist").textContent`))
 	if !isFeedArtist(artist) {
@@ -175,6 +182,48 @@ func TestBrowser(t *testing.T) {
 	b.do(chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	b.checkPage("phone, feed offline")
 	b.screenshot("phone-feed-offline")
+	b.checkErrors()
+}
+
+// TestBrowserProgress: a feed that holds each track for its duration
+// (publish --pace real) gets a progress bar that moves, and the duration
+// in the details line, at desktop and phone widths.
+func TestBrowserProgress(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		msg := "install chromium and chromium-driver: apt-get install -y chromium chromium-driver"
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s not found (%v): %s", chromium, err, msg)
+		}
+		t.Skipf("%s not found: %s", chromium, msg)
+	}
+	ctx := testContext(t, time.Minute)
+	tracks := slices.Clone(feedTracks)
+	for i := range tracks {
+		tracks[i].Duration = 10*time.Minute + 5*time.Second
+		tracks[i].Disc = 2
+	}
+	// The first track holds for ten minutes: the page has it from the
+	// query socket, not the feed.
+	pub := publishertest.Start(t, publisher.Config{Tracks: tracks, Pace: publisher.PaceReal, Query: []string{"tcp://127.0.0.1:0"}})
+	web := startWebOpts(t, ctx, "127.0.0.1:0", pub.Endpoints()[0], Options{Query: pub.QueryEndpoints()[0]})
+	b := newBrowser(t, ctx)
+	b.do(chromedp.EmulateViewport(1280, 800))
+	b.do(chromedp.Navigate(web.url))
+	b.poll(5*time.Second, "a track with its progress bar",
+		`document.querySelector("#now .now-progress")?.value > 0 && document.querySelector("#now .now-progress").max === 605000`)
+	details := run(b, chromedp.Evaluate[string](`document.querySelector("#now .now-details").textContent`))
+	if !strings.Contains(details, "disc 2") || !strings.HasSuffix(details, "10:05") {
+		t.Errorf("details %q: want the disc and the duration 10:05", details)
+	}
+	first := run(b, chromedp.Evaluate[float64](`document.querySelector("#now .now-progress").value`))
+	b.poll(5*time.Second, "the progress bar to move",
+		fmt.Sprintf(`document.querySelector("#now .now-progress").value > %v &&
+		 /^0:0\d of 10:05$/.test(document.querySelector("#now .now-progress").getAttribute("aria-valuetext"))`, first))
+	b.checkPage("desktop, progress")
+	b.screenshot("desktop-progress")
+	b.do(chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	b.checkPage("phone, progress")
+	b.screenshot("phone-progress")
 	b.checkErrors()
 }
 

@@ -152,7 +152,7 @@ func (s *Server) serveCover(w http.ResponseWriter, r *http.Request) {
 	case !validCoverID(id):
 		fail(http.StatusNotFound, "not a cover ID", "not_found")
 		return
-	case s.opts.Query == "":
+	case s.queryEndpoint() == "":
 		fail(http.StatusNotFound, "no cover art: this server has no query socket to ask", "not_found")
 		return
 	}
@@ -167,9 +167,9 @@ func (s *Server) serveCover(w http.ResponseWriter, r *http.Request) {
 		// Said once until a cover comes again: a page asks for every
 		// track's.
 		if r.Context().Err() == nil && !s.coverWarned.Swap(true) {
-			s.log.Warn("no cover art: the query socket does not answer (is --query the publisher's?)", "query", s.opts.Query, "err", err)
+			s.log.Warn("no cover art: the query socket does not answer (is --query the publisher's?)", "query", s.queryEndpoint(), "err", err)
 		}
-		s.log.Debug("cover: the query socket did not answer", "query", s.opts.Query, "id", id, "err", err)
+		s.log.Debug("cover: the query socket did not answer", "query", s.queryEndpoint(), "id", id, "err", err)
 		fail(http.StatusBadGateway, "the publisher's query socket does not answer", "error")
 		return
 	}

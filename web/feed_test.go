@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
 	"github.com/trackfeed/trackfeed/publisher/publishertest"
@@ -268,5 +269,29 @@ func TestArtists(t *testing.T) {
 	w = startWebOpts(t, ctx, "127.0.0.1:0", p.Endpoints()[0], Options{})
 	if resp, body := get(t, ctx, w.url+"/artists"); resp.StatusCode != 200 || body != "[]\n" {
 		t.Errorf("GET /artists without Options.Query: %s %q, want 200 []", resp.Status, body)
+	}
+}
+
+// TestQueryFromFeed: given only the feed, the server asks the query socket
+// that the publisher names in its handshake, on whatever port: the page
+// starts with the track playing (the feed sends nothing in the test's
+// time), and /artists lists the publisher's.
+func TestQueryFromFeed(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	pub := publishertest.Start(t, publisher.Config{Tracks: feedTracks, Interval: time.Hour, Query: []string{"tcp://127.0.0.1:0"}})
+	now, _ := pub.Now()
+	w := startWebOpts(t, ctx, "127.0.0.1:0", pub.Endpoints()[0], Options{QueryFromFeed: true})
+	var hist []subscriber.Track
+	zmtptest.WaitFor(t, 10*time.Second, "the track playing, from the query socket the feed names", func() bool {
+		hist = openEvents(t, ctx, w.url, "", nil).history(t)
+		return len(hist) > 0
+	})
+	if hist[0].Seq != now.Seq || hist[0].Title != now.Title {
+		t.Errorf("page starts with %+v, want the track playing, %+v", hist[0], now)
+	}
+	_, body := get(t, ctx, w.url+"/artists")
+	var artists []query.Artist
+	if err := json.Unmarshal([]byte(body), &artists); err != nil || len(artists) == 0 {
+		t.Errorf("/artists: %s, %v; want the publisher's artists", body, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 // Options configure a Server. Zero values take the defaults.
@@ -54,8 +56,14 @@ type Options struct {
 	// Query, if set, is the publisher's query socket: /artists lists its
 	// artists, and the page offers them in its prefix box; /cover/ID
 	// serves the cover art it gives; /metrics has the publisher's count
-	// of refused CURVE clients, from its "stats".
+	// of refused CURVE clients, from its "stats"; and Follow asks it for
+	// the track playing now, so that the page has one before the feed
+	// sends the next (minutes away with publish --pace real).
 	Query string
+	// QueryFromFeed, if set, takes the query socket the feed names in
+	// its handshake (X-Query; docs/PROTOCOL.md) in place of Query once
+	// the feed connects: so one address, the feed's, is enough.
+	QueryFromFeed bool
 	// QueryCurveServer, if set, is the publisher's CURVE public key: the
 	// server asks its query socket in CURVE, as the client of key pair
 	// QueryCurveKeys (nil: a new pair each time, for a publisher that
@@ -128,6 +136,9 @@ type Server struct {
 	// queryRefused is set once a refused CURVE key has been logged.
 	queryRefused atomic.Bool
 	covers       *coverCache
+	// queryAt is the query socket's endpoint: Options.Query, or the one
+	// the feed names (Options.QueryFromFeed).
+	queryAt atomic.Pointer[string]
 	// coverWarned is set once a cover could not be asked for, and
 	// cleared once one could: the warning is logged once.
 	coverWarned atomic.Bool
@@ -148,6 +159,7 @@ func New(opts Options) *Server {
 		feed:    newFeedStatus(time.Now()),
 		covers:  newCoverCache(opts.CoverCache),
 	}
+	s.queryAt.Store(&opts.Query)
 	s.metrics.coverCache(s.covers)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
@@ -159,7 +171,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /artists", s.serveArtists)
 	mux.HandleFunc("GET /cover/{id}", s.serveCover)
-	if opts.Query != "" {
+	if opts.Query != "" || opts.QueryFromFeed {
 		s.metrics.reg.MustRegister(&publisherStats{s: s})
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
@@ -184,6 +196,7 @@ func (s *Server) Publish(t subscriber.Track) {
 	data, err := json.Marshal(pageTrack{
 		Topic: t.Topic, Artist: t.Artist, Album: t.Album, Title: t.Title, Seq: t.Seq, Sent: t.Sent,
 		TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year, Genre: t.Genre, AlbumArtist: t.AlbumArtist,
+		DurationMS: t.DurationMS, Pace: t.Pace,
 		Cover: t.Cover,
 	})
 	if err != nil {
@@ -215,6 +228,8 @@ type pageTrack struct {
 	Year        int       `json:"year"`
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
+	DurationMS  int64     `json:"duration_ms,omitempty"`
+	Pace        string    `json:"pace,omitempty"`
 	Cover       string    `json:"cover,omitempty"` // the picture is /cover/Cover
 }
 
@@ -245,11 +260,73 @@ func (s *Server) Follow(ctx context.Context, feed subscriber.Options) error {
 			onDisconnect(endpoint, err)
 		}
 	}
+	var (
+		mu      sync.Mutex
+		started bool              // a track has been published
+		asked   *subscriber.Track // the track the query socket said was playing
+	)
+	// With QueryFromFeed, the first connection says where the query
+	// socket is (OnQuery comes before OnConnect); then Follow asks.
+	connected := make(chan struct{})
+	var once sync.Once
+	if s.opts.QueryFromFeed {
+		onQuery, onConnect := feed.OnQuery, feed.OnConnect
+		feed.OnQuery = func(endpoint, q string) {
+			if old := s.queryEndpoint(); q != old {
+				s.log.Info("asking the query socket the feed names", "query", q, "instead_of", old)
+				s.queryAt.Store(&q)
+			}
+			if onQuery != nil {
+				onQuery(endpoint, q)
+			}
+		}
+		feed.OnConnect = func(endpoint string) {
+			once.Do(func() { close(connected) })
+			onConnect(endpoint)
+		}
+	} else {
+		close(connected)
+	}
+	if s.opts.Query != "" || s.opts.QueryFromFeed {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		qctx, cancel := context.WithTimeout(ctx, nowTimeout)
+		defer cancel()
+		wg.Go(func() {
+			select {
+			case <-connected:
+			case <-qctx.Done():
+			}
+			if s.queryEndpoint() == "" || ctx.Err() != nil {
+				return
+			}
+			t, err := s.queryClient().Now(qctx)
+			if err != nil {
+				s.log.Debug("the query socket did not say what is playing; waiting for the feed", "query", s.queryEndpoint(), "err", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !started && (len(feed.Prefixes) == 0 || topics.MatchAny(t.Topic, feed.Prefixes)) {
+				started, asked = true, &t
+				s.Publish(t)
+			}
+		})
+	}
 	return subscriber.Run(ctx, feed, func(t subscriber.Track) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if a := asked; a != nil && t.Seq == a.Seq && t.Path == a.Path && t.Sent.Equal(a.Sent) {
+			return nil // the track the query socket gave, sent on the feed too
+		}
+		started = true
 		s.Publish(t)
 		return nil
 	})
 }
+
+// nowTimeout bounds Follow's question to the query socket.
+const nowTimeout = 5 * time.Second
 
 // setFeed records whether the feed's endpoint is connected.
 func (s *Server) setFeed(endpoint string, connected bool) {
@@ -304,6 +381,10 @@ func (s *Server) Run(ctx context.Context, l net.Listener, feed subscriber.Option
 	g.Go(func() error { return s.Follow(ctx, feed) })
 	return g.Wait()
 }
+
+// queryEndpoint is the query socket asked: Options.Query, or the one the
+// feed names.
+func (s *Server) queryEndpoint() string { return *s.queryAt.Load() }
 
 // readPrefix reads the prefix parameter of r as topics.Prefix does (a name
 // stands for its slug), answering 400 if it is too long or not UTF-8.
@@ -432,6 +513,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 type pageData struct {
 	Prefix  string
 	History int
+	NowMS   int64       // the server's clock, in ms since 1970: app.js draws progress by it
 	Now     *trackView  // nil before the first track
 	Before  []trackView // newest first
 }
@@ -442,7 +524,8 @@ type trackView struct {
 }
 
 // Details is the line under the album: year, genre, disc (from the
-// second), track number, each when known. app.js builds the same line.
+// second), track number, duration (m:ss), each when known. app.js builds
+// the same line.
 func (t trackView) Details() string {
 	var parts []string
 	if t.Year > 0 {
@@ -457,8 +540,29 @@ func (t trackView) Details() string {
 	if t.TrackNo > 0 {
 		parts = append(parts, fmt.Sprintf("track %d", t.TrackNo))
 	}
+	if t.DurationMS > 0 {
+		parts = append(parts, minutes(t.DurationMS))
+	}
 	return strings.Join(parts, " · ")
 }
+
+// minutes is a duration in ms as m:ss, or h:mm:ss from an hour, rounded
+// down to the second, as app.js writes it.
+func minutes(ms int64) string {
+	s := ms / 1000
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// Paced reports whether the track is on the air for its duration, so
+// that the page draws how far it has played (not at a fixed interval,
+// where a track's length says nothing of when the next comes).
+func (t trackView) Paced() bool { return t.Pace == wire.PaceReal && t.DurationMS > 0 }
+
+// SentMS is when the track was sent, in ms since 1970.
+func (t trackView) SentMS() int64 { return t.Sent.UnixMilli() }
 
 // Clock is when the track was sent, as hh:mm:ss in the server's time
 // zone, or "" if unknown; app.js shows it in the browser's.
@@ -486,7 +590,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recent := s.hub.recentMatching(prefix, s.opts.History+1)
-	d := pageData{Prefix: prefix, History: s.opts.History}
+	d := pageData{Prefix: prefix, History: s.opts.History, NowMS: time.Now().UnixMilli()}
 	for i := len(recent) - 1; i >= 0; i-- {
 		v := trackView{recent[i].track}
 		if d.Now == nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
+	"github.com/trackfeed/trackfeed/wire"
 )
 
 // testContext ends before the test's deadline, so that a broken test
@@ -672,10 +673,45 @@ func TestDetails(t *testing.T) {
 	}{
 		{subscriber.Track{Year: 1995, Genre: "Trip-Hop", Disc: 2, TrackNo: 3}, "1995 · Trip-Hop · disc 2 · track 3"},
 		{subscriber.Track{Disc: 1, TrackNo: 7}, "track 7"},
+		{subscriber.Track{Disc: 2, DurationMS: 221_999}, "disc 2 · 3:41"},
+		{subscriber.Track{DurationMS: 59_000}, "0:59"},
+		{subscriber.Track{DurationMS: 3_723_000}, "1:02:03"},
 		{subscriber.Track{}, ""},
 	} {
 		if got := (trackView{tc.t}).Details(); got != tc.want {
 			t.Errorf("Details of %+v = %q, want %q", tc.t, got, tc.want)
 		}
+	}
+}
+
+// TestPageProgress: the page draws a progress bar, from the track's start
+// and duration, only for a track held for its duration; it shows the
+// duration in either case; the event stream carries duration_ms and pace.
+func TestPageProgress(t *testing.T) {
+	ctx := testContext(t, 10*time.Second)
+	s, ts := startServer(t, Options{})
+	sent := time.Date(2026, 12, 2, 20, 0, 0, 0, time.UTC)
+	tr := subscriber.Track{Topic: "a", Artist: "A", Title: "Held", Sent: sent, Seq: 1, DurationMS: 185_000}
+
+	s.Publish(tr)
+	_, body := get(t, ctx, ts.URL+"/")
+	if strings.Contains(body, "now-progress") || !strings.Contains(body, "3:05") {
+		t.Errorf("a track at a fixed interval: want its duration and no progress bar:\n%s", body)
+	}
+
+	tr.Seq, tr.Pace = 2, wire.PaceReal
+	s.Publish(tr)
+	_, body = get(t, ctx, ts.URL+"/")
+	want := fmt.Sprintf(`<progress class="now-progress" max="185000" value="0" data-sent="%d" aria-label="Played"></progress>`, sent.UnixMilli())
+	if !strings.Contains(body, want) || !strings.Contains(body, "3:05") {
+		t.Errorf("a track paced for real: want its duration and\n%s\nin:\n%s", want, body)
+	}
+	if !regexp.MustCompile(`<body [^>]*data-now="\d{13}"`).MatchString(body) {
+		t.Errorf("the page does not give the server's clock:\n%s", body)
+	}
+
+	hist := openEvents(t, ctx, ts.URL, "", nil).history(t)
+	if len(hist) != 2 || hist[1].DurationMS != 185_000 || hist[1].Pace != wire.PaceReal || hist[0].Pace != "" {
+		t.Errorf("event stream's history %+v: want duration_ms 185000 on both, pace real on the second", hist)
 	}
 }

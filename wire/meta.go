@@ -63,6 +63,12 @@ func quickMeta(b []byte, m *meta) bool {
 			default:
 				m.Year = int(n)
 			}
+		case "duration_ms":
+			n, ok := p.uint(63)
+			if !ok {
+				return false
+			}
+			m.DurationMS = int64(n)
 		case "sent":
 			s, ok := p.str()
 			if !ok {
@@ -72,7 +78,7 @@ func quickMeta(b []byte, m *meta) bool {
 			if m.Sent.UnmarshalText(s) != nil {
 				return false
 			}
-		case "path", "genre", "album_artist", "station", "cover":
+		case "path", "genre", "album_artist", "station", "pace", "cover":
 			s, ok := p.str()
 			if !ok {
 				return false
@@ -84,6 +90,8 @@ func quickMeta(b []byte, m *meta) bool {
 				m.Genre = string(s)
 			case "album_artist":
 				m.AlbumArtist = string(s)
+			case "pace":
+				m.Pace = string(s)
 			case "cover":
 				m.Cover = string(s)
 			default:
@@ -111,7 +119,7 @@ func quickMeta(b []byte, m *meta) bool {
 }
 
 // metaKeys are frame 4's fields.
-var metaKeys = []string{"v", "seq", "sent", "path", "track", "disc", "year", "genre", "album_artist", "station", "cover"}
+var metaKeys = []string{"v", "seq", "sent", "path", "track", "disc", "year", "genre", "album_artist", "station", "duration_ms", "pace", "cover"}
 
 // metaParser reads the simple JSON that quickMeta takes.
 type metaParser struct {

@@ -10,6 +10,10 @@ import (
 var metaCases = []string{
 	`{"v":1,"seq":42,"sent":"2025-11-25T19:04:05.123456789Z","path":"a/b.mp3","track":1,"disc":0,"year":2002,"genre":"Hip-Hop","album_artist":"","station":"kitchen"}`,
 	` { "seq" : 7 , "v" : 1 , "extra" : "x" , "n" : 5 } `,
+	`{"v":1,"seq":3,"duration_ms":215000,"pace":"real"}`,
+	`{"v":1,"Duration_MS":3}`,
+	`{"v":1,"duration_ms":-5}`,
+	`{"v":1,"duration_ms":1.5}`,
 	`{"v":1,"seq":1,"sent":"2024-01-02T03:04:05+02:00"}`,
 	`{"v":1,"cover":"0123456789abcdef"}`,
 	`{"v":1,"Cover":"0123456789abcdef"}`,

@@ -19,11 +19,18 @@ import (
 // Version is the value of the "v" field this package writes.
 const Version = 1
 
+// PaceReal is Track.Pace of a publisher that holds each track for its
+// duration, like a radio.
+const PaceReal = "real"
+
 // Frames is the number of frames of a message; later versions may append
 // frames, which Decode ignores.
 const Frames = 5
 
-// Track is one message of the feed.
+// Track is one message of the feed. DurationMS is the track's length in
+// milliseconds, 0 when unknown; Pace is PaceReal when the publisher holds
+// each track on the air for its duration ("" at a fixed interval), so that
+// Sent and DurationMS tell how far the track has played.
 type Track struct {
 	Topic       string    `json:"topic"`
 	Artist      string    `json:"artist"`
@@ -39,6 +46,8 @@ type Track struct {
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
 	Station     string    `json:"station"`
+	DurationMS  int64     `json:"duration_ms,omitempty"`
+	Pace        string    `json:"pace,omitempty"`
 	// Cover names the track's cover art, for the query socket's
 	// "cover ID" request; "" when the track has none.
 	Cover string `json:"cover,omitempty"`
@@ -56,6 +65,8 @@ type meta struct {
 	Genre       string    `json:"genre"`
 	AlbumArtist string    `json:"album_artist"`
 	Station     string    `json:"station"`
+	DurationMS  int64     `json:"duration_ms,omitempty"`
+	Pace        string    `json:"pace,omitempty"`
 	Cover       string    `json:"cover,omitempty"`
 }
 
@@ -91,6 +102,14 @@ func AppendMeta(dst []byte, t *Track) []byte {
 	dst = appendString(dst, t.AlbumArtist)
 	dst = append(dst, `,"station":`...)
 	dst = appendString(dst, t.Station)
+	if t.DurationMS > 0 {
+		dst = append(dst, `,"duration_ms":`...)
+		dst = strconv.AppendInt(dst, t.DurationMS, 10)
+	}
+	if t.Pace != "" {
+		dst = append(dst, `,"pace":`...)
+		dst = appendString(dst, t.Pace)
+	}
 	if t.Cover != "" {
 		dst = append(dst, `,"cover":`...)
 		dst = appendString(dst, t.Cover)
@@ -195,6 +214,8 @@ func Decode(frames [][]byte) (Track, error) {
 		Genre:       m.Genre,
 		AlbumArtist: m.AlbumArtist,
 		Station:     m.Station,
+		DurationMS:  m.DurationMS,
+		Pace:        m.Pace,
 		Cover:       m.Cover,
 	}, nil
 }

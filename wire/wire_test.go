@@ -11,7 +11,8 @@ import (
 func sample() Track {
 	return Track{Topic: "sigur_ros", Artist: "Sigur Rós", Album: "Takk…", Title: "Glósóli",
 		Version: 1, Seq: 7, Sent: time.Date(2026, 11, 25, 10, 0, 0, 5, time.UTC),
-		Path: "Sigur Rós/Takk/01 \"Glósóli\"\t<&>\u2028.mp3", TrackNo: 1, Disc: 1, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós", Station: "living room"}
+		Path: "Sigur Rós/Takk/01 \"Glósóli\"\t<&>\u2028.mp3", TrackNo: 1, Disc: 1, Year: 2005, Genre: "Post-rock", AlbumArtist: "Sigur Rós", Station: "living room",
+		DurationMS: 394_227, Pace: PaceReal}
 }
 
 // TestAppendMetaIsJSON: the hand-written encoder writes what encoding/json
@@ -31,7 +32,8 @@ func TestAppendMetaIsJSON(t *testing.T) {
 		want, _ := json.Marshal(path) // encoding/json's view of the same string
 		var wantPath string
 		json.Unmarshal(want, &wantPath)
-		if m.Path != wantPath || m.Seq != in.Seq || !m.Sent.Equal(in.Sent) || m.Year != in.Year || m.Genre != in.Genre || m.AlbumArtist != in.AlbumArtist || m.Station != in.Station || m.Version != Version {
+		if m.Path != wantPath || m.Seq != in.Seq || !m.Sent.Equal(in.Sent) || m.Year != in.Year || m.Genre != in.Genre || m.AlbumArtist != in.AlbumArtist || m.Station != in.Station || m.Version != Version ||
+			m.DurationMS != in.DurationMS || m.Pace != in.Pace {
 			t.Errorf("path %q: decoded %+v", path, m)
 		}
 	}
@@ -58,6 +60,23 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// TestUnknownDurationLeftOut: duration_ms and pace are left out when
+// there is nothing to say, as a client of an older publisher sees them.
+func TestUnknownDurationLeftOut(t *testing.T) {
+	in := sample()
+	in.DurationMS, in.Pace = 0, ""
+	b := AppendMeta(nil, &in)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"duration_ms", "pace"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("%s: %q present", b, k)
+		}
+	}
+}
+
 // TestCover: a track's cover ID is frame 4's last field, left out when
 // there is none, and comes back from Decode on both of its paths.
 func TestCover(t *testing.T) {
@@ -68,7 +87,7 @@ func TestCover(t *testing.T) {
 	in.Cover = "0123456789abcdef"
 	in.Path = "Sigur Rós/Takk/01 Glósóli.mp3" // no escapes: the fast path reads it
 	b := AppendMeta(nil, &in)
-	if !bytes.HasSuffix(b, []byte(`,"station":"living room","cover":"0123456789abcdef"}`)) {
+	if !bytes.HasSuffix(b, []byte(`,"station":"living room","duration_ms":394227,"pace":"real","cover":"0123456789abcdef"}`)) {
 		t.Errorf("frame 4 is %s", b)
 	}
 	var quick meta

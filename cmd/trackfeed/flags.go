@@ -211,6 +211,8 @@ func checkPublishFlags(cfg *publisher.Config) error {
 	switch {
 	case cfg.Interval < 0:
 		return usageErrorf("--interval %v: want 0 (as fast as possible) or more", cfg.Interval)
+	case cfg.Interval == 0 && cfg.Pace == publisher.PaceReal:
+		return usageErrorf("--interval 0 with --pace real: give the interval a track of unknown duration takes, such as 2s")
 	case cfg.Interval == 0:
 		cfg.Interval = publisher.Unpaced
 	}

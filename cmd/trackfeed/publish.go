@@ -14,8 +14,9 @@ var publishCommand = command{
 	synopsis: "[flags] DIR | --ventilator ENDPOINT [FOLDER]",
 	summary:  "scan a music folder and broadcast its tracks",
 	about: `Publish scans DIR for audio files (.mp3, .flac, .m4a, .ogg, .opus, .wav...),
-logs what it found, then broadcasts one track every --interval on a ZeroMQ
-PUB socket, each message under its artist's topic (the_streets, sigur_ros).
+logs what it found, then broadcasts one track every --interval (with
+--pace real, each for its own duration) on a ZeroMQ PUB socket, each
+message under its artist's topic (the_streets, sigur_ros).
 Subscribers — 'trackfeed subscribe', or any ZeroMQ SUB socket — pick the
 artists they want by topic prefix. It runs until Ctrl-C or SIGTERM.
 
@@ -24,6 +25,7 @@ join or leave the feed within a couple of seconds, without a new scan.
 On a terminal, a spinner counts the tracks while the first scan runs.`,
 	examples: `trackfeed publish ~/Music
 trackfeed publish --bind tcp://127.0.0.1:5555 --interval 1s ~/Music
+trackfeed publish --pace real ~/Music            # like a radio
 trackfeed publish -b tcp://*:10001 -b ipc:///tmp/trackfeed.sock --order sequential ./sample-music
 TRACKFEED_INTERVAL=0 trackfeed publish --log-level debug ./sample-music
 trackfeed publish --query tcp://127.0.0.1:10002 ~/Music
@@ -35,6 +37,7 @@ trackfeed publish --connect tcp://relay.local:10003 --station kitchen ~/Music`,
 type publishCmd struct {
 	cfg     publisher.Config
 	order   string
+	pace    string
 	cache   string
 	noCache bool
 	log     logFlags
@@ -48,6 +51,7 @@ func (c *publishCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.cfg.Query, "query", []string{query.DefaultBind}, "answer 'trackfeed query' (or any ZeroMQ REQ) on\n`ENDPOINT`; repeatable; --query '' answers none")
 	fs.SetAnnotation("query", envAnnotation, []string{"TRACKFEED_QUERY_BIND"}) // TRACKFEED_QUERY is where clients connect
 	fs.DurationVar(&c.cfg.Interval, "interval", publisher.DefaultInterval, "wait `DURATION` between two tracks, such as 100ms or 2s;\n0 sends as fast as subscribers take them")
+	fs.StringVar(&c.pace, "pace", "interval", "hold each track on the air for `PACE`: interval (the\n--interval) or real (its duration, like a radio; the\ninterval for a track of unknown duration)")
 	fs.StringVar(&c.order, "order", "shuffle", "play `ORDER`: shuffle (every track once, then reshuffle)\nor sequential (by path)")
 	fs.Var((*seedFlag)(&c.cfg.Seed), "seed", "shuffle with `SEED` to play the same order again;\nif not given, a random seed is picked and logged")
 	fs.IntVar(&c.cfg.HWM, "hwm", 1000, "`N` messages queued per subscriber; past this a slow\nsubscriber loses tracks, the others never wait")
@@ -68,6 +72,9 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	var ok bool
 	if cfg.Order, ok = publisher.ParseOrder(c.order); !ok {
 		return usageErrorf("--order %q: want shuffle or sequential", c.order)
+	}
+	if cfg.Pace, ok = publisher.ParsePace(c.pace); !ok {
+		return usageErrorf("--pace %q: want interval or real", c.pace)
 	}
 	if err := checkPublishFlags(cfg); err != nil {
 		return err

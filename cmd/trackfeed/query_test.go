@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/trackfeed/trackfeed/internal/pub"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 	"github.com/trackfeed/trackfeed/query"
 	"github.com/trackfeed/trackfeed/subscriber"
 	"github.com/trackfeed/trackfeed/topics"
@@ -64,7 +66,8 @@ func TestQueryCommand(t *testing.T) {
 		{name: "artists", args: []string{"artists"}, want: "bjork\t1\tBjork\nthe_streets\t2\tThe Streets\n"},
 		{name: "artists PREFIX", args: []string{"artists", "the_"}, want: "the_streets\t2\tThe Streets\n"},
 		{name: "artists --json", args: []string{"artists", "--json"},
-			want: `{"slug":"bjork","name":"Bjork","tracks":1}` + "\n" + `{"slug":"the_streets","name":"The Streets","tracks":2}` + "\n"},
+			want: `{"topic":"bjork","artist":"Bjork","tracks":1,"slug":"bjork","name":"Bjork"}` + "\n" +
+				`{"topic":"the_streets","artist":"The Streets","tracks":2,"slug":"the_streets","name":"The Streets"}` + "\n"},
 		{name: "no artist, like grep", args: []string{"artists", "zz"}, want: "", code: 1},
 		{name: "a name for a prefix", args: []string{"artists", "The Streets"}, want: "the_streets\t2\tThe Streets\n",
 			stderr: "trackfeed: query: topics are slugs of names: \"The Streets\" → the_streets\n"},
@@ -400,5 +403,19 @@ func TestSubscribeNowBadEndpoint(t *testing.T) {
 	r := runArgs(t, ctx, nil, "subscribe", "--now", "--query", "localhost:10002")
 	if want := "trackfeed: subscribe: --query: endpoint \"localhost:10002\": want tcp://HOST:PORT or ipc://PATH\n"; r.code != 2 || r.stderr != want {
 		t.Errorf("exit %d, stderr %q; want 2, %q", r.code, r.stderr, want)
+	}
+}
+
+// TestSubscribeNowFindsQuery: with one address, that of the feed, subscribe
+// --now asks the query socket that the publisher names in its handshake,
+// on whatever port it is. The feed sends nothing while subscribe runs, so
+// the track printed came from the query socket.
+func TestSubscribeNowFindsQuery(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	p := publishertest.Start(t, publisher.Config{Tracks: feedTracks, Interval: time.Hour, Query: []string{"tcp://*:0"}})
+	now, _ := p.Now()
+	r := runArgs(t, ctx, nil, "subscribe", "-c", p.Endpoints()[0], "--now", "--count", "1", "--format", "{{.seq}} {{.title}}")
+	if want := fmt.Sprintf("%d %s\n", now.Seq, now.Title); r.err != nil || r.stdout != want {
+		t.Errorf("stdout %q, %v; want %q\n%s", r.stdout, r.err, want, r.stderr)
 	}
 }

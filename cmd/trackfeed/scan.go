@@ -62,6 +62,13 @@ type scanRecord struct {
 	TrackNo     int    `json:"track"`
 	Disc        int    `json:"disc"`
 	Year        int    `json:"year"`
+	DurationMS  int64  `json:"duration_ms,omitempty"`
+}
+
+// scanRecordOf is t as scan --json prints it.
+func scanRecordOf(t *library.Track) scanRecord {
+	return scanRecord{Path: t.Path, Artist: t.Artist, AlbumArtist: t.AlbumArtist, Album: t.Album, Title: t.Title,
+		Genre: t.Genre, TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year, DurationMS: t.Duration.Milliseconds()}
 }
 
 func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
@@ -88,8 +95,7 @@ func (c *scanCmd) run(ctx context.Context, st stdio, args []string) error {
 	var line []byte
 	for _, t := range lib.Tracks {
 		if c.json {
-			rec := scanRecord{Path: t.Path, Artist: t.Artist, AlbumArtist: t.AlbumArtist, Album: t.Album, Title: t.Title,
-				Genre: t.Genre, TrackNo: t.TrackNo, Disc: t.Disc, Year: t.Year}
+			rec := scanRecordOf(&t)
 			if line, err = appendJSON(line[:0], &rec); err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,7 +42,7 @@ restarts, until Ctrl-C, SIGTERM or --count tracks.`,
 trackfeed subscribe the_ sigur_ros
 trackfeed subscribe --now the_cure
 trackfeed subscribe --count 5 --json | jq .title
-trackfeed subscribe --format '{{.Artist}} – {{.Title}} ({{.Year}})'
+trackfeed subscribe --format '{{.artist}} – {{.title}} ({{.year}})'
 trackfeed subscribe -c tcp://music.local:10001 -c tcp://127.0.0.1:5555 bjork`,
 	new: func() commandRunner { return new(subscribeCmd) },
 }
@@ -62,14 +63,14 @@ func (c *subscribeCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
 		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
 	fs.BoolVar(&c.json, "json", false,
-		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist station")
+		"print each track as a JSON object on one line, with\nevery field: topic artist album title v seq sent path\ntrack disc year genre album_artist station, and\nduration_ms and pace when known")
 	fs.StringVar(&c.format, "format", "",
-		"print each track with the Go text/template `TEMPLATE`\n(\\t and \\n are a tab and a newline); fields:\n{{.Artist}} {{.Album}} {{.Title}} {{.TrackNo}} {{.Disc}}\n{{.Year}} {{.Genre}} {{.AlbumArtist}} {{.Path}} {{.Topic}}\n{{.Seq}} {{.Sent}} {{.Station}}")
+		"print each track with the Go text/template `TEMPLATE`\n(\\t and \\n are a tab and a newline); fields, named\nas in --json: {{.artist}} {{.album}} {{.title}}\n{{.track}} {{.disc}} {{.year}} {{.genre}} {{.album_artist}}\n{{.duration_ms}} {{.path}} {{.topic}} {{.seq}} {{.sent}}\n{{.station}} {{.pace}} {{.v}} (0 or \"\" when unknown);\nthe older names ({{.Artist}}, {{.TrackNo}}, {{.AlbumArtist}}...)\nstill work, deprecated")
 	fs.IntVar(&c.count, "count", 0, "stop after `N` tracks; 0 runs until stopped")
 	fs.BoolVar(&c.now, "now", false,
 		"first print the track playing now if it matches a\nPREFIX (asked of the query socket, --query), then\nthe feed, without that track twice")
 	fs.StringVar(&c.query, "query", "",
-		"with --now, ask the query socket at `ENDPOINT`;\ndefault: the host of the first --connect, port 10002")
+		"with --now, ask the query socket at `ENDPOINT`; default:\nthe one the publisher names as the feed connects, or\nthe host of the first --connect, port 10002")
 	fs.StringSliceVar(&c.station, "station", nil,
 		"print only the tracks of the publisher named `NAME` (its\n\"station\", as publish --station sets it); repeatable")
 	c.curve.define(fs)
@@ -90,10 +91,7 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	if err := checkConnect("connect", c.connect...); err != nil {
 		return err
 	}
-	if c.now {
-		if c.query == "" {
-			c.query = query.EndpointBeside(c.connect[0])
-		}
+	if c.now && c.query != "" {
 		if err := checkConnect("query", c.query); err != nil {
 			return err
 		}
@@ -103,10 +101,26 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 		return err
 	}
 
-	if prefixes, err = slugPrefixes(st.stderr, "subscribe", prefixes); err != nil {
+	// The prefixes are said once: in the log line when it shows, with the
+	// names they came from, or else in slugPrefixes' one line.
+	shown := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		shown[i] = strconv.Quote(p)
+		if q, err := topics.Prefix(p); err == nil && q != p {
+			shown[i] = fmt.Sprintf("%q (from %q)", q, p)
+		}
+	}
+	if len(shown) == 0 {
+		shown = []string{"every artist"}
+	}
+	say := io.Discard
+	if !log.Enabled(ctx, slog.LevelInfo) {
+		say = st.stderr
+	}
+	if prefixes, err = slugPrefixes(say, "subscribe", prefixes); err != nil {
 		return err
 	}
-	log.Info("subscribing", "connect", c.connect, "prefixes", prefixes)
+	log.Info("subscribing", "connect", c.connect, "prefixes", strings.Join(shown, ", "))
 	var line []byte
 	n := 0
 	p := &trackPrinter{print: func(t *subscriber.Track) error {
@@ -135,15 +149,27 @@ func (c *subscribeCmd) run(ctx context.Context, st stdio, prefixes []string) err
 	defer stop()
 	var nowErr error
 	var wg sync.WaitGroup
+	// Without --query, the first connection says where to ask: the query
+	// socket its publisher names, or "" for one that names none.
+	found := make(chan string, 1)
+	tell := func(q string) {
+		select {
+		case found <- q:
+		default:
+		}
+	}
 	if c.now {
 		wg.Go(func() {
-			if nowErr = c.printNow(runCtx, p, prefixes, log); nowErr != nil {
+			if nowErr = c.printNow(runCtx, p, prefixes, found, log); nowErr != nil {
 				stop()
 			}
 		})
 	}
 	err = subscriber.Run(runCtx, subscriber.Options{Endpoints: c.connect, Prefixes: prefixes, Logger: log,
-		CurveServer: c.curve.server, CurveKeys: c.curve.keys}, p.feed)
+		CurveServer: c.curve.server, CurveKeys: c.curve.keys,
+		OnQuery:   func(_, q string) { tell(q) },
+		OnConnect: func(string) { tell("") },
+	}, p.feed)
 	stop()
 	wg.Wait()
 	if err == nil {
@@ -161,15 +187,31 @@ const nowTimeout = 5 * time.Second
 // printNow asks the query socket for the track playing now and prints it
 // if it matches one of prefixes (or there are none). A query that fails is
 // a warning: the feed goes on.
-func (c *subscribeCmd) printNow(ctx context.Context, p *trackPrinter, prefixes []string, log *slog.Logger) error {
+// Without --query, it asks the query socket that the feed's publisher
+// names, or else the one beside the first --connect.
+func (c *subscribeCmd) printNow(ctx context.Context, p *trackPrinter, prefixes []string, found <-chan string, log *slog.Logger) error {
 	qctx, cancel := context.WithTimeout(ctx, nowTimeout)
 	defer cancel()
-	t, err := query.Client{Endpoint: c.query, CurveServer: c.curve.server, CurveKeys: c.curve.keys}.Now(qctx)
+	endpoint := c.query
+	if endpoint == "" {
+		select {
+		case endpoint = <-found:
+		case <-qctx.Done():
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if endpoint == "" {
+			endpoint = query.EndpointBeside(c.connect[0])
+		}
+		log.Debug("--now: asking the query socket", "query", endpoint)
+	}
+	t, err := query.Client{Endpoint: endpoint, CurveServer: c.curve.server, CurveKeys: c.curve.keys}.Now(qctx)
 	switch {
 	case ctx.Err() != nil:
 		return nil
 	case err != nil:
-		log.Warn("--now: cannot get the current track; going on with the feed", "query", c.query, "err", err)
+		log.Warn("--now: cannot get the current track; going on with the feed", "query", endpoint, "err", err)
 		return nil
 	case len(prefixes) > 0 && !topics.MatchAny(t.Topic, prefixes):
 		log.Debug("--now: the current track matches no prefix", "topic", t.Topic)
@@ -247,17 +289,18 @@ func (c *subscribeCmd) formatter() (func([]byte, *subscriber.Track) ([]byte, err
 		// \t and \n as typed in a shell are a tab and a newline, as in
 		// docker's --format.
 		text := strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(c.format)
-		tmpl, err := template.New("format").Parse(text)
+		tmpl, err := template.New("format").Option("missingkey=error").Parse(text)
+		fields := map[string]any{}
 		if err == nil {
 			// Catch unknown fields now, not at the first track.
-			err = tmpl.Execute(io.Discard, &subscriber.Track{})
+			err = tmpl.Execute(io.Discard, templateFields(fields, &subscriber.Track{}))
 		}
 		if err != nil {
 			return nil, usageErrorf("--format: %s (fields are listed in 'trackfeed subscribe --help')", oneLine(err))
 		}
 		return func(b []byte, t *subscriber.Track) ([]byte, error) {
 			w := appendWriter{b}
-			if err := tmpl.Execute(&w, t); err != nil {
+			if err := tmpl.Execute(&w, templateFields(fields, t)); err != nil {
 				return b, fmt.Errorf("--format: %s", oneLine(err))
 			}
 			if !strings.HasSuffix(string(w.b[len(b):]), "\n") {
@@ -269,6 +312,29 @@ func (c *subscribeCmd) formatter() (func([]byte, *subscriber.Track) ([]byte, err
 	return func(b []byte, t *subscriber.Track) ([]byte, error) {
 		return appendTrackLine(b, t), nil
 	}, nil
+}
+
+// templateFields fills m with t's fields for a --format template: under
+// the names of its JSON (docs/PROTOCOL.md, frame 4), and under the Go
+// names that templates used before, deprecated. It returns m.
+func templateFields(m map[string]any, t *subscriber.Track) map[string]any {
+	m["topic"], m["Topic"] = t.Topic, t.Topic
+	m["artist"], m["Artist"] = t.Artist, t.Artist
+	m["album"], m["Album"] = t.Album, t.Album
+	m["title"], m["Title"] = t.Title, t.Title
+	m["v"], m["Version"] = t.Version, t.Version
+	m["seq"], m["Seq"] = t.Seq, t.Seq
+	m["sent"], m["Sent"] = t.Sent, t.Sent
+	m["path"], m["Path"] = t.Path, t.Path
+	m["track"], m["TrackNo"] = t.TrackNo, t.TrackNo
+	m["disc"], m["Disc"] = t.Disc, t.Disc
+	m["year"], m["Year"] = t.Year, t.Year
+	m["genre"], m["Genre"] = t.Genre, t.Genre
+	m["album_artist"], m["AlbumArtist"] = t.AlbumArtist, t.AlbumArtist
+	m["station"], m["Station"] = t.Station, t.Station
+	m["duration_ms"] = t.DurationMS
+	m["pace"] = t.Pace
+	return m
 }
 
 // appendTrackLine appends the default line for t: artist — album — title.

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"reflect"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/trackfeed/trackfeed/library"
 	"github.com/trackfeed/trackfeed/publisher"
@@ -114,7 +117,7 @@ func TestSubscribeBadTemplate(t *testing.T) {
 	ctx := testContext(t, 10*time.Second)
 	for _, tc := range []struct{ format, want string }{
 		{"{{.Artist", "template: format:1: unclosed action"},
-		{"{{.Nope}}", `template: format:1:2: executing "format" at <.Nope>: can't evaluate field Nope in type *wire.Track`},
+		{"{{.Nope}}", `template: format:1:2: executing "format" at <.Nope>: map has no entry for key "Nope"`},
 	} {
 		r := runArgs(t, ctx, nil, "subscribe", "--format", tc.format)
 		want := "trackfeed: subscribe: --format: " + tc.want + " (fields are listed in 'trackfeed subscribe --help')\n"
@@ -205,6 +208,26 @@ func TestSubscribeNames(t *testing.T) {
 	}
 }
 
+// TestSubscribePrefixesOnce: with its log showing, subscribe says its
+// prefixes in one line, the names they came from beside them.
+func TestSubscribePrefixesOnce(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	ep := startFeed(t, ctx)
+	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--count", "1", "--log-level", "info", "The Streets", "the_")
+	if r.err != nil {
+		t.Fatalf("subscribe: %v\n%s", r.err, r.stderr)
+	}
+	var lines []string
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.Contains(l, "the_streets") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], `prefixes="\"the_streets\" (from \"The Streets\"), \"the_\""`) {
+		t.Errorf("lines naming the prefixes: %q, want one that names both and the name", lines)
+	}
+}
+
 func TestAppendJSON(t *testing.T) {
 	got, err := appendJSON([]byte("x"), &subscriber.Track{Artist: "Simon & Garfunkel <live>"})
 	if err != nil {
@@ -223,5 +246,59 @@ func TestSubscribeFormatEscapes(t *testing.T) {
 	r := runArgs(t, ctx, nil, "subscribe", "-c", ep, "--count", "1", "--format", `{{.Topic}}\t{{.Title}}\n`, "the_streets")
 	if r.err != nil || r.stdout != "the_streets\tBus Stop\n" {
 		t.Errorf("stdout %q, %v; want %q", r.stdout, r.err, "the_streets\tBus Stop\n")
+	}
+}
+
+// TestFormatFields: every field of --json is a --format field of the same
+// name with the same value, and --help lists it; the Go names of earlier
+// versions still work (TestSubscribeBadTemplate: an unknown one).
+func TestFormatFields(t *testing.T) {
+	tr := subscriber.Track{Topic: "the_streets", Artist: "The Streets", Album: "A Grand Don't Come for Free",
+		Title: "Blinded by the Lights", Version: 1, Seq: 42, Sent: time.Date(2026, 12, 2, 20, 0, 0, 0, time.UTC),
+		Path: "The Streets/x.mp3", TrackNo: 7, Disc: 1, Year: 2004, Genre: "Hip-Hop", AlbumArtist: "The Streets",
+		Station: "kitchen", DurationMS: 283_000, Pace: "real"}
+	b, err := appendJSON(nil, &tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
+		t.Fatal(err)
+	}
+	var c subscribeCmd
+	fs := pflag.NewFlagSet("subscribe", pflag.ContinueOnError)
+	c.flags(fs)
+	usage := fs.Lookup("format").Usage
+	for key, v := range fields {
+		c.format = "{{." + key + "}}"
+		format, err := c.formatter()
+		if err != nil {
+			t.Errorf("--format %s: %v", c.format, err)
+			continue
+		}
+		got, err := format(nil, &tr)
+		want := fmt.Sprint(v)
+		if key == "sent" {
+			want = tr.Sent.String()
+		}
+		if err != nil || strings.TrimSuffix(string(got), "\n") != want {
+			t.Errorf("--format %s: %q, %v; want %q", c.format, got, err, want)
+		}
+		if !strings.Contains(usage, "{{."+key+"}}") {
+			t.Errorf("--help does not list {{.%s}}", key)
+		}
+	}
+	for _, tc := range []struct{ format, want string }{
+		{"{{.TrackNo}} {{.AlbumArtist}} {{.Artist}} {{.Sent.Year}}", "7 The Streets The Streets 2026\n"},
+		{"{{.track}}/{{.disc}} {{.album_artist}}", "7/1 The Streets\n"},
+	} {
+		c.format = tc.format
+		format, err := c.formatter()
+		if err != nil {
+			t.Fatalf("--format %s: %v", tc.format, err)
+		}
+		if got, err := format(nil, &tr); err != nil || string(got) != tc.want {
+			t.Errorf("--format %s: %q, %v; want %q", tc.format, got, err, tc.want)
+		}
 	}
 }

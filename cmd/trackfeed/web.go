@@ -59,7 +59,7 @@ func (c *webCmd) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&c.connect, "connect", "c", []string{subscriber.DefaultEndpoint},
 		"connect to the publisher at `ENDPOINT`, tcp://HOST:PORT\nor ipc://PATH; repeat or separate with commas for more\nthan one")
 	fs.StringVar(&c.query, "query", "",
-		"ask the query socket at `ENDPOINT` for the artists to pick\nfrom and the cover art; default: the host of the first\n--connect, port 10002")
+		"ask the query socket at `ENDPOINT` for the artists to pick\nfrom and the cover art; default: the one the publisher\nnames as the feed connects, or the host of the first\n--connect, port 10002")
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080",
 		"serve the page on `ADDRESS`, HOST:PORT; :8080 lets\nother machines in, port 0 picks a free port")
 	c.curve.define(fs)
@@ -73,7 +73,8 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	if err := checkConnect("connect", c.connect...); err != nil {
 		return err
 	}
-	if c.query == "" {
+	fromFeed := c.query == ""
+	if fromFeed {
 		c.query = query.EndpointBeside(c.connect[0])
 	}
 	if err := checkConnect("query", c.query); err != nil {
@@ -95,6 +96,6 @@ func (c *webCmd) run(ctx context.Context, st stdio, args []string) error {
 	}
 	defer l.Close()
 	log.Info("serving", "url", "http://"+l.Addr().String()+"/", "connect", c.connect)
-	return web.New(web.Options{Logger: log, Query: c.query, QueryCurveServer: c.curve.server, QueryCurveKeys: c.curve.keys}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log,
+	return web.New(web.Options{Logger: log, Query: c.query, QueryFromFeed: fromFeed, QueryCurveServer: c.curve.server, QueryCurveKeys: c.curve.keys}).Run(ctx, l, subscriber.Options{Endpoints: c.connect, Logger: log,
 		CurveServer: c.curve.server, CurveKeys: c.curve.keys})
 }

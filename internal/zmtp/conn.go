@@ -50,6 +50,10 @@ type Limits struct {
 	// Security, if set, makes the mechanism of each connection (CURVE);
 	// nil is NULL.
 	Security func() Mechanism
+	// Properties are metadata our side adds to its READY command, each
+	// sent as "X-" and its name (ZMTP's application metadata): a
+	// publisher names its query socket there ("Query").
+	Properties map[string]string
 }
 
 // Mechanism is a security mechanism other than NULL: zmq4 runs its
@@ -102,6 +106,7 @@ type Conn struct {
 	raw      *rawWriter // w's destination where there is one (Linux), else nil
 	lim      Limits
 	peerType string
+	peerMeta zmq4.Metadata // the peer's READY properties
 
 	buf     []byte    // reused body storage of the last message read
 	frames  [][]byte  // reused frame slices of the last message read
@@ -116,6 +121,25 @@ type Conn struct {
 
 // PeerType is the socket type the peer announced in its READY command.
 func (c *Conn) PeerType() string { return c.peerType }
+
+// PeerProperty is the application metadata property name ("Query", sent
+// as "X-Query") of the peer's READY command, "" if it sent none.
+func (c *Conn) PeerProperty(name string) string { return c.peerMeta["X-"+name] }
+
+// withProperties is a mechanism whose READY carries properties too: the
+// mechanisms send zmq4.Conn's Meta, which zmq4.Open fills before the
+// handshake and gives no other way to add to.
+type withProperties struct {
+	zmq4.Security
+	props map[string]string
+}
+
+func (w withProperties) Handshake(conn *zmq4.Conn, server bool) error {
+	for k, v := range w.props {
+		conn.Meta[k] = v
+	}
+	return w.Security.Handshake(conn, server)
+}
 
 // NetConn is the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.nc }
@@ -164,6 +188,9 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 		if mech.Security != nil {
 			sec = mech.Security
 		}
+		if len(lim.Properties) > 0 {
+			sec = withProperties{sec, lim.Properties}
+		}
 		zc, err = zmq4.Open(g, sec, typ, zmq4.SocketIdentity(nil), server, nil)
 	}()
 	if err != nil {
@@ -183,6 +210,7 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 		raw:      newRawWriter(nc),
 		lim:      lim,
 		peerType: zc.Peer.Meta["Socket-Type"],
+		peerMeta: zc.Peer.Meta,
 	}
 	if c.raw != nil {
 		c.w = bufio.NewWriterSize(c.raw, wsize)

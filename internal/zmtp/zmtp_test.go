@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+
+	"github.com/trackfeed/trackfeed/curve"
 )
 
 func greeting() []byte {
@@ -249,5 +251,64 @@ func TestHandshakeIncompatible(t *testing.T) {
 	var ie *IncompatibleError
 	if !errors.As(err, &ie) || ie.Peer != "PUB" || ie.Ours != "REQ" {
 		t.Errorf("REQ meets PUB: %v, want an *IncompatibleError of PUB and REQ", err)
+	}
+}
+
+// TestProperties: the properties one side adds to its READY reach the
+// other as X- metadata, over NULL and CURVE.
+func TestProperties(t *testing.T) {
+	server, err := curve.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := curve.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sec := range map[string][2]func() Mechanism{
+		"NULL":  {nil, nil},
+		"CURVE": {CurveServer(server, nil), CurveClient(client, server.Public)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			got := make(chan string, 1)
+			go func() {
+				nc, err := l.Accept()
+				if err != nil {
+					got <- err.Error()
+					return
+				}
+				defer nc.Close()
+				lim := DefaultLimits
+				lim.Security, lim.Properties = sec[0], map[string]string{"Query": "tcp://*:10002"}
+				c, err := Handshake(nc, zmq4.Pub, true, lim)
+				if err != nil {
+					got <- err.Error()
+					return
+				}
+				got <- c.PeerProperty("Query") // the SUB names none
+			}()
+			nc, err := net.Dial("tcp", l.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			lim := DefaultLimits
+			lim.Security = sec[1]
+			c, err := Handshake(nc, zmq4.Sub, false, lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q := c.PeerProperty("Query"); q != "tcp://*:10002" {
+				t.Errorf("X-Query %q, want tcp://*:10002", q)
+			}
+			if q := <-got; q != "" {
+				t.Errorf("the PUB side read X-Query %q from a SUB that sent none", q)
+			}
+		})
 	}
 }

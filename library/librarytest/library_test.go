@@ -89,6 +89,17 @@ func (f *file) want() library.Track {
 	case kindNone:
 		tr = library.FromPath(f.path)
 	}
+	// Frames of 417 bytes with no Info frame: the duration is estimated
+	// from the size at 128 kbit/s (the frames, unpadded, are a little
+	// shorter than 1152 samples' worth). An ID3v1 tag the reader had no
+	// need to read, the ID3v2 tag holding all it could add, counts as
+	// audio.
+	audio := f.frames * 417
+	full := f.artist != "" && f.album != "" && f.title != "" && f.genre != "" && f.track != 0 && f.year != 0
+	if f.v1 && f.kind.v2() && full {
+		audio += 128
+	}
+	tr.Duration = (time.Duration(audio*8) * time.Second / 128000).Round(time.Millisecond)
 	return tr
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // Bytes returns the contents of f: its ID3v2 tag if it has one, a few
@@ -165,6 +166,11 @@ func (f File) audio() Audio {
 		Info:    true,
 		Pad:     true,
 	}
+}
+
+// Duration is the length of f's audio, as its Info frame says.
+func (f File) Duration() time.Duration {
+	return time.Duration(f.audio().Frames) * samplesPerFrame * time.Second / sampleRate
 }
 
 // Write writes every file of the catalogue, and every image, under dir,

@@ -1,5 +1,6 @@
 // Package tags reads the tags of audio files: artist, album artist, album,
-// title, genre, track and disc number, and year.
+// title, genre, track and disc number, and year; and the duration of their
+// audio, from its headers (duration.go): no file is read whole for it.
 //
 // MP3 tags are read here (id3v2.go), with ReadAt calls on the file: the
 // first 4 KiB, which hold the whole tag of most files, then only the frames

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trackfeed/trackfeed/library/librarytest"
 )
@@ -212,13 +213,17 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // TestID3v2ReadsLittle checks what the reader leaves unread: a cover
-// picture, padding, and an ID3v1 tag that could add nothing.
+// picture, padding, and an ID3v1 tag that could add nothing. The audio
+// starts with an Info frame, as LAME writes it: its duration costs one
+// read of the first frame when the tag is larger than the first read.
 func TestID3v2ReadsLittle(t *testing.T) {
 	full := []librarytest.Frame{{ID: "TPE1", Text: "Artist"}, {ID: "TALB", Text: "Album"}, {ID: "TIT2", Text: "Title"},
 		{ID: "TRCK", Text: "1"}, {ID: "TYER", Text: "2001"}, {ID: "TCON", Text: "Rock"}}
 	cover := bytes.Repeat([]byte{0xFF, 0xD8}, 50_000)
 	v1 := librarytest.ID3v1{Title: "V1 title", Track: 3, Genre: 17}.Append(nil)
-	want := Tags{Artist: "Artist", Album: "Album", Title: "Title", Track: 1, Year: 2001, Genre: "Rock"}
+	const frames = 100
+	want := Tags{Artist: "Artist", Album: "Album", Title: "Title", Track: 1, Year: 2001, Genre: "Rock",
+		Duration: frames * 1152 * time.Second / 44100}
 	tag := func(frames []librarytest.Frame, cover []byte, coverFirst bool) []byte {
 		return librarytest.ID3v2{Version: 3, Frames: frames, Cover: cover, CoverFirst: coverFirst, Padding: 8000}.Append(nil)
 	}
@@ -230,12 +235,13 @@ func TestID3v2ReadsLittle(t *testing.T) {
 		maxBytes int
 		picture  PictureAt // the APIC frame: 10 bytes of header, 14 of MIME type and such, the picture
 	}{
-		{"cover first", tag(full, cover, true), 2, 2 * headSize, PictureAt{10, 10 + 14 + 100_000}},
-		{"cover last", tag(full, cover, false), 2, 2 * headSize, PictureAt{101, 10 + 14 + 100_000}},
-		{"no cover, long padding", tag(full, nil, false), 1, headSize, PictureAt{}},
+		{"cover first", tag(full, cover, true), 3, 3 * headSize, PictureAt{10, 10 + 14 + 100_000}},
+		{"cover last", tag(full, cover, false), 3, 3 * headSize, PictureAt{101, 10 + 14 + 100_000}},
+		{"no cover, long padding", tag(full, nil, false), 2, 2 * headSize, PictureAt{}},
+		{"no cover, short padding", librarytest.ID3v2{Version: 3, Frames: full, Padding: 100}.Append(nil), 1, headSize, PictureAt{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data := cat(tc.tag, audio(20000), v1)
+			data := cat(tc.tag, librarytest.Audio{Frames: frames, Bitrate: 128, Stereo: true, Info: true}.Append(nil), v1)
 			c := &countingReaderAt{r: bytes.NewReader(data)}
 			var r Reader
 			got, err := r.read(c, int64(len(data)))

@@ -115,6 +115,7 @@ func (r *Reader) readMP4(ra io.ReaderAt, size int64) (Tags, error) {
 		}
 		off += n
 	}
+	r.dur = mp4Duration(moov)
 	udta, ok := mp4Child(moov, "udta")
 	if !ok {
 		return Tags{}, ErrNoTag

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"image/color"
 	"testing"
+	"time"
 
 	"github.com/trackfeed/trackfeed/library/librarytest"
 )
@@ -229,7 +230,8 @@ func TestDamageAfterTheFields(t *testing.T) {
 	}
 	tag := rawTag(3, 0, append(fields, []byte("APIC\x7f\x00\x00\x00\x00\x00junk"))...)
 	data := cat(tag, audio(300))
-	want := Tags{Artist: "A", AlbumArtist: "AA", Album: "B", Title: "T", Genre: "Rock", Track: 1, Disc: 1, Year: 2001}
+	want := Tags{Artist: "A", AlbumArtist: "AA", Album: "B", Title: "T", Genre: "Rock", Track: 1, Disc: 1, Year: 2001,
+		Duration: 18750 * time.Microsecond} // 300 bytes at 128 kbit/s
 	var r Reader
 	if got, err := r.Read(bytes.NewReader(data), int64(len(data))); err != nil || got != want {
 		t.Errorf("Read = %+v, %v; want %+v", got, err, want)

@@ -1,7 +1,6 @@
 package tags
 
 import (
-	"bytes"
 	"errors"
 )
 
@@ -35,33 +34,19 @@ func looksLikeAudio(head []byte, size int64) bool {
 // the file, or a file that starts with a frame and ends inside it): one
 // header alone turns up in random bytes every few KiB, two in step do not.
 func hasMPEGFrames(head []byte, size int64) bool {
-	for p := 0; p+4 <= len(head); {
-		i := bytes.IndexByte(head[p:], 0xff)
-		if i < 0 {
-			return false
-		}
-		p += i
-		h, ok := mpegHeader(head[p:])
-		if !ok {
-			p++
-			continue
-		}
-		next := p + h.length
-		if int64(next) == size || p == 0 && int64(next) > size {
-			return true // one frame, or a file cut short in its first
-		}
-		if n, ok := mpegHeader(head[min(next, len(head)):]); ok && n.id == h.id {
-			return true
-		}
-		p++
-	}
-	return false
+	_, _, ok := firstFrame(head, size)
+	return ok
 }
 
-// frameHeader is what hasMPEGFrames needs of an MPEG audio frame header.
+// frameHeader is what hasMPEGFrames and mpegDuration need of an MPEG
+// audio frame header.
 type frameHeader struct {
-	id     uint16 // version, layer and sample rate bits: equal in every frame of a stream
-	length int    // bytes, header included
+	id      uint16 // version, layer and sample rate bits: equal in every frame of a stream
+	length  int    // bytes, header included
+	kbps    int    // bitrate
+	hz      int    // sample rate
+	samples int    // per channel in the frame
+	side    int    // bytes of side information after the header (layer III), where a Xing header starts
 }
 
 var (
@@ -105,14 +90,29 @@ func mpegHeader(b []byte) (frameHeader, bool) {
 	}
 	kbps := bitrates[table][bitrate]
 	hz := sampleRates[v][rate]
-	var n int
+	var n, samples int
 	switch {
 	case layer == 3: // layer I: slots of 4 bytes
-		n = (12*kbps*1000/hz + pad) * 4
+		n, samples = (12*kbps*1000/hz+pad)*4, 384
 	case layer == 1 && version != 3: // layer III, MPEG-2 and 2.5: half the samples
-		n = 72*kbps*1000/hz + pad
+		n, samples = 72*kbps*1000/hz+pad, 576
 	default:
-		n = 144*kbps*1000/hz + pad
+		n, samples = 144*kbps*1000/hz+pad, 1152
 	}
-	return frameHeader{id: uint16(b[1]&0xfe)<<8 | uint16(b[2]&0x0c), length: n}, n > 4
+	side := 0
+	if layer == 1 {
+		mono := b[3]>>6 == 3
+		switch {
+		case version == 3 && mono:
+			side = 17
+		case version == 3:
+			side = 32
+		case mono:
+			side = 9
+		default:
+			side = 17
+		}
+	}
+	return frameHeader{id: uint16(b[1]&0xfe)<<8 | uint16(b[2]&0x0c), length: n, kbps: kbps, hz: hz,
+		samples: samples, side: side}, n > 4
 }

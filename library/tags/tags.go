@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dhowden/tag"
@@ -15,9 +16,12 @@ import (
 // Tags is what a file's own metadata says about it: text trimmed and valid
 // UTF-8, numbers 0 where the file gives none. Where a file holds both an
 // ID3v2 and an ID3v1 tag, the ID3v1 tag fills what the ID3v2 tag lacks.
+// Duration is the audio's, read from its headers (duration.go); 0 when
+// they do not tell it.
 type Tags struct {
 	Artist, AlbumArtist, Album, Title, Genre string
 	Track, Disc, Year                        int
+	Duration                                 time.Duration
 
 	// Picture locates the file's first picture (cover art), whose bytes
 	// are not read: ReadPicture reads them. Zero when it holds none, or
@@ -142,6 +146,11 @@ type Reader struct {
 	endLen int
 	br     bytes.Reader
 	bufr   bufReader
+	// dur is the duration a format's reader found on its way to the tag;
+	// mpegAt is where MPEG audio starts, -1 when the file is not MPEG.
+	dur     time.Duration
+	mpegAt  int64
+	scratch []byte // the reads of duration.go
 }
 
 // Read returns the tags of a file of the given size: ID3v2 (2.2, 2.3 and
@@ -149,6 +158,7 @@ type Reader struct {
 // tags of FLAC, Ogg, MP4 and DSF files, told apart by their first bytes.
 // The error is ErrNoTag, ErrNotAudio (no tag, and the bytes are not
 // audio), a *ReadError, a *PanicError, or one that wraps ErrCorrupt; whatever the bytes, Read returns, and reads at most 64 MiB.
+// With ErrNoTag, the Tags returned hold the audio's Duration if it has one.
 //
 // f is read with ReadAt if it has that method (an *os.File has), otherwise
 // with Seek and Read if it can seek, otherwise strictly forward, which is
@@ -180,6 +190,22 @@ func Read(f io.Reader, size int64) (Tags, error) {
 // parsed by dhowden/tag through a buffered reader over the file.
 func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 	defer r.release()
+	r.dur, r.mpegAt, r.endLen, r.hasBefore = 0, -1, 0, false
+	t, err := r.readTags(ra, size)
+	if err != nil && err != ErrNoTag {
+		return t, err
+	}
+	t.Duration = r.dur
+	if r.mpegAt >= 0 {
+		t.Duration = r.mpegDuration(ra, size, r.mpegAt)
+	}
+	return t, err
+}
+
+// readTags is read without the duration of MPEG audio: formats whose
+// readers see their duration on the way set r.dur, and an MPEG file sets
+// r.mpegAt to where its audio starts.
+func (r *Reader) readTags(ra io.ReaderAt, size int64) (Tags, error) {
 	if err := r.ensure(ra, min(size, headSize)); err != nil {
 		return Tags{}, err
 	}
@@ -200,6 +226,7 @@ func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 			}
 			return t, nil
 		}
+		r.mpegAt = id3v2End(head)
 		return r.readID3(ra, size)
 	case bytes.HasPrefix(head, []byte("fLaC")):
 		return r.readFLAC(ra, size, 0)
@@ -228,6 +255,9 @@ func (r *Reader) read(ra io.ReaderAt, size int64) (Tags, error) {
 	v1, err := r.readID3v1(ra, size, 0)
 	if err != nil {
 		return Tags{}, err
+	}
+	if v1 != nil || looksLikeAudio(head, size) {
+		r.mpegAt = 0 // MPEG audio, or none: mpegDuration tells
 	}
 	ape, err := r.readAPE(ra, size, v1 != nil)
 	switch {

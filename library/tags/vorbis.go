@@ -203,6 +203,10 @@ func (r *Reader) readFLAC(ra io.ReaderAt, size, off int64) (Tags, error) {
 		last, typ := h[0]&0x80 != 0, h[0]&0x7f
 		n := int64(h[1])<<16 | int64(h[2])<<8 | int64(h[3])
 		switch {
+		case typ == 0 && n >= 18 && off+4+18 <= size:
+			if si, err := r.span(ra, size, off+4, 18); err == nil {
+				r.dur = streamInfoDuration(si)
+			}
 		case typ == 4 && !found:
 			// A file cut short inside its comment keeps the fields that
 			// are whole, as TagLib reads them.
@@ -275,6 +279,7 @@ func (r *Reader) readOgg(ra io.ReaderAt, size int64) (Tags, error) {
 	if err != nil {
 		return Tags{}, fmt.Errorf("Ogg: %w", err)
 	}
+	r.dur = r.oggDuration(ra, size, p.serial, first)
 	var prefix string
 	switch {
 	case bytes.HasPrefix(first, []byte("\x01vorbis")):
@@ -411,12 +416,22 @@ func (r *Reader) flacAfterID3() (int64, bool) {
 	if r.have < id3v2HeaderSize {
 		return 0, false
 	}
-	off := id3v2HeaderSize + syncsafe(r.buf[6:10])
-	if r.buf[3] == 4 && r.buf[5]&0x10 != 0 {
-		off += 10 // footer
-	}
+	off := id3v2End(r.buf[:r.have])
 	// Only when the start of the file, read already, shows it: a read more
 	// for every MP3 would cost the scan; such a FLAC file's ID3v2 tag is a
 	// small one, left by a tagger that did not know the format.
 	return off, off+4 <= int64(r.have) && string(r.buf[off:off+4]) == "fLaC"
+}
+
+// id3v2End is where the ID3v2 tag at the start of head ends, footer
+// included, as its header says; head holds at least the header.
+func id3v2End(head []byte) int64 {
+	if len(head) < id3v2HeaderSize {
+		return 0
+	}
+	end := id3v2HeaderSize + syncsafe(head[6:10])
+	if head[3] == 4 && head[5]&0x10 != 0 {
+		end += 10 // footer
+	}
+	return end
 }

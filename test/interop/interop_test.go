@@ -334,7 +334,7 @@ func (h *recordHandler) WithGroup(string) slog.Handler { return h }
 // that JSON escapes.
 var playlist = []library.Track{
 	{Path: "The Streets/Original Pirate Material/01 Turn the Page.mp3", Artist: "The Streets", Album: "Original Pirate Material", Title: "Turn the Page", TrackNo: 1, Year: 2002, Genre: "Hip-Hop"},
-	{Path: "The Cure/Disintegration/01 Plainsong.mp3", Artist: "The Cure", Album: "Disintegration", Title: "Plainsong", TrackNo: 1, Disc: 1, Year: 1989, Genre: "Rock"},
+	{Path: "The Cure/Disintegration/01 Plainsong.mp3", Artist: "The Cure", Album: "Disintegration", Title: "Plainsong", TrackNo: 1, Disc: 1, Year: 1989, Genre: "Rock", Duration: 5*time.Minute + 15*time.Second},
 	{Path: "Sigur Rós/Takk…/02 Glósóli.mp3", Artist: "Sigur Rós", Album: "Takk…", Title: "Glósóli", TrackNo: 2, Year: 2005},
 	{Path: "The Dø/Shake Shook Shaken/03 Despair, Hangover & Ecstasy.mp3", Artist: "The Dø", Album: "Shake Shook Shaken", Title: "Despair, Hangover & Ecstasy", TrackNo: 3, Year: 2014, Genre: "Indie <Pop>", AlbumArtist: "The Dø"},
 	{Path: "Theatre/Act/01 One.mp3", Artist: "Theatre", Album: "Act", Title: "One"},

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/trackfeed/trackfeed/library"
+	"github.com/trackfeed/trackfeed/publisher"
+	"github.com/trackfeed/trackfeed/publisher/publishertest"
 	"github.com/trackfeed/trackfeed/topics"
 )
 
@@ -27,6 +29,7 @@ type pyLine struct {
 	Event    string          `json:"event"`
 	OK       *string         `json:"ok"`
 	Endpoint string          `json:"endpoint"`
+	Query    string          `json:"query"` // the X-Query property of the connection, as libzmq reads it
 }
 
 // frames decodes the hex frames.
@@ -60,6 +63,10 @@ var metaFields = map[string]string{
 	"v": "int", "seq": "int", "sent": "time", "path": "string",
 	"track": "int", "disc": "int", "year": "int", "genre": "string", "album_artist": "string", "station": "string",
 }
+
+// optionalMetaFields are frame 4's fields left out when they have
+// nothing to say, and their JSON types.
+var optionalMetaFields = map[string]string{"duration_ms": "int", "pace": "string", "cover": "string"}
 
 // checkMessage checks one message from a trackfeed publisher as a libzmq
 // subscriber of prefix received it, and returns its source track and seq.
@@ -96,16 +103,18 @@ func checkMessage(t *testing.T, l pyLine, prefix string, notBefore time.Time) (l
 	if err := d.Decode(&meta); err != nil {
 		t.Fatalf("frame 4 %q: %v", frames[4], err)
 	}
-	for k := range meta {
-		if _, ok := metaFields[k]; !ok {
-			t.Errorf("frame 4 has undocumented field %q (document it in docs/PROTOCOL.md)", k)
+	for k := range metaFields {
+		if _, ok := meta[k]; !ok {
+			t.Errorf("frame 4 %s: field %q missing (every field is always present)", frames[4], k)
 		}
 	}
-	for k, typ := range metaFields {
-		v, ok := meta[k]
+	for k, v := range meta {
+		typ, ok := metaFields[k]
 		if !ok {
-			t.Errorf("frame 4 %s: field %q missing (every field is always present)", frames[4], k)
-			continue
+			typ, ok = optionalMetaFields[k]
+		}
+		if !ok {
+			t.Errorf("frame 4 has undocumented field %q (document it in docs/PROTOCOL.md)", k)
 		}
 		switch typ {
 		case "int":
@@ -129,6 +138,9 @@ func checkMessage(t *testing.T, l pyLine, prefix string, notBefore time.Time) (l
 	want := map[string]string{
 		"v": "1", "path": src.Path, "track": strconv.Itoa(src.TrackNo), "disc": strconv.Itoa(src.Disc),
 		"year": strconv.Itoa(src.Year), "genre": src.Genre, "album_artist": src.AlbumArtist,
+	}
+	if src.Duration > 0 {
+		want["duration_ms"] = strconv.FormatInt(src.Duration.Milliseconds(), 10)
 	}
 	for k, w := range want {
 		if got := fmt.Sprint(meta[k]); got != w {
@@ -198,6 +210,22 @@ func checkLines(t *testing.T, ctx context.Context, p *proc, n int, prefixes ...s
 		if !seen {
 			t.Errorf("%s never printed %q", p.name, l)
 		}
+	}
+}
+
+// TestLibzmqReadsQuery: libzmq reads the query socket a trackfeed
+// publisher names in its handshake (X-Query) as a property of every
+// message, and none from a publisher without a query socket.
+func TestLibzmqReadsQuery(t *testing.T) {
+	needPyzmq(t)
+	ctx := withTimeout(t, 20*time.Second)
+	p := publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 2 * time.Millisecond, Query: []string{"tcp://127.0.0.1:0"}})
+	if l := nextMessage(t, ctx, startPython(t, ctx, "testdata/sub.py", p.Endpoints()[0], "")); l.Query != p.QueryEndpoints()[0] {
+		t.Errorf("X-Query %q, want %q", l.Query, p.QueryEndpoints()[0])
+	}
+	ep := startPublisher(t, "tcp://127.0.0.1:0", 2*time.Millisecond)
+	if l := nextMessage(t, ctx, startPython(t, ctx, "testdata/sub.py", ep, "")); l.Query != "" {
+		t.Errorf("X-Query %q from a publisher without a query socket", l.Query)
 	}
 }
 

@@ -5,7 +5,9 @@
 // rebuilds its list from it after a reconnect or a change of prefix. A
 // "feed" event after the history, and again on every change, says whether
 // the server is connected to a publisher: the badge shows that, not just
-// the page's own connection to the server.
+// the page's own connection to the server. A track that the publisher
+// holds for its duration (pace "real") gets a progress bar, drawn on the
+// server's clock (the page's data-now) rather than the browser's.
 "use strict";
 
 (function () {
@@ -27,6 +29,11 @@
     reconnecting: "Reconnecting…",
     "feed-connecting": "Connecting to the feed…",
   };
+
+  // How far the browser's clock is behind the server's, as the page was
+  // served.
+  const skew = (Number(body.dataset.now) || Date.now()) - Date.now();
+  let progressTimer = 0;
 
   let source = null; // the current EventSource
   let prefix = input.value;
@@ -61,7 +68,40 @@
     if (t.genre) parts.push(t.genre);
     if (t.disc > 1) parts.push("disc " + t.disc);
     if (t.track > 0) parts.push("track " + t.track);
+    if (t.duration_ms > 0) parts.push(minutes(t.duration_ms));
     return parts.join(" · ");
+  }
+
+  // minutes writes ms as m:ss (h:mm:ss from an hour), as the server does.
+  function minutes(ms) {
+    const s = Math.floor(ms / 1000);
+    const ss = String(s % 60).padStart(2, "0");
+    if (s >= 3600) return Math.floor(s / 3600) + ":" + String(Math.floor(s / 60) % 60).padStart(2, "0") + ":" + ss;
+    return Math.floor(s / 60) + ":" + ss;
+  }
+
+  // paced: the track is on the air for its duration, so how far it has
+  // played means something.
+  function paced(t) {
+    return t.pace === "real" && t.duration_ms > 0;
+  }
+
+  // tick moves the progress bar of the track playing, if it has one.
+  function tick() {
+    const bar = nowEl.querySelector(".now-progress");
+    if (!bar) {
+      clearInterval(progressTimer);
+      progressTimer = 0;
+      return;
+    }
+    const played = Math.min(Math.max(Date.now() + skew - Number(bar.dataset.sent), 0), bar.max);
+    bar.value = played;
+    bar.setAttribute("aria-valuetext", minutes(played) + " of " + minutes(bar.max));
+  }
+
+  function startProgress() {
+    tick();
+    if (!progressTimer && nowEl.querySelector(".now-progress")) progressTimer = setInterval(tick, 500);
   }
 
   function timeOf(t) {
@@ -133,6 +173,15 @@
       el("p", "now-album", t.album),
       el("p", "now-details", details(t)),
     );
+    if (paced(t)) {
+      const bar = el("progress", "now-progress");
+      bar.max = t.duration_ms;
+      bar.value = 0;
+      bar.dataset.sent = String(new Date(t.sent).getTime());
+      bar.setAttribute("aria-label", "Played");
+      nowEl.append(bar);
+    }
+    startProgress();
     if (fresh) {
       nowEl.classList.remove("fresh");
       void nowEl.offsetWidth; // restart the animation
@@ -222,7 +271,7 @@
       const list = document.getElementById("artists");
       list.replaceChildren(...artists.map((a) => {
         const o = el("option");
-        o.value = a.name;
+        o.value = a.artist || a.name;
         o.label = a.tracks === 1 ? "1 track" : a.tracks + " tracks";
         return o;
       }));
@@ -230,6 +279,7 @@
   }
 
   // What the server rendered stays until the stream's history replaces it.
+  startProgress();
   connect();
   loadArtists();
 })();

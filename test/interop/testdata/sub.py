@@ -70,7 +70,13 @@ def main():
     while True:
         for s, _ in poller.poll():
             if s is sub:
-                out(describe(sub.recv_multipart()))
+                msg = sub.recv_multipart(copy=False)
+                d = describe([f.bytes for f in msg])
+                try:
+                    d["query"] = msg[0].get("X-Query")  # the publisher's handshake names its query socket
+                except zmq.ZMQError:
+                    pass  # a peer that names none
+                out(d)
             elif s is mon:
                 out({"event": zmq.Event(recv_monitor_message(mon)["event"]).name})
             else:
