@@ -154,8 +154,8 @@ func TestRefused(t *testing.T) {
 	ckp, _ := NewKeyPair()
 	other, _ := NewKeyPair()
 	cerr, serr := pair(t, Client(ckp, other.Public), Server(skp, nil))
-	if cerr == nil || !errors.Is(serr, ErrRefused) {
-		t.Errorf("wrong server key: client %v, server %v; want both to fail, the server with ErrRefused", cerr, serr)
+	if cerr == nil || !strings.Contains(cerr.Error(), "the server key we hold is not its public key") || !errors.Is(serr, ErrRefused) {
+		t.Errorf("wrong server key: client %v, server %v; want both to fail, the client saying why, the server with ErrRefused", cerr, serr)
 	}
 	cerr, serr = pair(t, Client(ckp, skp.Public), Server(skp, func(Key) error { return errors.New("unknown client key") }))
 	if cerr == nil || !strings.Contains(cerr.Error(), `the server refused: "unknown client key"`) || !errors.Is(serr, ErrRefused) {

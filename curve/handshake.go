@@ -10,6 +10,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"syscall"
 
 	"github.com/go-zeromq/zmq4"
 	"golang.org/x/crypto/nacl/box"
@@ -146,6 +147,12 @@ func (s *Security) clientHandshake(conn *zmq4.Conn) error {
 	}
 
 	welcome, err := recv(conn, zmq4.CmdWelcome)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		// A CURVE server that cannot open our HELLO says nothing and hangs
+		// up (RFC 26; libzmq does the same), so the bare EOF would leave
+		// the user guessing.
+		return fmt.Errorf("curve: the server hung up on our HELLO: the server key we hold is not its public key (%w)", err)
+	}
 	if err != nil {
 		return err
 	}
