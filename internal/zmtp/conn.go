@@ -96,7 +96,7 @@ var ErrBadFrame = errors.New("zmtp: malformed frame header")
 type Conn struct {
 	nc       net.Conn
 	r        *bufio.Reader
-	w        *bufio.Writer
+	w        *wbuf      // taken from a pool while it holds bytes
 	raw      *rawWriter // w's destination where there is one (Linux), else nil
 	lim      Limits
 	peerType string
@@ -182,9 +182,9 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 		peerType: zc.Peer.Meta["Socket-Type"],
 	}
 	if c.raw != nil {
-		c.w = bufio.NewWriterSize(c.raw, wsize)
+		c.w = newWbuf(c.raw, wsize)
 	} else {
-		c.w = bufio.NewWriterSize(nc, wsize)
+		c.w = newWbuf(nc, wsize)
 	}
 	if mech.Sealer != nil {
 		c.seal = mech.Sealer()
@@ -194,13 +194,15 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 
 // bufferSizes are the read and write buffers of a connection of a socket
 // of type typ: 64 KiB in the direction the feed flows, so that a burst
-// costs one system call, and 4 KiB the other way, where only
+// costs one system call, and less the other way, where only
 // subscriptions and heartbeats go. A relay holds one connection per
-// subscriber, and a buffer of 64 KiB it never fills is memory it keeps.
+// subscriber: the read buffer is held for the connection's life, 512
+// bytes of it rather than 4 KiB since they are all that a subscription
+// needs, and the write buffer only while it holds something (wbuf).
 func bufferSizes(typ zmq4.SocketType) (read, write int) {
 	switch typ {
 	case zmq4.Pub, zmq4.XPub:
-		return 4 << 10, 64 << 10
+		return 512, 64 << 10
 	case zmq4.Sub, zmq4.XSub:
 		return 64 << 10, 4 << 10
 	}
