@@ -113,8 +113,12 @@ func (c *collected) p99() time.Duration {
 }
 
 // TestStalledSubscriber: one subscriber never reads; the others still get
-// every track, promptly, and the stalled one loses messages (libzmq's
-// high-water-mark rule) instead of holding up the feed.
+// every track, and go on getting them after the stalled one's queue has
+// overflowed, while the stalled one loses messages (libzmq's
+// high-water-mark rule) instead of holding up the feed. The test checks
+// that state, not how fast it comes (latency under a stalled peer is
+// BENCHMARKS.md's soak): under -race on a loaded machine, a p99 bar
+// failed here with or without a stalled peer.
 func TestStalledSubscriber(t *testing.T) {
 	// The stalled peer subscribes to everything, including 64 KB messages
 	// that fill its socket buffers within a second or two; the others take
@@ -130,7 +134,7 @@ func TestStalledSubscriber(t *testing.T) {
 	f := startFeed(t, "tcp://127.0.0.1:0", publisher.Config{HWM: 100}, 2*time.Millisecond, list...)
 	zmtptest.Sub(t, f.Endpoints()[0], "")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	good := make([]*collected, 3)
 	var wg sync.WaitGroup
@@ -142,26 +146,30 @@ func TestStalledSubscriber(t *testing.T) {
 			good[i].run(ctx, f.Endpoints()[0], "the_streets")
 		}()
 	}
+	zmtptest.WaitFor(t, 30*time.Second, "the stalled subscriber to lose messages", func() bool { return f.Stats().Dropped > 0 })
+	at := make([]int, len(good))
+	for i, g := range good {
+		at[i] = g.len()
+	}
+	zmtptest.WaitFor(t, 30*time.Second, "the others to get 200 more tracks", func() bool {
+		for i, g := range good {
+			if g.len() < at[i]+200 {
+				return false
+			}
+		}
+		return true
+	})
+	cancel()
 	wg.Wait()
 
-	st := f.Stats()
-	if st.Dropped == 0 {
-		t.Errorf("stalled subscriber lost nothing (stats %+v): its buffers never filled, the test proves nothing", st)
-	}
 	for i, g := range good {
 		missed := g.missedTrackNos(n)
 		t.Logf("subscriber %d: %d tracks, %d missed, p99 latency %v", i, g.len(), missed, g.p99())
-		if g.len() < 250 {
-			t.Errorf("subscriber %d got only %d tracks in 4 s at 250/s", i, g.len())
-		}
 		if missed != 0 {
 			t.Errorf("subscriber %d missed %d tracks", i, missed)
 		}
-		if p := g.p99(); p > 50*time.Millisecond {
-			t.Errorf("subscriber %d p99 latency %v, want ≤ 50ms", i, p)
-		}
 	}
-	t.Logf("publisher stats: %+v", st)
+	t.Logf("publisher stats: %+v", f.Stats())
 }
 
 // TestSlowSubscriberCutOff: a subscriber that accepts no bytes for
