@@ -253,6 +253,36 @@ func (s *Socket) Send(topic string, msg []byte) {
 	s.idleSince.Store(time.Now().UnixNano())
 }
 
+// SendBatch is Send for several messages in a row, in order (topics[i] is
+// msgs[i]'s topic), as a relay forwards what its upstream sent while it
+// was busy: each subscriber with nothing queued gets the messages it
+// wants in one write, as far as its socket takes them without waiting,
+// and the rest goes to its queue; the others get them queued, up to the
+// HWM. One write per subscriber per batch, where Send would make one per
+// message or wake a writer goroutine per subscriber, is what lets a relay
+// that fell behind catch up, as libzmq's proxy does by writing all that
+// its pipes hold at once (BENCHMARKS.md, issue 13).
+func (s *Socket) SendBatch(topics []string, msgs [][]byte) {
+	if len(msgs) == 1 {
+		s.Send(topics[0], msgs[0])
+		return
+	}
+	now := time.Now()
+	var sel [][]byte
+	var buf []byte // the batch in one piece, for a subscriber's write
+	for _, p := range s.subscribers() {
+		sel = p.subs.filter(sel[:0], topics, msgs)
+		if len(sel) == 0 {
+			continue
+		}
+		queued, dropped := p.sendBatch(sel, &buf, now)
+		s.sent.Add(queued)
+		s.dropped.Add(dropped)
+	}
+	clear(sel)
+	s.idleSince.Store(time.Now().UnixNano())
+}
+
 // Stats are counters since the socket was made.
 type Stats struct {
 	Subscribers int    // connected now, handshake done
@@ -339,6 +369,56 @@ func (p *peer) send(m []byte, inline bool, now time.Time) bool {
 	p.q = append(p.q, m)
 	p.startWriter()
 	return true
+}
+
+// sendBatch writes sel at once in one write, as far as the socket takes
+// it, if nothing is queued, and queues the rest (up to the HWM); it
+// returns how many messages it wrote or queued, and how many it dropped.
+// buf is scratch space for the write, reused by the caller.
+func (p *peer) sendBatch(sel [][]byte, buf *[]byte, now time.Time) (queued, dropped uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return 0, 0
+	}
+	// With no writer, the queue is empty: the writer ends only on an
+	// empty queue, and only send and sendBatch add to it, under mu.
+	if !p.writing && !p.closing {
+		b := (*buf)[:0]
+		for _, m := range sel {
+			b = append(b, m...)
+		}
+		*buf = b
+		if n, ok := p.tryWrite(b, now); ok {
+			i := 0
+			for i < len(sel) && n >= len(sel[i]) {
+				n -= len(sel[i])
+				i++
+			}
+			queued = uint64(i)
+			if i < len(sel) && n > 0 {
+				// The rest of a message the peer has in part goes
+				// first, whatever the queue's bound.
+				p.q = append(p.q, sel[i][n:])
+				queued++
+				i++
+			}
+			sel = sel[i:]
+		}
+	}
+	for _, m := range sel {
+		if len(p.q) >= p.s.opts.HWM {
+			p.dropped.Add(1)
+			dropped++
+			continue
+		}
+		p.q = append(p.q, m)
+		queued++
+	}
+	if len(p.q) > 0 {
+		p.startWriter()
+	}
+	return queued, dropped
 }
 
 // tryWrite writes what of m the socket takes now, under mu with no writer
@@ -581,6 +661,18 @@ func (s *subscriptions) leave() []string {
 	slices.Sort(out) // the same order of cancels on every run
 	s.prefixes, s.bytes = topics.Set{}, 0
 	return out
+}
+
+// filter appends to dst the msgs whose topics match.
+func (s *subscriptions) filter(dst [][]byte, topics []string, msgs [][]byte) [][]byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i, t := range topics {
+		if s.prefixes.Match(t) {
+			dst = append(dst, msgs[i])
+		}
+	}
+	return dst
 }
 
 func (s *subscriptions) match(topic string) bool {

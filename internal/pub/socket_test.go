@@ -1,6 +1,7 @@
 package pub_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -720,4 +721,70 @@ func TestOnSubscribe(t *testing.T) {
 	zmtptest.WaitFor(t, 5*time.Second, "b gone", seen(`true "the_"`, `true ""`, `true "bjork"`, `true "zz"`, `false "bjork"`, `false "the_"`))
 	a.Close()
 	zmtptest.WaitFor(t, 5*time.Second, "a gone", func() bool { return len(s.Subscriptions()) == 0 })
+}
+
+// TestSendBatch: a batch reaches each subscriber as the messages it wants,
+// whole and in order, across writes the socket takes only in part (the
+// messages are large, the readers slow at first) and batches that find a
+// writer still busy with the last one.
+func TestSendBatch(t *testing.T) {
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{HWM: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	subs := map[string]*zmtp.Conn{"a": zmtptest.Sub(t, sock.Endpoints()[0], "a"), "": zmtptest.Sub(t, sock.Endpoints()[0], "")}
+	zmtptest.WaitFor(t, 5*time.Second, "both subscriptions", func() bool { return len(sock.Subscriptions()) == 2 })
+
+	const batches, size = 100, 20 << 10
+	type result struct {
+		prefix string
+		err    error
+	}
+	got := make(chan result, len(subs))
+	for prefix, c := range subs {
+		go func() {
+			c.NetConn().SetReadDeadline(time.Now().Add(30 * time.Second))
+			time.Sleep(100 * time.Millisecond) // let the socket's buffers fill: writes are cut short
+			next := 0
+			for next < 3*batches {
+				if prefix == "a" && next%3 == 1 {
+					next++ // "b" is not for this one
+					continue
+				}
+				frames, _, err := c.ReadMsg()
+				if err != nil {
+					got <- result{prefix, err}
+					return
+				}
+				var i int
+				fmt.Sscan(string(frames[1]), &i)
+				if i != next || len(frames) != 3 || len(frames[2]) != size || frames[2][size-1] != byte(i) {
+					got <- result{prefix, fmt.Errorf("message %d (%d frames) where %d was due", i, len(frames), next)}
+					return
+				}
+				next++
+			}
+			got <- result{prefix, nil}
+		}()
+	}
+	for b := range batches {
+		var topics []string
+		var msgs [][]byte
+		for k, topic := range []string{"a", "b", "a"} {
+			i := 3*b + k
+			body := bytes.Repeat([]byte{byte(i)}, size)
+			topics = append(topics, topic)
+			msgs = append(msgs, zmtp.AppendMsg(nil, []byte(topic), []byte(fmt.Sprint(i)), body))
+		}
+		sock.SendBatch(topics, msgs)
+	}
+	for range subs {
+		if r := <-got; r.err != nil {
+			t.Errorf("subscriber to %q: %v", r.prefix, r.err)
+		}
+	}
+	if st := sock.Stats(); st.Dropped != 0 || st.Queued != 5*batches {
+		t.Errorf("stats %+v, want %d queued, none dropped", st, 5*batches)
+	}
 }

@@ -440,6 +440,36 @@ func (c *Conn) TryWrite(b []byte) (int, error) {
 	return c.raw.TryWrite(b)
 }
 
+// MsgBuffered reports whether a whole message (or command) has been read
+// from the connection already and waits in the read buffer, so that
+// ReadMsg returns it without a system call or a wait. Under a mechanism
+// that seals, it reports false.
+func (c *Conn) MsgBuffered() bool {
+	if c.seal != nil || c.rs.active {
+		return false
+	}
+	b, _ := c.r.Peek(c.r.Buffered())
+	for {
+		if len(b) < 2 {
+			return false
+		}
+		flags, size, hdr := b[0], uint64(b[1]), 2
+		if flags&flagLong != 0 {
+			if len(b) < 9 {
+				return false
+			}
+			size, hdr = binary.BigEndian.Uint64(b[1:9]), 9
+		}
+		if uint64(len(b)-hdr) < size {
+			return false
+		}
+		b = b[hdr+int(size):]
+		if flags&flagMore == 0 || flags&flagCommand != 0 {
+			return true
+		}
+	}
+}
+
 // Buffered is the number of bytes Write queued and Flush has not sent.
 func (c *Conn) Buffered() int { return c.w.Buffered() }
 
