@@ -31,6 +31,7 @@ type config struct {
 	fanoutReceiver    string
 	treeSubs          int
 	treeHops          int
+	treeProcs         int
 	idleDuration      time.Duration
 }
 
@@ -59,7 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&cfg.quick, "quick", false, "short runs, once each: a smoke test, not figures to publish")
 	fs.IntVar(&cfg.count, "count", 0, "run each comparison `N` times, alternating which publisher goes first, and report the median (default 3 for the runs of 5 s, 2 for the longer ones)")
 	fs.IntVar(&cfg.subs, "subs", 10, "subscribers for the 10-subscriber figures")
-	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each trackfeed publisher run to `FILE`, with the run's name before the extension (profiling costs the publisher a little CPU)")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each trackfeed publisher run (and of each relay's whole life) to `FILE`, with the run's name before the extension (profiling costs the publisher a little CPU)")
 	fs.DurationVar(&cfg.broadcastDuration, "broadcast-duration", 5*time.Second, "length of each broadcast run")
 	fs.IntVar(&cfg.slowRate, "slow-rate", 10, "low rate for latency and idle, msg/s")
 	fs.DurationVar(&cfg.slowDuration, "slow-duration", 30*time.Second, "length of each run at -slow-rate")
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.StringVar(&cfg.fanoutReceiver, "fanout-receiver", "raw", "fanout's subscribers: raw (Go zmtp readers, one goroutine each, in one process) or libzmq (zmqpeer sub, zmq_poll over all sockets in one process: slower, as zmq_poll checks every socket on each call)")
 	fs.IntVar(&cfg.treeSubs, "tree-subs", 10000, "subscribers for tree, spread over the hops")
 	fs.IntVar(&cfg.treeHops, "tree-hops", 4, "relays (or libzmq proxies) for tree, side by side under the publisher")
+	fs.IntVar(&cfg.treeProcs, "tree-procs", 1, "receiver processes for tree under each hop (each runs its share of the subscribers as raw zmtp readers)")
 	fs.DurationVar(&cfg.idleDuration, "idle-duration", 30*time.Second, "length of each idle run (at -slow-rate; all reuses the latency run when they match)")
 
 	var modes []string
@@ -97,8 +99,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	if cfg.fanoutReceiver != "raw" && cfg.fanoutReceiver != "libzmq" {
 		return nil, nil, fmt.Errorf("-fanout-receiver %q: want raw or libzmq", cfg.fanoutReceiver)
 	}
-	if cfg.treeHops < 1 || cfg.treeSubs < cfg.treeHops {
-		return nil, nil, errors.New("-tree-hops must be at least 1, -tree-subs at least -tree-hops")
+	if cfg.treeHops < 1 || cfg.treeProcs < 1 || cfg.treeSubs < cfg.treeHops*cfg.treeProcs {
+		return nil, nil, errors.New("-tree-hops and -tree-procs must be at least 1, -tree-subs at least -tree-hops × -tree-procs")
 	}
 	if cfg.subs < 1 || cfg.fanoutSubs < 1 || cfg.slowRate < 1 || cfg.fastRate < 1 || cfg.fanoutRate < 1 || cfg.count < 0 {
 		return nil, nil, errors.New("subscriber counts and rates must be at least 1, -count at least 0")

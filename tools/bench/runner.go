@@ -54,6 +54,7 @@ type spec struct {
 	duration time.Duration
 	hop      hopKind // between publisher and subscribers, if any
 	hops     int     // how many of them side by side (0 means 1), the subscribers spread over them
+	half     bool    // half of each process's raw readers subscribe to halfPrefix, not everything
 }
 
 func (s spec) rateString() string {
@@ -70,6 +71,9 @@ func (s spec) fileName() string {
 	if s.hop != noHop {
 		name += fmt.Sprintf("-via-%dx", max(s.hops, 1)) + strings.ReplaceAll(string(s.hop), " ", "-")
 	}
+	if s.half {
+		name += "-half-" + halfPrefix
+	}
 	return name
 }
 
@@ -80,7 +84,10 @@ type result struct {
 	lat        latencies
 	load       float64 // 1-minute load average at the end of the run
 	hopRSS     int64   // resident memory of the hops at the end, bytes
+	hopRSS0    int64   // the same before the subscribers connected
+	hopCPU     float64 // the hops' CPU seconds over the timed run
 	conns      int
+	halfConns  int // of them, subscribed to halfPrefix only
 	countTotal uint64
 }
 
@@ -99,13 +106,47 @@ func (r result) sendRate() float64 { return float64(r.pub.Sent) / r.pub.Seconds 
 // one core.
 func (r result) cpuPercent() float64 { return 100 * r.pub.CPUSeconds / r.pub.Seconds }
 
-// delivered is the share of sent messages that reached the subscribers.
+// delivered is the share of the messages the subscribers asked for that
+// reached them.
 func (r result) delivered() float64 {
-	return 100 * float64(r.countTotal) / float64(r.pub.Sent) / float64(r.conns)
+	want := r.pub.Sent*uint64(r.conns-r.halfConns) + r.pub.SentPrefix*uint64(r.halfConns)
+	return 100 * float64(r.countTotal) / float64(want)
 }
 
 // hopKBPerSub is the hops' resident memory per subscriber, in KB.
 func (r result) hopKBPerSub() float64 { return float64(r.hopRSS) / 1024 / float64(r.conns) }
+
+// hopKBPerSubAdded is what the subscribers added to the hops' resident
+// memory, per subscriber, in KB.
+func (r result) hopKBPerSubAdded() float64 {
+	return float64(r.hopRSS-r.hopRSS0) / 1024 / float64(r.conns)
+}
+
+// hopCPUPercent is the hops' CPU time over the timed run, all hops
+// together, in percent of one core.
+func (r result) hopCPUPercent() float64 { return 100 * r.hopCPU / r.pub.Seconds }
+
+// cpuTime is a process's user and system time so far, in seconds, or 0.
+func cpuTime(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command, which is in brackets and may hold
+	// spaces: state is field 3, utime 14, stime 15 (proc(5)).
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on
+// every Linux architecture Go runs on.
+const clockTicks = 100
 
 // rss is a process's resident memory (VmRSS), in bytes, or 0.
 func rss(pid int) int64 {
@@ -251,7 +292,14 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		for range max(s.hops, 1) {
 			var hop *proc
 			if s.hop == relayHop {
-				hop, err = start("trackfeed relay", b.stderr, b.cfg.self, childRelay, "-connect", endpoint, "-max-subscribers", strconv.Itoa(s.conns+64))
+				args := []string{childRelay, "-connect", endpoint, "-max-subscribers", strconv.Itoa(s.conns + 64)}
+				if b.cfg.cpuprofile != "" {
+					ext := filepath.Ext(b.cfg.cpuprofile)
+					path := fmt.Sprintf("%s.%s-r%d-relay%d%s", strings.TrimSuffix(b.cfg.cpuprofile, ext), s.fileName(), rep+1, len(hops)+1, ext)
+					args = append(args, "-cpuprofile", path)
+					b.relayProfiles = append(b.relayProfiles, path)
+				}
+				hop, err = start("trackfeed relay", b.stderr, b.cfg.self, args...)
 			} else {
 				hop, err = start("libzmq proxy", b.stderr, b.peer, "proxy", endpoint)
 			}
@@ -271,6 +319,10 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 	}
 
+	r := result{conns: s.conns, lat: latencies{}}
+	for _, h := range hops {
+		r.hopRSS0 += rss(h.cmd.Process.Pid)
+	}
 	// Subscribers give up on their own a while after the run should end.
 	timeout := s.duration + 2*time.Minute
 	var subs []*proc
@@ -295,7 +347,12 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 			}
 			p, err = start(name, b.stderr, b.cfg.self, childSub, "-endpoint", endpoint, "-timeout", timeout.String())
 		case rawSub:
-			p, err = start(name, b.stderr, b.cfg.self, childRawSub, "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(n))
+			half := 0
+			if s.half {
+				half = n / 2
+			}
+			r.halfConns += half
+			p, err = start(name, b.stderr, b.cfg.self, childRawSub, "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(n), "-prefixed", strconv.Itoa(half))
 		}
 		if err != nil {
 			return result{}, err
@@ -312,13 +369,20 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 	}
 
+	hopCPU0 := 0.0
+	for _, h := range hops {
+		hopCPU0 += cpuTime(h.cmd.Process.Pid)
+	}
 	if _, err := io.WriteString(pub.stdin, "go\n"); err != nil {
 		return result{}, fmt.Errorf("%s: %w", pub.name, err)
 	}
-	r := result{conns: s.conns, lat: latencies{}}
 	if err := pub.nextJSON(ctx, s.duration+time.Minute, &r.pub); err != nil {
 		return result{}, err
 	}
+	for _, h := range hops {
+		r.hopCPU += cpuTime(h.cmd.Process.Pid)
+	}
+	r.hopCPU -= hopCPU0
 	for _, p := range subs {
 		var sr subResult
 		if err := p.nextJSON(ctx, time.Minute, &sr); err != nil {
@@ -340,5 +404,8 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		p.finish(10 * time.Second)
 	}
 	pub.finish(10 * time.Second)
+	for _, h := range hops {
+		h.finish(10 * time.Second) // a relay writes its profile as it ends
+	}
 	return r, nil
 }
