@@ -272,23 +272,25 @@ func TestBenchmark(t *testing.T) {
 		"| publisher CPU (% of one core) at 10 msg/s, 2 subscribers |",
 		"| msg/s received from a libzmq PUB: internal/zmtp reader (a relay's upstream side) vs libzmq SUB |",
 		"| p99 through one hop (trackfeed relay vs libzmq proxy) at 10 msg/s, 2 subscribers |",
+		"| p99 added by the hop (trackfeed relay vs libzmq proxy) at 10 msg/s, 2 subscribers through the hop and 2 on the publisher, same run |",
 		"libzmq " + peerVersion(t),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	// Four broadcast runs, two latency, two relay (through a relay and
-	// through libzmq's proxy), one fanout; relay's run without a hop and
-	// idle reuse latency's run at 10 msg/s; receive's publisher is libzmq.
-	if n := strings.Count(out, "\n| trackfeed |"); n != 9 {
-		t.Errorf("%d trackfeed runs in the report, want 9", n)
+	// Four broadcast runs, two latency, four relay (through a relay and
+	// through libzmq's proxy, alone and beside subscribers on the
+	// publisher), one fanout; relay's run without a hop and idle reuse
+	// latency's run at 10 msg/s; receive's publisher is libzmq.
+	if n := strings.Count(out, "\n| trackfeed |"); n != 11 {
+		t.Errorf("%d trackfeed runs in the report, want 11", n)
 	}
 	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
 		t.Error("report holds NaN or Inf")
 	}
-	if n := strings.Count(stderr.String(), "CPU profile of the trackfeed publisher"); n != 9 {
-		t.Errorf("%d profiles, want 9", n)
+	if n := strings.Count(stderr.String(), "CPU profile of the trackfeed publisher"); n != 11 {
+		t.Errorf("%d profiles, want 11", n)
 	}
 }
 

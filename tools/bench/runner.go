@@ -55,6 +55,7 @@ type spec struct {
 	hop      hopKind // between publisher and subscribers, if any
 	hops     int     // how many of them side by side (0 means 1), the subscribers spread over them
 	half     bool    // half of each process's raw readers subscribe to halfPrefix, not everything
+	beside   bool    // every other subscriber process connects to the publisher itself, beside the hop
 }
 
 func (s spec) rateString() string {
@@ -74,6 +75,9 @@ func (s spec) fileName() string {
 	if s.half {
 		name += "-half-" + halfPrefix
 	}
+	if s.beside {
+		name += "-and-direct"
+	}
 	return name
 }
 
@@ -82,10 +86,11 @@ type result struct {
 	pub        pubResult
 	subs       []subResult
 	lat        latencies
-	load       float64 // 1-minute load average at the end of the run
-	hopRSS     int64   // resident memory of the hops at the end, bytes
-	hopRSS0    int64   // the same before the subscribers connected
-	hopCPU     float64 // the hops' CPU seconds over the timed run
+	latDirect  latencies // with beside: the subscribers on the publisher itself (the others are in lat)
+	load       float64   // 1-minute load average at the end of the run
+	hopRSS     int64     // resident memory of the hops at the end, bytes
+	hopRSS0    int64     // the same before the subscribers connected
+	hopCPU     float64   // the hops' CPU seconds over the timed run
 	conns      int
 	halfConns  int // of them, subscribed to halfPrefix only
 	countTotal uint64
@@ -285,7 +290,7 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 	if !ok {
 		return result{}, fmt.Errorf("%s printed %q, want its endpoint", pub.name, l)
 	}
-	endpoints := []string{endpoint}
+	endpoints, pubEndpoint := []string{endpoint}, endpoint
 	var hops []*proc
 	if s.hop != noHop {
 		endpoints = nil
@@ -319,7 +324,7 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 	}
 
-	r := result{conns: s.conns, lat: latencies{}}
+	r := result{conns: s.conns, lat: latencies{}, latDirect: latencies{}}
 	for _, h := range hops {
 		r.hopRSS0 += rss(h.cmd.Process.Pid)
 	}
@@ -334,6 +339,9 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		var p *proc
 		name := fmt.Sprintf("%s %d", s.sub, i+1)
 		endpoint := endpoints[i%len(endpoints)]
+		if s.beside && i%2 == 1 {
+			endpoint = pubEndpoint
+		}
 		switch s.sub {
 		case zmqSub:
 			latency := "1"
@@ -383,15 +391,19 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		r.hopCPU += cpuTime(h.cmd.Process.Pid)
 	}
 	r.hopCPU -= hopCPU0
-	for _, p := range subs {
+	for i, p := range subs {
 		var sr subResult
 		if err := p.nextJSON(ctx, time.Minute, &sr); err != nil {
 			return result{}, err
 		}
+		if s.beside && i%2 == 1 {
+			r.latDirect.merge(sr.Hist)
+		} else {
+			r.lat.merge(sr.Hist)
+		}
 		if sr.Ended != sr.Sockets {
 			return result{}, fmt.Errorf("%s: %d of %d connections saw the end of the run", p.name, sr.Ended, sr.Sockets)
 		}
-		r.lat.merge(sr.Hist)
 		r.countTotal += sr.Count
 		sr.Hist = nil
 		r.subs = append(r.subs, sr)
