@@ -144,6 +144,8 @@ func figures(cfg *config, modes []string) []figure {
 				value: result.hopKBPerSubAdded, format: kb})
 			add(figure{section: "Tree", name: "hops' CPU (% of one core, all hops), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
 				value: result.hopCPUPercent, format: formatPercent})
+			add(figure{section: "Tree", name: "receivers' CPU (% of one core, all receiver processes), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.subCPUPercent, format: formatPercent})
 			add(figure{section: "Tree", name: "messages delivered, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
 				value: result.delivered, format: formatPercent})
 		case "latency":

@@ -326,6 +326,7 @@ func TestTreeBenchmark(t *testing.T) {
 	for _, want := range []string{
 		"| messages delivered, 8 subscribers (half on the_) under 2 hops at 50 msg/s (trackfeed relays vs libzmq proxies) | 100.0% | 100.0% |",
 		"| hops' CPU (% of one core, all hops), 8 subscribers",
+		"| receivers' CPU (% of one core, all receiver processes), 8 subscribers",
 		"| hops' resident memory the subscribers added, per subscriber (KB), 8 subscribers",
 	} {
 		if !strings.Contains(out, want) {

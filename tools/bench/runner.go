@@ -91,6 +91,7 @@ type result struct {
 	hopRSS     int64     // resident memory of the hops at the end, bytes
 	hopRSS0    int64     // the same before the subscribers connected
 	hopCPU     float64   // the hops' CPU seconds over the timed run
+	subCPU     float64   // the subscriber processes' CPU seconds over the timed run
 	conns      int
 	halfConns  int // of them, subscribed to halfPrefix only
 	countTotal uint64
@@ -130,6 +131,10 @@ func (r result) hopKBPerSubAdded() float64 {
 // hopCPUPercent is the hops' CPU time over the timed run, all hops
 // together, in percent of one core.
 func (r result) hopCPUPercent() float64 { return 100 * r.hopCPU / r.pub.Seconds }
+
+// subCPUPercent is the subscriber processes' CPU time over the timed run,
+// all together, in percent of one core.
+func (r result) subCPUPercent() float64 { return 100 * r.subCPU / r.pub.Seconds }
 
 // cpuTime is a process's user and system time so far, in seconds, or 0.
 func cpuTime(pid int) float64 {
@@ -377,9 +382,12 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 	}
 
-	hopCPU0 := 0.0
+	hopCPU0, subCPU0 := 0.0, 0.0
 	for _, h := range hops {
 		hopCPU0 += cpuTime(h.cmd.Process.Pid)
+	}
+	for _, p := range subs {
+		subCPU0 += cpuTime(p.cmd.Process.Pid)
 	}
 	if _, err := io.WriteString(pub.stdin, "go\n"); err != nil {
 		return result{}, fmt.Errorf("%s: %w", pub.name, err)
@@ -391,6 +399,10 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		r.hopCPU += cpuTime(h.cmd.Process.Pid)
 	}
 	r.hopCPU -= hopCPU0
+	for _, p := range subs {
+		r.subCPU += cpuTime(p.cmd.Process.Pid)
+	}
+	r.subCPU -= subCPU0
 	for i, p := range subs {
 		var sr subResult
 		if err := p.nextJSON(ctx, time.Minute, &sr); err != nil {
