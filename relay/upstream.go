@@ -104,7 +104,15 @@ func (r *Relay) receive(ctx context.Context, c *zmtp.Conn, cmds chan<- []byte) e
 		}
 		return nil
 	}
+	// What the upstream sent while the relay was busy goes down as one
+	// batch: a message is held only while the next one has been read
+	// already (MsgBuffered), so holding it costs no wait.
+	var b batch
+	defer b.flush(r)
 	for {
+		if len(b.msgs) > 0 && (len(b.msgs) >= maxBatch || !c.MsgBuffered()) {
+			b.flush(r)
+		}
 		frames, command, err := hb.ReadMsg(c, ping)
 		switch {
 		case errors.Is(err, zmtp.ErrTooLarge):
@@ -121,7 +129,7 @@ func (r *Relay) receive(ctx context.Context, c *zmtp.Conn, cmds chan<- []byte) e
 			return err
 		}
 		if !command {
-			r.forward(frames)
+			b.add(r, frames)
 			continue
 		}
 		name, data, err := zmtp.ParseCommand(frames[0])
@@ -149,9 +157,18 @@ func (r *Relay) command(ctx context.Context, cmds chan<- []byte, cmd []byte) boo
 	}
 }
 
-// forward sends one message on to the subscribers whose prefixes match,
-// byte for byte, and remembers it for the query socket.
-func (r *Relay) forward(frames [][]byte) {
+// maxBatch bounds the messages forwarded in one batch.
+const maxBatch = 256
+
+// batch is messages read from upstream and not yet forwarded.
+type batch struct {
+	topics []string
+	msgs   [][]byte
+}
+
+// add copies one message, byte for byte, into the batch, and remembers
+// it for the query socket.
+func (b *batch) add(r *Relay, frames [][]byte) {
 	n := 0
 	for _, f := range frames {
 		n += 9 + len(f) // the longest frame header
@@ -161,5 +178,17 @@ func (r *Relay) forward(frames [][]byte) {
 	// message finds it.
 	r.last.note(frames, msg)
 	r.forwarded.Add(1)
-	r.down.Send(string(frames[0]), msg)
+	b.topics = append(b.topics, string(frames[0]))
+	b.msgs = append(b.msgs, msg)
+}
+
+// flush sends the batch on to the subscribers whose prefixes match.
+func (b *batch) flush(r *Relay) {
+	if len(b.msgs) == 0 {
+		return
+	}
+	r.down.SendBatch(b.topics, b.msgs)
+	clear(b.topics)
+	clear(b.msgs)
+	b.topics, b.msgs = b.topics[:0], b.msgs[:0]
 }

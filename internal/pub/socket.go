@@ -49,9 +49,10 @@ type Options struct {
 // from zmq4.NewPub because that one writes to subscribers in turn with a
 // blocking write: measured on this machine (v0.17.0, two SUBs, 64 KB
 // messages at 100/s, one SUB never reading), the other SUB got nothing after
-// message 83. Here each subscriber has its own goroutine and bounded queue,
-// like libzmq's per-pipe high-water mark: a slow subscriber loses messages
-// (counted), the others never wait for it.
+// message 83. Here each subscriber has its own bounded queue, like libzmq's
+// per-pipe high-water mark, and a writer goroutine while that queue holds
+// something: a slow subscriber loses messages (counted), the others never
+// wait for it.
 type Socket struct {
 	opts Options
 	log  *slog.Logger
@@ -59,9 +60,10 @@ type Socket struct {
 
 	mu    sync.Mutex
 	peers map[*peer]struct{}
-	snap  atomic.Pointer[[]*peer] // copy of peers for Send, rebuilt on change
+	snap  atomic.Pointer[[]*peer] // copy of peers for Send
+	stale atomic.Bool             // peers changed since snap was made
 
-	lastSend atomic.Int64 // Unix ns of the last Send, to tell a slow feed from a fast one
+	idleSince atomic.Int64 // Unix ns when the last Send returned
 
 	umu   sync.Mutex
 	union map[string]int // prefix → subscribers that have it
@@ -69,15 +71,18 @@ type Socket struct {
 	sent, dropped atomic.Uint64
 }
 
-// inlineGap is the time between two Sends past which Send writes to an
-// idle subscriber itself instead of waking its writer goroutine. At 10
-// msg/s a goroutine wake-up costs more than the write; at 10,000 msg/s the
-// writer's batching (one flush for what queued meanwhile) is worth it.
+// inlineGap is how long the socket must have been idle (no Send under way)
+// for Send to write to an idle subscriber itself instead of handing the
+// message to a writer goroutine. At 10 msg/s a goroutine wake-up costs
+// more than the write; when Sends follow each other closely, or a Send
+// finds the next message already waiting when it returns (a relay that is
+// behind its upstream), the writers' batching, one write for everything
+// queued meanwhile, is worth it. The gap is measured from the end of the
+// last Send, not its start: a Send that takes longer than the feed's
+// interval (a relay writing to 2,500 subscribers, one write each) would
+// otherwise always look idle, never batch, and fall further behind
+// (BENCHMARKS.md, issue 13).
 const inlineGap = time.Millisecond
-
-// maxInline bounds the messages Send writes itself, so that what the socket
-// does not take always fits zmtp.Conn's buffer (64 KiB) without a wait.
-const maxInline = 16 << 10
 
 // Listen binds every endpoint (tcp://HOST:PORT or ipc://PATH) and starts
 // accepting subscribers. If one endpoint fails, none stays bound. With no
@@ -122,30 +127,23 @@ func (s *Socket) Connect(endpoint string, security func() zmtp.Mechanism) {
 	s.srv.Connect(endpoint, security, zmtp.LogEnded(s.log.With("connect", endpoint), "relay"))
 }
 
-// serve owns one subscriber from its handshake to its end.
-func (s *Socket) serve(_ context.Context, c *zmtp.Conn) {
+// serve owns one subscriber from its handshake to its end: it reads the
+// subscriber's subscriptions and heartbeats, and waits for the writer
+// goroutine, if one is running, before it returns.
+func (s *Socket) serve(ctx context.Context, c *zmtp.Conn) {
 	nc := c.NetConn()
-	p := &peer{
-		s:    s,
-		c:    c,
-		q:    make(chan []byte, s.opts.HWM),
-		ctrl: make(chan []byte, 4),
-		kick: make(chan struct{}, 1),
-		done: make(chan struct{}),
-	}
+	p := &peer{s: s, c: c}
 	s.add(p)
 	s.log.Debug("subscriber connected", "remote", nc.RemoteAddr())
 
-	var writer sync.WaitGroup
-	writer.Add(1)
-	go func() {
-		defer writer.Done()
-		p.write()
-	}()
+	// When the socket closes, a writer sends what is queued within Linger
+	// and then closes the connection, which ends the read below.
+	stopLinger := context.AfterFunc(ctx, p.linger)
 	err := p.read()
+	stopLinger()
 	p.stop()
-	writer.Wait()
-	c.Close()
+	c.Close() // a writer blocked on a stalled peer returns at once
+	p.writers.Wait()
 	s.remove(p)
 	s.unite(p.subs.leave(), false)
 	// A subscriber that leaves, by a close or a reset, is routine; a
@@ -169,22 +167,33 @@ func (s *Socket) add(p *peer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.peers[p] = struct{}{}
-	s.rebuild()
+	s.stale.Store(true)
 }
 
 func (s *Socket) remove(p *peer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.peers, p)
-	s.rebuild()
+	s.stale.Store(true)
 }
 
-func (s *Socket) rebuild() {
-	snap := make([]*peer, 0, len(s.peers))
-	for p := range s.peers {
-		snap = append(snap, p)
+// subscribers is the snapshot of the peers that Send goes through, made
+// again when they have changed since. Made here rather than on every
+// change: 2,500 subscribers connecting at once made as many copies of a
+// list that grew to 2,500.
+func (s *Socket) subscribers() []*peer {
+	if s.stale.Load() {
+		s.mu.Lock()
+		if s.stale.Swap(false) {
+			snap := make([]*peer, 0, len(s.peers))
+			for p := range s.peers {
+				snap = append(snap, p)
+			}
+			s.snap.Store(&snap)
+		}
+		s.mu.Unlock()
 	}
-	s.snap.Store(&snap)
+	return *s.snap.Load()
 }
 
 // unite adds prefixes, one subscriber's, to the union (or removes them)
@@ -226,30 +235,53 @@ func (s *Socket) Subscriptions() []string {
 // subscriber whose subscriptions match topic. It never blocks. The socket
 // keeps msg: do not modify it afterwards.
 //
-// When Sends are more than inlineGap apart, Send writes the message to each
-// subscriber with nothing queued itself, as far as the socket takes it
-// without waiting; the writer goroutine sends the rest.
+// When the socket has been idle for inlineGap, Send writes the message to
+// each subscriber with nothing queued itself, as far as the socket takes it
+// without waiting; a writer goroutine sends the rest.
 func (s *Socket) Send(topic string, msg []byte) {
 	now := time.Now()
-	inline := now.UnixNano()-s.lastSend.Swap(now.UnixNano()) >= int64(inlineGap) && len(msg) <= maxInline
-	for _, p := range *s.snap.Load() {
+	inline := now.UnixNano()-s.idleSince.Load() >= int64(inlineGap)
+	for _, p := range s.subscribers() {
 		if !p.subs.match(topic) {
 			continue
 		}
-		if inline && p.writeInline(msg, now) {
+		if p.send(msg, inline, now) {
 			s.sent.Add(1)
-			continue
-		}
-		p.pending.Add(1)
-		select {
-		case p.q <- msg:
-			s.sent.Add(1)
-		default:
-			p.pending.Add(-1)
-			p.dropped.Add(1)
+		} else {
 			s.dropped.Add(1)
 		}
 	}
+	s.idleSince.Store(time.Now().UnixNano())
+}
+
+// SendBatch is Send for several messages in a row, in order (topics[i] is
+// msgs[i]'s topic), as a relay forwards what its upstream sent while it
+// was busy: each subscriber with nothing queued gets the messages it
+// wants in one write, as far as its socket takes them without waiting,
+// and the rest goes to its queue; the others get them queued, up to the
+// HWM. One write per subscriber per batch, where Send would make one per
+// message or wake a writer goroutine per subscriber, is what lets a relay
+// that fell behind catch up, as libzmq's proxy does by writing all that
+// its pipes hold at once (BENCHMARKS.md, issue 13).
+func (s *Socket) SendBatch(topics []string, msgs [][]byte) {
+	if len(msgs) == 1 {
+		s.Send(topics[0], msgs[0])
+		return
+	}
+	now := time.Now()
+	var sel [][]byte
+	var buf []byte // the batch in one piece, for a subscriber's write
+	for _, p := range s.subscribers() {
+		sel = p.subs.filter(sel[:0], topics, msgs)
+		if len(sel) == 0 {
+			continue
+		}
+		queued, dropped := p.sendBatch(sel, &buf, now)
+		s.sent.Add(queued)
+		s.dropped.Add(dropped)
+	}
+	clear(sel)
+	s.idleSince.Store(time.Now().UnixNano())
 }
 
 // Stats are counters since the socket was made.
@@ -263,7 +295,7 @@ type Stats struct {
 // Stats returns the counters.
 func (s *Socket) Stats() Stats {
 	return Stats{
-		Subscribers: len(*s.snap.Load()),
+		Subscribers: len(s.subscribers()),
 		Queued:      s.sent.Load(),
 		Dropped:     s.dropped.Load(),
 		Rejected:    s.srv.Rejected(),
@@ -275,173 +307,268 @@ func (s *Socket) Stats() Stats {
 // goroutine of the socket and may be called more than once.
 func (s *Socket) Close() error { return s.srv.Close() }
 
-// peer is one subscriber connection: a reader goroutine (serve) for its
-// subscriptions and heartbeats, a writer goroutine for its queue.
+// maxCtrl bounds the PONGs waiting for a subscriber: one that floods PINGs
+// gets fewer PONGs.
+const maxCtrl = 4
+
+// keepCap is the capacity of a queue that an idle subscriber keeps
+// between bursts; a longer one is let go, so that ten thousand idle
+// subscribers hold almost nothing.
+const keepCap = 4
+
+// peer is one subscriber connection: its reader (serve's goroutine) reads
+// subscriptions and heartbeats; a writer goroutine runs while its queue
+// holds something.
+//
+// The connection's write side belongs to the writer while writing is
+// true, and otherwise to whoever holds mu, which only Send does, to write
+// a message at once (TryWrite, which never waits). So nothing written
+// inline can overtake a queued message, and Send never waits for a write.
 type peer struct {
 	s    *Socket
 	c    *zmtp.Conn
-	q    chan []byte   // feed messages, bounded by HWM
-	ctrl chan []byte   // PONG replies
-	kick chan struct{} // wakes the writer to flush what writeInline left
 	subs subscriptions
 
-	// wmu is held by whoever writes to c: the writer goroutine during a
-	// burst, or Send writing inline. pending counts messages put in q or
-	// ctrl and not yet in c's buffer; Send writes inline only when it is 0
-	// and c's buffer is empty, so nothing can overtake a queued message.
-	wmu     sync.Mutex
-	pending atomic.Int64
+	mu       sync.Mutex
+	q        [][]byte // feed messages waiting, at most HWM (and a message's unwritten rest)
+	spare    [][]byte // the writer's last batch, emptied, for reuse
+	ctrl     [][]byte // PONGs waiting, at most maxCtrl
+	writing  bool     // a writer goroutine owns the connection's writes
+	closing  bool     // the socket is closing: send what is queued, then close
+	stopped  bool     // the peer is gone or failed: nothing more is queued
+	deadline time.Time
+	writers  sync.WaitGroup
 
-	dropped  atomic.Uint64
-	deadline time.Time // the write deadline set last (under wmu)
-
-	done     chan struct{}
-	stopOnce sync.Once
+	dropped atomic.Uint64
 }
 
-func (p *peer) stop() { p.stopOnce.Do(func() { close(p.done) }) }
+// send writes m at once if inline and nothing is queued, or else queues
+// it; it reports false if m was dropped for a full queue.
+func (p *peer) send(m []byte, inline bool, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return true // gone: its reader is on its way out
+	}
+	if inline && !p.writing && !p.closing {
+		n, ok := p.tryWrite(m, now)
+		if ok {
+			if n == len(m) {
+				return true
+			}
+			// The rest goes first, whatever the queue's bound: the peer
+			// has part of the message already.
+			p.q = append(p.q, m[n:])
+			p.startWriter()
+			return true
+		}
+	}
+	if len(p.q) >= p.s.opts.HWM {
+		p.dropped.Add(1)
+		return false
+	}
+	p.q = append(p.q, m)
+	p.startWriter()
+	return true
+}
 
-// writeInline writes m if nothing is queued and no write is under way, and
-// reports whether it did. What the socket does not take at once goes into
-// c's buffer for the writer goroutine to flush under its deadline.
-func (p *peer) writeInline(m []byte, now time.Time) bool {
-	if p.pending.Load() != 0 || !p.wmu.TryLock() {
-		return false
+// sendBatch writes sel at once in one write, as far as the socket takes
+// it, if nothing is queued, and queues the rest (up to the HWM); it
+// returns how many messages it wrote or queued, and how many it dropped.
+// buf is scratch space for the write, reused by the caller.
+func (p *peer) sendBatch(sel [][]byte, buf *[]byte, now time.Time) (queued, dropped uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return 0, 0
 	}
-	defer p.wmu.Unlock()
-	if p.pending.Load() != 0 || p.c.Buffered() != 0 || !p.s.srv.LingerUntil().IsZero() {
-		return false
+	// With no writer, the queue is empty: the writer ends only on an
+	// empty queue, and only send and sendBatch add to it, under mu.
+	if !p.writing && !p.closing {
+		b := (*buf)[:0]
+		for _, m := range sel {
+			b = append(b, m...)
+		}
+		*buf = b
+		if n, ok := p.tryWrite(b, now); ok {
+			i := 0
+			for i < len(sel) && n >= len(sel[i]) {
+				n -= len(sel[i])
+				i++
+			}
+			queued = uint64(i)
+			if i < len(sel) && n > 0 {
+				// The rest of a message the peer has in part goes
+				// first, whatever the queue's bound.
+				p.q = append(p.q, sel[i][n:])
+				queued++
+				i++
+			}
+			sel = sel[i:]
+		}
 	}
-	// The write deadline a burst left behind stays on the connection (see
+	for _, m := range sel {
+		if len(p.q) >= p.s.opts.HWM {
+			p.dropped.Add(1)
+			dropped++
+			continue
+		}
+		p.q = append(p.q, m)
+		queued++
+	}
+	if len(p.q) > 0 {
+		p.startWriter()
+	}
+	return queued, dropped
+}
+
+// tryWrite writes what of m the socket takes now, under mu with no writer
+// running. It reports false if m is to be queued instead.
+func (p *peer) tryWrite(m []byte, now time.Time) (int, bool) {
+	// The write deadline a writer left behind stays on the connection (see
 	// flush) and would fail this write, which does not wait, once passed:
-	// clear it; the writer sets a new one when it next flushes.
+	// clear it; the writer sets a new one when it next runs.
 	if !p.deadline.IsZero() && !now.Before(p.deadline) {
 		if p.c.NetConn().SetWriteDeadline(time.Time{}) != nil {
-			return false
+			return 0, false
 		}
 		p.deadline = time.Time{}
 	}
 	n, err := p.c.TryWrite(m)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return false // passed just now: the writer takes it
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return 0, false // passed just now: the writer takes it
+	case err != nil:
+		p.stopped = true
 		p.c.Close() // the reader sees it and ends the peer
-		return true
+		return len(m), true
 	}
-	if n < len(m) {
-		p.c.Write(m[n:])
+	// Under CURVE, TryWrite takes m whole and buffers what the socket did
+	// not take itself: an empty entry in the queue has the writer flush it
+	// (a writer runs only while its queue holds something).
+	if n == len(m) && p.c.Buffered() != 0 {
+		p.q = append(p.q, nil)
+		p.startWriter()
 	}
-	// Under CURVE, TryWrite takes m whole and buffers what the socket
-	// did not take itself: the buffer, not n, says a flush is due.
-	if p.c.Buffered() != 0 {
-		select {
-		case p.kick <- struct{}{}:
-		default: // the writer has a kick waiting already
-		}
-	}
-	return true
+	return n, true
 }
 
-// write sends queued messages, coalescing whatever is queued into one
-// flush. It ends when the peer stops (after sending what is queued, within
-// Linger, if the socket is closing) or a write fails.
+// startWriter starts the writer goroutine unless one is running. Under mu.
+func (p *peer) startWriter() {
+	if p.writing || p.stopped {
+		return
+	}
+	p.writing = true
+	p.writers.Add(1)
+	go p.write()
+}
+
+// stop ends the peer: nothing more is queued or written.
+func (p *peer) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+}
+
+// linger runs when the socket closes: a writer sends what is queued,
+// within Linger, then closes the connection.
+func (p *peer) linger() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closing = true
+	p.startWriter()
+}
+
+// write sends what is queued, everything queued at each turn in one
+// flush, until the queue is empty; then it gives the connection's writes
+// back to Send and ends. It also ends when the peer stops or a write
+// fails, and, once the socket is closing, closes the connection when the
+// queue is empty.
 func (p *peer) write() {
-	defer p.c.Close() // unblocks the reader when a write fails
+	defer p.writers.Done()
 	for {
-		select {
-		case m := <-p.q:
-			if !p.burst(m) {
-				return
+		p.mu.Lock()
+		batch, ctrl, closing := p.q, p.ctrl, p.closing
+		p.q, p.spare, p.ctrl = p.spare, nil, nil
+		if p.stopped || len(batch) == 0 && len(ctrl) == 0 {
+			p.writing = false
+			// Keep the two queues for the next burst if they are short.
+			p.q, p.spare = keep(p.q), keep(batch)
+			if p.stopped {
+				p.q, p.spare = nil, nil
 			}
-		case m := <-p.ctrl:
-			if !p.burst(m) {
-				return
+			p.mu.Unlock()
+			if closing {
+				p.c.Close()
 			}
-		case <-p.kick:
-			if !p.burst(nil) {
-				return
-			}
-		case <-p.done:
 			return
-		case <-p.s.srv.Done():
-			p.linger()
+		}
+		p.mu.Unlock()
+
+		err := p.burst(ctrl, batch)
+		clear(batch) // the messages are the socket's, not the queue's
+		p.mu.Lock()
+		p.spare = batch[:0]
+		if err != nil {
+			p.stopped, p.writing = true, false
+		}
+		p.mu.Unlock()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				p.s.log.Warn("subscriber too slow or gone; disconnecting", "remote", p.c.NetConn().RemoteAddr(), "err", err)
+			}
+			p.c.Close() // the reader sees it and ends the peer
 			return
 		}
 	}
 }
 
-// burst writes m (a message taken from q or ctrl, or nil) and everything
-// else already queued, then flushes.
-func (p *peer) burst(m []byte) bool {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	if m != nil {
-		p.pending.Add(-1)
+// keep is q emptied, or nil if it is long enough that an idle peer
+// should not hold it.
+func keep(q [][]byte) [][]byte {
+	if cap(q) > keepCap {
+		return nil
+	}
+	return q[:0]
+}
+
+// burst writes batch and ctrl and flushes, under the write deadline. The
+// PONGs go last: the batch may begin with the rest of a message that Send
+// wrote in part, and ends where a message does.
+func (p *peer) burst(ctrl, batch [][]byte) error {
+	// The deadline goes on before the writes: a message larger than the
+	// connection's buffer is written through at once.
+	if err := p.setDeadline(time.Now().Add(p.s.opts.WriteTimeout)); err != nil {
+		return err
+	}
+	for _, m := range batch {
 		if err := p.c.Write(m); err != nil {
-			return false
+			return err
 		}
 	}
-	for more := true; more; {
-		select {
-		case m := <-p.q:
-			p.pending.Add(-1)
-			if p.c.Write(m) != nil {
-				return false
-			}
-		case m := <-p.ctrl:
-			p.pending.Add(-1)
-			if p.c.Write(m) != nil {
-				return false
-			}
-		default:
-			more = false
+	for _, m := range ctrl {
+		if err := p.c.Write(m); err != nil {
+			return err
 		}
 	}
-	if err := p.flush(time.Now().Add(p.s.opts.WriteTimeout)); err != nil {
-		if !errors.Is(err, net.ErrClosed) {
-			p.s.log.Warn("subscriber too slow or gone; disconnecting", "remote", p.c.NetConn().RemoteAddr(), "err", err)
-		}
-		return false
-	}
-	return true
+	return p.s.srv.FlushAsIs(p.c)
 }
 
-// flush sends what is buffered by deadline, or by Close's linger deadline
-// if the socket is closing. Close sets the closing state, then the deadline
-// on every connection; flush sets its deadline, then checks the state, so
-// whichever comes last, a closing socket's deadline wins.
-//
-// The deadline is moved only when it has less than half its time left, not
-// on every flush: at 10 msg/s to 10 subscribers the publisher's idle cost
-// is mostly per-write overhead (BENCHMARKS.md), and a subscriber that
-// accepts nothing is still cut off between WriteTimeout/2 and WriteTimeout.
-func (p *peer) flush(deadline time.Time) error {
+// setDeadline moves the write deadline to deadline, but only when it has
+// less than half its time left: at 10 msg/s to 10 subscribers the
+// publisher's idle cost is mostly per-write overhead (BENCHMARKS.md), and
+// a subscriber that accepts nothing is still cut off between
+// WriteTimeout/2 and WriteTimeout. Close's linger deadline, set on the
+// connection by the server, wins over it (zmtp.Server.FlushAsIs). Only
+// the writer calls it, and tryWrite, which runs when no writer does.
+func (p *peer) setDeadline(deadline time.Time) error {
 	if p.deadline.Sub(time.Now()) < p.s.opts.WriteTimeout/2 || deadline.Before(p.deadline) {
 		if err := p.c.NetConn().SetWriteDeadline(deadline); err != nil {
 			return err
 		}
 		p.deadline = deadline
 	}
-	return p.s.srv.FlushAsIs(p.c)
-}
-
-func (p *peer) linger() {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	for {
-		select {
-		case m := <-p.q:
-			p.pending.Add(-1)
-			if p.c.Write(m) != nil {
-				return
-			}
-			continue
-		default:
-		}
-		p.flush(p.s.srv.LingerUntil())
-		return
-	}
+	return nil
 }
 
 // read takes subscriptions and heartbeats from the peer until it leaves,
@@ -480,12 +607,12 @@ func (p *peer) command(frame []byte) error {
 	}
 	switch name {
 	case "PING":
-		p.pending.Add(1)
-		select {
-		case p.ctrl <- zmtp.AppendPong(nil, data):
-		default: // a peer that floods PINGs gets fewer PONGs
-			p.pending.Add(-1)
+		p.mu.Lock()
+		if len(p.ctrl) < maxCtrl { // a peer that floods PINGs gets fewer PONGs
+			p.ctrl = append(p.ctrl, zmtp.AppendPong(nil, data))
+			p.startWriter()
 		}
+		p.mu.Unlock()
 	case "SUBSCRIBE": // ZMTP 3.1
 		return p.subscribe(string(data), true)
 	case "CANCEL":
@@ -542,6 +669,18 @@ func (s *subscriptions) leave() []string {
 	slices.Sort(out) // the same order of cancels on every run
 	s.prefixes, s.bytes = topics.Set{}, 0
 	return out
+}
+
+// filter appends to dst the msgs whose topics match.
+func (s *subscriptions) filter(dst [][]byte, topics []string, msgs [][]byte) [][]byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i, t := range topics {
+		if s.prefixes.Match(t) {
+			dst = append(dst, msgs[i])
+		}
+	}
+	return dst
 }
 
 func (s *subscriptions) match(topic string) bool {

@@ -102,7 +102,7 @@ var ErrBadFrame = errors.New("zmtp: malformed frame header")
 type Conn struct {
 	nc       net.Conn
 	r        *bufio.Reader
-	w        *bufio.Writer
+	w        *wbuf      // taken from a pool while it holds bytes
 	raw      *rawWriter // w's destination where there is one (Linux), else nil
 	lim      Limits
 	peerType string
@@ -213,9 +213,9 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 		peerMeta: zc.Peer.Meta,
 	}
 	if c.raw != nil {
-		c.w = bufio.NewWriterSize(c.raw, wsize)
+		c.w = newWbuf(c.raw, wsize)
 	} else {
-		c.w = bufio.NewWriterSize(nc, wsize)
+		c.w = newWbuf(nc, wsize)
 	}
 	if mech.Sealer != nil {
 		c.seal = mech.Sealer()
@@ -225,13 +225,15 @@ func Handshake(nc net.Conn, typ zmq4.SocketType, server bool, lim Limits) (c *Co
 
 // bufferSizes are the read and write buffers of a connection of a socket
 // of type typ: 64 KiB in the direction the feed flows, so that a burst
-// costs one system call, and 4 KiB the other way, where only
+// costs one system call, and less the other way, where only
 // subscriptions and heartbeats go. A relay holds one connection per
-// subscriber, and a buffer of 64 KiB it never fills is memory it keeps.
+// subscriber: the read buffer is held for the connection's life, 512
+// bytes of it rather than 4 KiB since they are all that a subscription
+// needs, and the write buffer only while it holds something (wbuf).
 func bufferSizes(typ zmq4.SocketType) (read, write int) {
 	switch typ {
 	case zmq4.Pub, zmq4.XPub:
-		return 4 << 10, 64 << 10
+		return 512, 64 << 10
 	case zmq4.Sub, zmq4.XSub:
 		return 64 << 10, 4 << 10
 	}
@@ -536,6 +538,36 @@ func (c *Conn) TryWrite(b []byte) (int, error) {
 	}
 	c.w.Write(c.tryBuf[n:]) // it fits: no system call
 	return len(b), nil
+}
+
+// MsgBuffered reports whether a whole message (or command) has been read
+// from the connection already and waits in the read buffer, so that
+// ReadMsg returns it without a system call or a wait. Under a mechanism
+// that seals, it reports false.
+func (c *Conn) MsgBuffered() bool {
+	if c.seal != nil || c.rs.active {
+		return false
+	}
+	b, _ := c.r.Peek(c.r.Buffered())
+	for {
+		if len(b) < 2 {
+			return false
+		}
+		flags, size, hdr := b[0], uint64(b[1]), 2
+		if flags&flagLong != 0 {
+			if len(b) < 9 {
+				return false
+			}
+			size, hdr = binary.BigEndian.Uint64(b[1:9]), 9
+		}
+		if uint64(len(b)-hdr) < size {
+			return false
+		}
+		b = b[hdr+int(size):]
+		if flags&flagMore == 0 || flags&flagCommand != 0 {
+			return true
+		}
+	}
 }
 
 // Buffered is the number of bytes Write queued and Flush has not sent.

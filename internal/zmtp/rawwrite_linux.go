@@ -20,6 +20,14 @@ import (
 type rawWriter struct {
 	nc net.Conn
 	rc syscall.RawConn
+	fn func(fd uintptr) bool // w.step, bound once: a closure made per write was one allocation per message
+
+	// The state of the write under way, for step. A connection has one
+	// writer at a time.
+	b     []byte
+	n     int
+	wait  bool
+	errno syscall.Errno
 }
 
 // newRawWriter returns a rawWriter for nc, or nil if nc has no file
@@ -33,7 +41,9 @@ func newRawWriter(nc net.Conn) *rawWriter {
 	if err != nil {
 		return nil
 	}
-	return &rawWriter{nc: nc, rc: rc}
+	w := &rawWriter{nc: nc, rc: rc}
+	w.fn = w.step
+	return w
 }
 
 // Write writes all of b, waiting for room under the write deadline.
@@ -42,27 +52,32 @@ func (w *rawWriter) Write(b []byte) (int, error) { return w.write(b, true) }
 // TryWrite writes what of b the socket takes now, without waiting.
 func (w *rawWriter) TryWrite(b []byte) (int, error) { return w.write(b, false) }
 
-func (w *rawWriter) write(b []byte, wait bool) (n int, err error) {
-	var errno syscall.Errno
-	rerr := w.rc.Write(func(fd uintptr) bool {
-		for n < len(b) {
-			k, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n))
-			switch e {
-			case 0:
-				n += int(k)
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return !wait
-			default:
-				errno = e
-				return true
-			}
-		}
-		return true
-	})
+func (w *rawWriter) write(b []byte, wait bool) (int, error) {
+	w.b, w.n, w.wait, w.errno = b, 0, wait, 0
+	rerr := w.rc.Write(w.fn)
+	n, errno := w.n, w.errno
+	w.b = nil
 	if errno != 0 {
 		return n, &net.OpError{Op: "write", Net: w.nc.LocalAddr().Network(), Source: w.nc.LocalAddr(),
 			Addr: w.nc.RemoteAddr(), Err: os.NewSyscallError("write", errno)}
 	}
 	return n, rerr
+}
+
+// step writes what it can of w.b; it reports false to wait for room.
+func (w *rawWriter) step(fd uintptr) bool {
+	for w.n < len(w.b) {
+		k, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&w.b[w.n])), uintptr(len(w.b)-w.n))
+		switch e {
+		case 0:
+			w.n += int(k)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return !w.wait
+		default:
+			w.errno = e
+			return true
+		}
+	}
+	return true
 }

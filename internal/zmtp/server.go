@@ -287,11 +287,17 @@ func (s *Server) accept(l net.Listener) {
 	}
 }
 
-// serve owns one connection from accept to close.
+// serve runs one connection's handshake, then hands the connection to
+// the handler on a goroutine of its own, which owns it from then on.
+//
+// Why a second goroutine: the handshake (zmq4's) grows its goroutine's
+// stack to 16 KiB, and a stack shrinks only by half, and only while less
+// than a quarter of it is in use, so the handler, which waits in a read
+// for the connection's life, would keep 8 KiB. Started afresh, it keeps
+// what its reads need: on a relay with 2,500 subscribers that was most of
+// the memory each one cost (BENCHMARKS.md, issue 13).
 func (s *Server) serve(nc net.Conn) {
 	defer s.wg.Done()
-	defer func() { <-s.slots }()
-	defer nc.Close()
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
@@ -313,8 +319,19 @@ func (s *Server) serve(nc net.Conn) {
 		case err != nil:
 			s.opts.Logger.Debug("handshake failed", "remote", nc.RemoteAddr(), "err", err)
 		}
+		nc.Close()
+		<-s.slots
 		return
 	}
+	s.wg.Add(1)
+	go s.run(c)
+}
+
+// run serves c, after its handshake, until the handler returns.
+func (s *Server) run(c *Conn) {
+	defer s.wg.Done()
+	defer func() { <-s.slots }()
+	defer c.Close()
 	if !s.track(c, true) {
 		return
 	}

@@ -1,6 +1,7 @@
 package zmtp
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -310,5 +311,32 @@ func TestProperties(t *testing.T) {
 				t.Errorf("the PUB side read X-Query %q from a SUB that sent none", q)
 			}
 		})
+	}
+}
+
+// TestMsgBuffered: MsgBuffered tells a whole message (or command) waiting
+// in the read buffer from a cut one, across long and short frames.
+func TestMsgBuffered(t *testing.T) {
+	var in []byte
+	in = AppendMsg(in, []byte("the_streets"), bytes.Repeat([]byte("x"), 300), []byte("z"))
+	in = AppendCommand(in, "PING", []byte{0, 10})
+	in = AppendMsg(in, []byte("short"))
+	cut := AppendMsg(nil, []byte("cut"), bytes.Repeat([]byte("y"), 400))
+	in = append(in, cut[:len(cut)-1]...)
+	c := &Conn{r: bufio.NewReaderSize(bytes.NewReader(in), 4096), lim: DefaultLimits}
+	if c.MsgBuffered() {
+		t.Fatal("MsgBuffered before anything was read")
+	}
+	c.r.Peek(1) // fills the buffer with all of in
+	for i, want := range []bool{true, true, true, false} {
+		if got := c.MsgBuffered(); got != want {
+			t.Fatalf("before message %d: MsgBuffered = %v, want %v", i, got, want)
+		}
+		if !want {
+			break
+		}
+		if _, _, err := c.ReadMsg(); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
 	}
 }

@@ -26,13 +26,15 @@ var zmqpeerSource []byte
 
 // bench is one invocation: its tools and every run so far.
 type bench struct {
-	cfg      *config
-	stderr   io.Writer
-	peer     string // zmqpeer binary
-	tracks   string // tracks file
-	runs     map[spec][]result
-	order    []spec // specs in the order first run
-	profiles []string
+	cfg           *config
+	stderr        io.Writer
+	peer          string // zmqpeer binary
+	tracks        string // tracks file
+	runs          map[spec][]result
+	failed        map[spec]error // a spec whose run failed is not run again; the report says why
+	order         []spec         // specs in the order first run
+	profiles      []string
+	relayProfiles []string
 	// CURVE keys of the runs that use it: the publisher's, and the one
 	// pair every subscriber shares (the publisher admits any key).
 	serverKey, clientKey curve.KeyPair
@@ -115,19 +117,41 @@ func figures(cfg *config, modes []string) []figure {
 			}
 			add(figure{section: "Relay", name: "messages delivered through one hop " + at, tf: viaRelay, ref: viaProxy,
 				reps: reps(2), value: result.delivered, format: formatPercent})
+			// The hop's cost from one run: half the subscriber processes
+			// on the hop, half on the publisher beside it, so that both
+			// see the same messages at the same moments of the machine's
+			// load, which from run to run moves a p99 by more than a hop
+			// adds.
+			besideRelay, besideProxy := viaRelay, viaProxy
+			besideRelay.beside, besideProxy.beside = true, true
+			besideRelay.conns, besideRelay.procs = 2*cfg.subs, 2*cfg.subs
+			besideProxy.conns, besideProxy.procs = 2*cfg.subs, 2*cfg.subs
+			beside := fmt.Sprintf("at %s msg/s, %s through the hop and %s on the publisher, same run", formatCount(cfg.slowRate), subscribers(cfg.subs), formatCount(cfg.subs))
+			for _, q := range []float64{0.5, 0.99} {
+				name := fmt.Sprintf("p%.0f", q*100)
+				add(figure{section: "Relay", name: name + " added by the hop (trackfeed relay vs libzmq proxy) " + beside, tf: besideRelay, ref: besideProxy,
+					reps: reps(2), value: added(q), format: formatSignedMicros,
+					goal: map[bool]string{true: "≤ 1 ms"}[q == 0.99], met: map[bool]func(tf, _ float64) bool{true: func(tf, _ float64) bool { return tf <= 1000 }}[q == 0.99]})
+			}
 		case "tree":
-			base := spec{pub: tfPub, sub: rawSub, conns: cfg.treeSubs, procs: cfg.treeHops, rate: cfg.fanoutRate, duration: cfg.fanoutDuration, hops: cfg.treeHops}
+			base := spec{pub: tfPub, sub: rawSub, conns: cfg.treeSubs, procs: cfg.treeHops * cfg.treeProcs, rate: cfg.fanoutRate, duration: cfg.fanoutDuration, hops: cfg.treeHops, half: true}
 			viaRelay, viaProxy := base, base
 			viaRelay.hop, viaProxy.hop = relayHop, proxyHop
-			at := fmt.Sprintf("%s under %d hops at %s msg/s (trackfeed relays vs libzmq proxies)", subscribers(cfg.treeSubs), cfg.treeHops, formatCount(cfg.fanoutRate))
+			at := fmt.Sprintf("%s (half on %s) under %d hops at %s msg/s (trackfeed relays vs libzmq proxies)", subscribers(cfg.treeSubs), halfPrefix, cfg.treeHops, formatCount(cfg.fanoutRate))
 			add(figure{section: "Tree", name: "p50, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2), value: quantile(0.5), format: formatMicros})
 			add(figure{section: "Tree", name: "p99, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2), value: quantile(0.99), format: formatMicros,
 				rate: cfg.fanoutRate, goal: "≤ 50 ms", met: func(tf, _ float64) bool { return tf <= 50_000 }})
 			add(figure{section: "Tree", name: "publisher CPU (% of one core), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
 				value: result.cpuPercent, format: formatPercent})
-			add(figure{section: "Tree", name: "hops' resident memory per subscriber (KB), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
-				value: result.hopKBPerSub, format: func(v float64) string { return fmt.Sprintf("%.1f", v) },
-				goal: "≤ 32", met: func(tf, _ float64) bool { return tf <= 32 }})
+			kb := func(v float64) string { return fmt.Sprintf("%.1f", v) }
+			add(figure{section: "Tree", name: "hops' resident memory per subscriber, process included (KB), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.hopKBPerSub, format: kb, goal: "≤ 32", met: func(tf, _ float64) bool { return tf <= 32 }})
+			add(figure{section: "Tree", name: "hops' resident memory the subscribers added, per subscriber (KB), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.hopKBPerSubAdded, format: kb})
+			add(figure{section: "Tree", name: "hops' CPU (% of one core, all hops), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.hopCPUPercent, format: formatPercent})
+			add(figure{section: "Tree", name: "receivers' CPU (% of one core, all receiver processes), " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
+				value: result.subCPUPercent, format: formatPercent})
 			add(figure{section: "Tree", name: "messages delivered, " + at, tf: viaRelay, ref: viaProxy, reps: reps(2),
 				value: result.delivered, format: formatPercent})
 		case "latency":
@@ -218,6 +242,12 @@ func quantile(q float64) func(result) float64 {
 	return func(r result) float64 { return float64(r.lat.quantile(q)) }
 }
 
+// added is the q-quantile through the hop less the same without it, from
+// a run with subscribers beside the hop.
+func added(q float64) func(result) float64 {
+	return func(r result) float64 { return float64(r.lat.quantile(q) - r.latDirect.quantile(q)) }
+}
+
 // benchmark runs the figures of modes and prints the report on stdout.
 func benchmark(ctx context.Context, cfg *config, modes []string, stdout, stderr io.Writer) error {
 	dir, err := os.MkdirTemp("", "trackfeed-bench-")
@@ -225,7 +255,7 @@ func benchmark(ctx context.Context, cfg *config, modes []string, stdout, stderr 
 		return err
 	}
 	defer os.RemoveAll(dir)
-	b := &bench{cfg: cfg, stderr: childStderr(stderr), runs: map[spec][]result{}, tracks: filepath.Join(dir, "tracks.tsv")}
+	b := &bench{cfg: cfg, stderr: childStderr(stderr), runs: map[spec][]result{}, failed: map[spec]error{}, tracks: filepath.Join(dir, "tracks.tsv")}
 	if b.serverKey, err = curve.NewKeyPair(); err != nil {
 		return err
 	}
@@ -263,6 +293,9 @@ func benchmark(ctx context.Context, cfg *config, modes []string, stdout, stderr 
 	for _, p := range b.profiles {
 		fmt.Fprintf(stderr, "bench: CPU profile of the trackfeed publisher: %s (go tool pprof -top %s)\n", p, p)
 	}
+	for _, p := range b.relayProfiles {
+		fmt.Fprintf(stderr, "bench: CPU profile of a trackfeed relay, its whole life: %s\n", p)
+	}
 	return nil
 }
 
@@ -275,14 +308,25 @@ func (b *bench) compare(ctx context.Context, f figure) error {
 			order[0], order[1] = order[1], order[0]
 		}
 		for _, s := range order {
-			if len(b.runs[s]) > i {
-				continue // run for an earlier figure
+			if len(b.runs[s]) > i || b.failed[s] != nil {
+				continue // run for an earlier figure, or failed
 			}
 			fmt.Fprintf(b.stderr, "bench: %s PUB →%s %s (%d process(es)), %s, %v, run %d of %d\n",
 				s.pubName(), map[bool]string{true: " " + string(s.hop) + " →"}[s.hop != noHop], s.subsName(), s.procs, s.rateString(), s.duration, i+1, f.reps)
 			r, err := b.measure(ctx, s, len(b.runs[s]))
 			if err != nil {
-				return fmt.Errorf("%s publisher, %d × %s, %s: %w", s.pub, s.conns, s.sub, s.rateString(), err)
+				err = fmt.Errorf("%s publisher,%s %d × %s, %s: %w", s.pub, map[bool]string{true: " via " + string(s.hop) + ","}[s.hop != noHop], s.conns, s.sub, s.rateString(), err)
+				if ctx.Err() != nil {
+					return err
+				}
+				// The other side of the comparison still runs: a hop that
+				// cannot carry the load is a result too.
+				fmt.Fprintf(b.stderr, "bench: %v\n", err)
+				b.failed[s] = err
+				if len(b.runs[s]) == 0 {
+					b.order = append(b.order, s)
+				}
+				continue
 			}
 			if len(b.runs[s]) == 0 {
 				b.order = append(b.order, s)
@@ -342,9 +386,26 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 			fmt.Fprintf(w, "| Figure | trackfeed | %s | ratio | goal | met |\n", ref)
 			fmt.Fprintln(w, "|---|--:|--:|--:|---|---|")
 		}
+		if b.failed[f.tf] != nil || b.failed[f.ref] != nil {
+			col := func(s spec) string {
+				if b.failed[s] != nil || len(b.runs[s]) == 0 {
+					return "did not complete"
+				}
+				return summarize(b.values(s, len(b.runs[s]), f.value)).format(f.format, len(b.runs[s]))
+			}
+			goal := "—"
+			if f.met != nil {
+				goal = f.goal
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | — | %s | — |\n", f.name, col(f.tf), col(f.ref), goal)
+			continue
+		}
 		tf := summarize(b.values(f.tf, f.reps, f.value))
 		ref := summarize(b.values(f.ref, f.reps, f.value))
 		ratio := tf.median / ref.median
+		if tf.median < 0 || ref.median < 0 {
+			ratio = math.NaN() // a difference of latencies below zero: noise, no ratio
+		}
 		goal, met := "—", "—"
 		if f.met != nil {
 			goal, met = f.goal, "no"
@@ -358,6 +419,11 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", f.name, tf.format(f.format, f.reps), ref.format(f.format, f.reps), formatRatio(ratio), goal, met)
 	}
 	fmt.Fprintln(w, "\nValues are medians over the runs (range in brackets); ratio = trackfeed / the reference (libzmq unless the table says otherwise).")
+	for _, s := range b.order {
+		if err := b.failed[s]; err != nil {
+			fmt.Fprintf(w, "\nDid not complete: %v\n", err)
+		}
+	}
 
 	fmt.Fprint(w, "\n#### Runs\n\n")
 	fmt.Fprintln(w, "| publisher | subscribers | rate | duration | sent/s | publisher CPU | delivered | msg/s per subscriber | p50 | p99 | max | load (1 min) |")
@@ -367,6 +433,9 @@ func (b *bench) report(w io.Writer, m machine, figs []figure) {
 			via := ""
 			if s.hop != noHop {
 				via = " via " + string(s.hop)
+			}
+			if s.beside {
+				via += ", half of them on the publisher beside it"
 			}
 			fmt.Fprintf(w, "| %s | %s%s | %s | %v | %s | %s | %s | %s | %s | %s | %s | %.2f |\n",
 				s.pubName(), s.subsName(), via, s.rateString(), s.duration, formatRate(r.sendRate()), formatPercent(r.cpuPercent()),
@@ -404,6 +473,14 @@ func formatMicros(v float64) string {
 		return fmt.Sprintf("%.1f ms", v/1000)
 	}
 	return fmt.Sprintf("%.0f µs", v)
+}
+
+// formatSignedMicros is a difference of latencies, in µs.
+func formatSignedMicros(v float64) string {
+	if v >= 10_000 || v <= -10_000 {
+		return fmt.Sprintf("%+.1f ms", v/1000)
+	}
+	return fmt.Sprintf("%+.0f µs", v)
 }
 
 func formatPercent(v float64) string {

@@ -272,23 +272,25 @@ func TestBenchmark(t *testing.T) {
 		"| publisher CPU (% of one core) at 10 msg/s, 2 subscribers |",
 		"| msg/s received from a libzmq PUB: internal/zmtp reader (a relay's upstream side) vs libzmq SUB |",
 		"| p99 through one hop (trackfeed relay vs libzmq proxy) at 10 msg/s, 2 subscribers |",
+		"| p99 added by the hop (trackfeed relay vs libzmq proxy) at 10 msg/s, 2 subscribers through the hop and 2 on the publisher, same run |",
 		"libzmq " + peerVersion(t),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	// Four broadcast runs, two latency, two relay (through a relay and
-	// through libzmq's proxy), one fanout; relay's run without a hop and
-	// idle reuse latency's run at 10 msg/s; receive's publisher is libzmq.
-	if n := strings.Count(out, "\n| trackfeed |"); n != 9 {
-		t.Errorf("%d trackfeed runs in the report, want 9", n)
+	// Four broadcast runs, two latency, four relay (through a relay and
+	// through libzmq's proxy, alone and beside subscribers on the
+	// publisher), one fanout; relay's run without a hop and idle reuse
+	// latency's run at 10 msg/s; receive's publisher is libzmq.
+	if n := strings.Count(out, "\n| trackfeed |"); n != 11 {
+		t.Errorf("%d trackfeed runs in the report, want 11", n)
 	}
 	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
 		t.Error("report holds NaN or Inf")
 	}
-	if n := strings.Count(stderr.String(), "CPU profile of the trackfeed publisher"); n != 9 {
-		t.Errorf("%d profiles, want 9", n)
+	if n := strings.Count(stderr.String(), "CPU profile of the trackfeed publisher"); n != 11 {
+		t.Errorf("%d profiles, want 11", n)
 	}
 }
 
@@ -337,5 +339,38 @@ func TestBenchmarkCurve(t *testing.T) {
 	}
 	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") || strings.Contains(out, "| 0.00 s |") {
 		t.Error("report holds NaN, Inf or a storm that took no time")
+	}
+}
+
+// TestTreeBenchmark: a small tree, half of its subscribers on halfPrefix,
+// through relays and through libzmq's proxies: every subscriber gets
+// every message it asked for, and no fewer are counted as asked for.
+func TestTreeBenchmark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs publishers, hops and subscribers for about 10 s")
+	}
+	needPeer(t, t.TempDir())
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"tree", "-quick", "-tree-subs", "8", "-tree-hops", "2", "-tree-procs", "2", "-fanout-rate", "50", "-fanout-duration", "1s"}
+	if err := run(ctx, self, args, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	t.Log(out)
+	for _, want := range []string{
+		"| messages delivered, 8 subscribers (half on the_) under 2 hops at 50 msg/s (trackfeed relays vs libzmq proxies) | 100.0% | 100.0% |",
+		"| hops' CPU (% of one core, all hops), 8 subscribers",
+		"| receivers' CPU (% of one core, all receiver processes), 8 subscribers",
+		"| hops' resident memory the subscribers added, per subscriber (KB), 8 subscribers",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }

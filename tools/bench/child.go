@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -46,8 +47,20 @@ func runRelayChild(ctx context.Context, args []string, stdin io.Reader, stdout i
 	fs := flag.NewFlagSet(childRelay, flag.ContinueOnError)
 	connect := fs.String("connect", "", "upstream")
 	maxSubs := fs.Int("max-subscribers", 1024, "subscribers")
+	profile := fs.String("cpuprofile", "", "CPU profile of the relay's whole life")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	r, err := relay.New(relay.Config{Connect: []string{*connect}, Bind: []string{"tcp://127.0.0.1:0"}, MaxSubscribers: *maxSubs})
 	if err != nil {
@@ -65,6 +78,7 @@ func runRelayChild(ctx context.Context, args []string, stdin io.Reader, stdout i
 // pubResult is the line a publisher prints after its timed run.
 type pubResult struct {
 	Sent       uint64  `json:"sent"`
+	SentPrefix uint64  `json:"sent_prefix"` // of them, tracks whose topic starts with halfPrefix
 	Seconds    float64 `json:"seconds"`
 	CPUSeconds float64 `json:"cpu_seconds"`
 }
@@ -164,7 +178,7 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 
 	lines := stdinLines(stdin)
 	marker := func(topic string) { sock.Send(topic, wire.Encode(wireTrack(topic, tracks[0], 0))) }
-	tick := time.NewTicker(10 * time.Millisecond)
+	tick := time.NewTicker(markerInterval(*rate))
 	defer tick.Stop()
 	for started := false; !started; {
 		select {
@@ -196,7 +210,7 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	}
 	cpu0, start := cpuSeconds(), time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, *duration)
-	sent, err := play(runCtx, sock, list, interval)
+	sent, sentPrefix, err := play(runCtx, sock, list, interval)
 	cancel()
 	elapsed, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
 	if *profile != "" {
@@ -205,7 +219,7 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	if err != nil {
 		return err
 	}
-	b, _ := json.Marshal(pubResult{Sent: sent, Seconds: elapsed, CPUSeconds: cpu})
+	b, _ := json.Marshal(pubResult{Sent: sent, SentPrefix: sentPrefix, Seconds: elapsed, CPUSeconds: cpu})
 	fmt.Fprintf(stdout, "%s\n", b)
 
 	for {
@@ -222,14 +236,29 @@ func runPubChild(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	}
 }
 
+// markerInterval is how often a publisher sends the warm-up and end
+// markers: every 10 ms, or at the run's rate if that is slower, so that
+// the warm-up is no heavier than the run. At 100 msg/s to 10,000
+// subscribers, the warm-up alone was ten times the load measured, and
+// libzmq's proxies, whose one I/O thread also answers handshakes, left
+// subscribers waiting minutes for theirs (BENCHMARKS.md, issue 13).
+// zmqpeer.c's pub does the same.
+func markerInterval(rate int) time.Duration {
+	if rate > 0 && rate < 100 {
+		return time.Second / time.Duration(rate)
+	}
+	return 10 * time.Millisecond
+}
+
 // play sends list's tracks on sock as publisher.Publisher.Run does (its
 // playlist, its encoding, its socket and its schedule) until ctx ends, and
-// returns how many it sent. It stands in for Run because the benchmark's
+// returns how many it sent, and how many of them had a topic starting with
+// halfPrefix. It stands in for Run because the benchmark's
 // protocol needs markers before and after the timed run on the same
 // socket, which a Publisher does not send.
-func play(ctx context.Context, sock *pub.Socket, list *publisher.Playlist, interval time.Duration) (uint64, error) {
+func play(ctx context.Context, sock *pub.Socket, list *publisher.Playlist, interval time.Duration) (uint64, uint64, error) {
 	topicCache := map[string]string{}
-	var seq uint64
+	var seq, prefixed uint64
 	send := func() {
 		t, _ := list.Next()
 		topic, ok := topicCache[t.Artist]
@@ -238,16 +267,19 @@ func play(ctx context.Context, sock *pub.Socket, list *publisher.Playlist, inter
 			topicCache[t.Artist] = topic
 		}
 		seq++
+		if strings.HasPrefix(topic, halfPrefix) {
+			prefixed++
+		}
 		sock.Send(topic, wire.Encode(wireTrack(topic, t, seq)))
 	}
 	if interval == 0 {
 		for ctx.Err() == nil {
 			send()
 		}
-		return seq, nil
+		return seq, prefixed, nil
 	}
 	err := schedule.Run(ctx, interval, send)
-	return seq, err
+	return seq, prefixed, err
 }
 
 // errEnd stops subscriber.Run at the end marker.
@@ -317,6 +349,7 @@ type rawStats struct {
 	first, last time.Time
 	ended       bool
 	handshake   time.Time // when its handshake ended
+	redials     int       // handshakes that failed and were tried again
 }
 
 // runRawSubChild runs N subscriber connections in one process, each a
@@ -337,10 +370,11 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 	prefix := fs.String("prefix", "", "subscribe to this prefix only (default: everything); the end marker must match it")
 	curveServer := fs.String("curve-server", "", "CURVE: the server's public key (Z85); NULL if empty")
 	curveSecret := fs.String("curve-secret", "", "CURVE: the client's secret key (Z85)")
+	prefixed := fs.Int("prefixed", 0, "connections (the first ones) that subscribe to halfPrefix, and the markers, instead of everything")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	lim := zmtp.DefaultLimits
+	lim := receiverLimits
 	if *curveServer != "" {
 		server, err := curve.ParseKey(*curveServer)
 		if err != nil {
@@ -370,7 +404,11 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 	)
 	for i := range stats {
 		wg.Go(func() {
-			err := rawRead(ctx, *endpoint, lim, []byte(*prefix), &stats[i], h,
+			prefixes := []string{*prefix}
+			if i < *prefixed {
+				prefixes = []string{halfPrefix, markerPrefix}
+			}
+			err := rawRead(ctx, *endpoint, lim, prefixes, &stats[i], h,
 				func() {
 					if warm.Add(1) == int64(*n) {
 						close(ready)
@@ -413,8 +451,10 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 		first, last time.Time
 		nEnded      int
 		handshakes  time.Duration
+		redials     int
 	)
 	for _, s := range stats {
+		redials += s.redials
 		if *storm && !s.handshake.IsZero() {
 			handshakes = max(handshakes, s.handshake.Sub(start))
 		}
@@ -431,25 +471,26 @@ func runRawSubChild(ctx context.Context, args []string, stdout io.Writer) error 
 			nEnded++
 		}
 	}
+	if redials > 0 {
+		fmt.Fprintf(os.Stderr, "bench: %d handshakes of %d connections were tried again\n", redials, *n)
+	}
 	return writeSubResult(stdout, count, *n, nEnded, first, last, h, handshakes)
 }
 
-// rawRead is one raw reader: it connects, subscribes to prefix (empty:
-// everything) and counts messages until the end marker.
-func rawRead(ctx context.Context, endpoint string, lim zmtp.Limits, prefix []byte, st *rawStats, h histogram, warmed, ended func()) error {
-	nc, err := dialRetry(ctx, endpoint)
+// rawRead is one raw reader: it connects, subscribes to prefixes and
+// counts messages until the end marker.
+func rawRead(ctx context.Context, endpoint string, lim zmtp.Limits, prefixes []string, st *rawStats, h histogram, warmed, ended func()) error {
+	nc, c, err := connectRetry(ctx, endpoint, lim, st)
 	if err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
 	defer nc.Close()
-	c, err := zmtp.Handshake(nc, zmq4.Sub, false, lim)
-	if err != nil {
-		return err
-	}
 	st.handshake = time.Now()
-	c.Write(zmtp.AppendMsg(nil, append([]byte{1}, prefix...)))
+	for _, p := range prefixes {
+		c.Write(zmtp.AppendMsg(nil, append([]byte{1}, p...)))
+	}
 	if err := c.Flush(time.Now().Add(10 * time.Second)); err != nil {
 		return err
 	}
@@ -485,6 +526,38 @@ func rawRead(ctx context.Context, endpoint string, lim zmtp.Limits, prefix []byt
 				h.add(now.Sub(t))
 			}
 		}
+	}
+}
+
+// receiverLimits are the raw readers': zmtp's defaults, but as patient
+// with a handshake as a libzmq SUB is (ZMQ_HANDSHAKE_IVL, 30 s): a hop
+// busy with the warm-up's 100 msg/s to thousands of subscribers may take
+// a while to answer the next one's greeting.
+var receiverLimits = func() zmtp.Limits {
+	l := zmtp.DefaultLimits
+	l.HandshakeTimeout = 30 * time.Second
+	return l
+}()
+
+// connectRetry connects and runs the handshake, trying both again a few
+// times, as a subscriber reconnects: ten thousand connections at once on
+// two loaded cores can overflow a listen backlog or outlast the other
+// side's handshake deadline.
+func connectRetry(ctx context.Context, endpoint string, lim zmtp.Limits, st *rawStats) (net.Conn, *zmtp.Conn, error) {
+	for attempt := 0; ; attempt++ {
+		nc, err := dialRetry(ctx, endpoint)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := zmtp.Handshake(nc, zmq4.Sub, false, lim)
+		if err == nil {
+			return nc, c, nil
+		}
+		nc.Close()
+		if attempt == 5 || ctx.Err() != nil {
+			return nil, nil, err
+		}
+		st.redials++
 	}
 }
 

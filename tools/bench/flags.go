@@ -31,6 +31,7 @@ type config struct {
 	fanoutReceiver    string
 	treeSubs          int
 	treeHops          int
+	treeProcs         int
 	idleDuration      time.Duration
 	stormClients      int
 	stormDuration     time.Duration
@@ -62,7 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.BoolVar(&cfg.quick, "quick", false, "short runs, once each: a smoke test, not figures to publish")
 	fs.IntVar(&cfg.count, "count", 0, "run each comparison `N` times, alternating which publisher goes first, and report the median (default 3 for the runs of 5 s, 2 for the longer ones)")
 	fs.IntVar(&cfg.subs, "subs", 10, "subscribers for the 10-subscriber figures")
-	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each trackfeed publisher run to `FILE`, with the run's name before the extension (profiling costs the publisher a little CPU)")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each trackfeed publisher run (and of each relay's whole life) to `FILE`, with the run's name before the extension (profiling costs the publisher a little CPU)")
 	fs.DurationVar(&cfg.broadcastDuration, "broadcast-duration", 5*time.Second, "length of each broadcast run")
 	fs.IntVar(&cfg.slowRate, "slow-rate", 10, "low rate for latency and idle, msg/s")
 	fs.DurationVar(&cfg.slowDuration, "slow-duration", 30*time.Second, "length of each run at -slow-rate")
@@ -77,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	fs.IntVar(&cfg.stormClients, "storm-clients", 1000, "CURVE clients that arrive at once in curve's handshake storm")
 	fs.BoolVar(&cfg.stormFeed, "storm-feed", false, "the storm's clients subscribe to the whole feed (default: to the end marker only, so that the figure is of their handshakes, not of a feed to 1,000 more subscribers)")
 	fs.DurationVar(&cfg.stormDuration, "storm-duration", 10*time.Second, "length of each run of curve's handshake storm (at -slow-rate)")
+	fs.IntVar(&cfg.treeProcs, "tree-procs", 1, "receiver processes for tree under each hop (each runs its share of the subscribers as raw zmtp readers)")
 	fs.DurationVar(&cfg.idleDuration, "idle-duration", 30*time.Second, "length of each idle run (at -slow-rate; all reuses the latency run when they match)")
 
 	var modes []string
@@ -103,8 +105,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, []string, error) {
 	if cfg.fanoutReceiver != "raw" && cfg.fanoutReceiver != "libzmq" {
 		return nil, nil, fmt.Errorf("-fanout-receiver %q: want raw or libzmq", cfg.fanoutReceiver)
 	}
-	if cfg.treeHops < 1 || cfg.treeSubs < cfg.treeHops {
-		return nil, nil, errors.New("-tree-hops must be at least 1, -tree-subs at least -tree-hops")
+	if cfg.treeHops < 1 || cfg.treeProcs < 1 || cfg.treeSubs < cfg.treeHops*cfg.treeProcs {
+		return nil, nil, errors.New("-tree-hops and -tree-procs must be at least 1, -tree-subs at least -tree-hops × -tree-procs")
 	}
 	if cfg.subs < 1 || cfg.fanoutSubs < 1 || cfg.stormClients < 1 || cfg.slowRate < 1 || cfg.fastRate < 1 || cfg.fanoutRate < 1 || cfg.count < 0 {
 		return nil, nil, errors.New("subscriber counts and rates must be at least 1, -count at least 0")

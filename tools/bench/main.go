@@ -11,9 +11,11 @@
 // internal/zmtp reader and subscriber.Run against a libzmq SUB. relay:
 // p50 and p99 at 10 msg/s, 10 subscribers, through a trackfeed relay and
 // through libzmq's proxy, and with nothing in between. tree: 10,000 raw
-// subscribers under 4 relays (or 4 libzmq proxies) under one publisher, at
-// 10 msg/s: latency, publisher CPU, the hops' memory per subscriber (not
-// part of all: it takes a while). latency: p50 and p99 from
+// subscribers, half of them subscribed to "the_" only, under 4 relays (or
+// 4 libzmq proxies) under one publisher, at 10 msg/s, the same receivers
+// for both: latency, publisher CPU, the hops' CPU and memory per
+// subscriber, and whether every subscriber got every message it asked for
+// (not part of all: it takes a while). latency: p50 and p99 from
 // "sent" to receipt at 10 and 10,000 msg/s, 10 subscribers. fanout: p99 and
 // publisher CPU with 1,000 subscribers at 10 msg/s. idle: publisher CPU at
 // 10 msg/s with 10 subscribers. curve (not part of all): broadcast with
@@ -31,11 +33,12 @@
 //
 // Every publisher and subscriber speaks one line protocol on stdin and
 // stdout. The publisher prints "endpoint ENDPOINT" and sends a "_warmup"
-// message every 10 ms; each subscriber prints "ready" once all of its
-// connections have had one; then the publisher is told "go", sends for the
-// run's duration, prints its count and CPU seconds (getrusage), and sends
-// "_end" every 10 ms until its stdin closes; each subscriber counts what it
-// got between the two, with latencies, and prints one JSON line.
+// message every 10 ms (or at the run's rate, if slower); each subscriber
+// prints "ready" once all of its connections have had one; then the
+// publisher is told "go", sends for the run's duration, prints its count
+// and CPU seconds (getrusage), and sends "_end" as often until its stdin
+// closes; each subscriber counts what it got between the two, with
+// latencies, and prints one JSON line.
 package main
 
 import (

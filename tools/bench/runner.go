@@ -60,6 +60,8 @@ type spec struct {
 	// stormFeed makes the storm's clients subscribe to the whole feed,
 	// not only to the end marker.
 	stormFeed bool
+	half      bool // half of each process's raw readers subscribe to halfPrefix, not everything
+	beside    bool // every other subscriber process connects to the publisher itself, beside the hop
 }
 
 // pubName is the publisher and its mechanism, for the report.
@@ -105,6 +107,12 @@ func (s spec) fileName() string {
 	if s.hop != noHop {
 		name += fmt.Sprintf("-via-%dx", max(s.hops, 1)) + strings.ReplaceAll(string(s.hop), " ", "-")
 	}
+	if s.half {
+		name += "-half-" + halfPrefix
+	}
+	if s.beside {
+		name += "-and-direct"
+	}
 	return name
 }
 
@@ -113,9 +121,14 @@ type result struct {
 	pub        pubResult
 	subs       []subResult
 	lat        latencies
-	load       float64 // 1-minute load average at the end of the run
-	hopRSS     int64   // resident memory of the hops at the end, bytes
+	latDirect  latencies // with beside: the subscribers on the publisher itself (the others are in lat)
+	load       float64   // 1-minute load average at the end of the run
+	hopRSS     int64     // resident memory of the hops at the end, bytes
+	hopRSS0    int64     // the same before the subscribers connected
+	hopCPU     float64   // the hops' CPU seconds over the timed run
+	subCPU     float64   // the subscriber processes' CPU seconds over the timed run
 	conns      int
+	halfConns  int // of them, subscribed to halfPrefix only
 	countTotal uint64
 	// stormHandshakes is the seconds from the storm's start to its last
 	// connection's handshake, or 0 without a storm.
@@ -137,9 +150,11 @@ func (r result) sendRate() float64 { return float64(r.pub.Sent) / r.pub.Seconds 
 // one core.
 func (r result) cpuPercent() float64 { return 100 * r.pub.CPUSeconds / r.pub.Seconds }
 
-// delivered is the share of sent messages that reached the subscribers.
+// delivered is the share of the messages the subscribers asked for that
+// reached them.
 func (r result) delivered() float64 {
-	return 100 * float64(r.countTotal) / float64(r.pub.Sent) / float64(r.conns)
+	want := r.pub.Sent*uint64(r.conns-r.halfConns) + r.pub.SentPrefix*uint64(r.halfConns)
+	return 100 * float64(r.countTotal) / float64(want)
 }
 
 // hopKBPerSub is the hops' resident memory per subscriber, in KB.
@@ -154,6 +169,42 @@ func (b *bench) rawSubArgs(s spec) []string {
 	}
 	return args
 }
+
+// hopKBPerSubAdded is what the subscribers added to the hops' resident
+// memory, per subscriber, in KB.
+func (r result) hopKBPerSubAdded() float64 {
+	return float64(r.hopRSS-r.hopRSS0) / 1024 / float64(r.conns)
+}
+
+// hopCPUPercent is the hops' CPU time over the timed run, all hops
+// together, in percent of one core.
+func (r result) hopCPUPercent() float64 { return 100 * r.hopCPU / r.pub.Seconds }
+
+// subCPUPercent is the subscriber processes' CPU time over the timed run,
+// all together, in percent of one core.
+func (r result) subCPUPercent() float64 { return 100 * r.subCPU / r.pub.Seconds }
+
+// cpuTime is a process's user and system time so far, in seconds, or 0.
+func cpuTime(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command, which is in brackets and may hold
+	// spaces: state is field 3, utime 14, stime 15 (proc(5)).
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on
+// every Linux architecture Go runs on.
+const clockTicks = 100
 
 // rss is a process's resident memory (VmRSS), in bytes, or 0.
 func rss(pid int) int64 {
@@ -307,14 +358,21 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 	if !ok {
 		return result{}, fmt.Errorf("%s printed %q, want its endpoint", pub.name, l)
 	}
-	endpoints := []string{endpoint}
+	endpoints, pubEndpoint := []string{endpoint}, endpoint
 	var hops []*proc
 	if s.hop != noHop {
 		endpoints = nil
 		for range max(s.hops, 1) {
 			var hop *proc
 			if s.hop == relayHop {
-				hop, err = start("trackfeed relay", b.stderr, b.cfg.self, childRelay, "-connect", endpoint, "-max-subscribers", strconv.Itoa(s.conns+64))
+				args := []string{childRelay, "-connect", endpoint, "-max-subscribers", strconv.Itoa(s.conns + 64)}
+				if b.cfg.cpuprofile != "" {
+					ext := filepath.Ext(b.cfg.cpuprofile)
+					path := fmt.Sprintf("%s.%s-r%d-relay%d%s", strings.TrimSuffix(b.cfg.cpuprofile, ext), s.fileName(), rep+1, len(hops)+1, ext)
+					args = append(args, "-cpuprofile", path)
+					b.relayProfiles = append(b.relayProfiles, path)
+				}
+				hop, err = start("trackfeed relay", b.stderr, b.cfg.self, args...)
 			} else {
 				hop, err = start("libzmq proxy", b.stderr, b.peer, "proxy", endpoint)
 			}
@@ -334,6 +392,10 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 	}
 
+	r := result{conns: s.conns, lat: latencies{}, latDirect: latencies{}}
+	for _, h := range hops {
+		r.hopRSS0 += rss(h.cmd.Process.Pid)
+	}
 	// Subscribers give up on their own a while after the run should end.
 	timeout := s.duration + 2*time.Minute
 	var subs []*proc
@@ -347,6 +409,9 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		endpoint := endpoints[i%len(endpoints)]
 		if s.curve && s.sub == tfSub {
 			return result{}, errors.New("the benchmark runs no trackfeed subscriber under CURVE")
+		}
+		if s.beside && i%2 == 1 {
+			endpoint = pubEndpoint
 		}
 		switch s.sub {
 		case zmqSub:
@@ -366,7 +431,12 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 			}
 			p, err = start(name, b.stderr, b.cfg.self, childSub, "-endpoint", endpoint, "-timeout", timeout.String())
 		case rawSub:
-			p, err = start(name, b.stderr, b.cfg.self, append(b.rawSubArgs(s), "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(n))...)
+			half := 0
+			if s.half {
+				half = n / 2
+			}
+			r.halfConns += half
+			p, err = start(name, b.stderr, b.cfg.self, append(b.rawSubArgs(s), "-endpoint", endpoint, "-timeout", timeout.String(), "-n", strconv.Itoa(n), "-prefixed", strconv.Itoa(half))...)
 		}
 		if err != nil {
 			return result{}, err
@@ -383,6 +453,13 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 	}
 
+	hopCPU0, subCPU0 := 0.0, 0.0
+	for _, h := range hops {
+		hopCPU0 += cpuTime(h.cmd.Process.Pid)
+	}
+	for _, p := range subs {
+		subCPU0 += cpuTime(p.cmd.Process.Pid)
+	}
 	if _, err := io.WriteString(pub.stdin, "go\n"); err != nil {
 		return result{}, fmt.Errorf("%s: %w", pub.name, err)
 	}
@@ -400,19 +477,30 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		}
 		procs = append(procs, storm)
 	}
-	r := result{conns: s.conns, lat: latencies{}}
 	if err := pub.nextJSON(ctx, s.duration+time.Minute, &r.pub); err != nil {
 		return result{}, err
 	}
+	for _, h := range hops {
+		r.hopCPU += cpuTime(h.cmd.Process.Pid)
+	}
+	r.hopCPU -= hopCPU0
 	for _, p := range subs {
+		r.subCPU += cpuTime(p.cmd.Process.Pid)
+	}
+	r.subCPU -= subCPU0
+	for i, p := range subs {
 		var sr subResult
 		if err := p.nextJSON(ctx, time.Minute, &sr); err != nil {
 			return result{}, err
 		}
+		if s.beside && i%2 == 1 {
+			r.latDirect.merge(sr.Hist)
+		} else {
+			r.lat.merge(sr.Hist)
+		}
 		if sr.Ended != sr.Sockets {
 			return result{}, fmt.Errorf("%s: %d of %d connections saw the end of the run", p.name, sr.Ended, sr.Sockets)
 		}
-		r.lat.merge(sr.Hist)
 		r.countTotal += sr.Count
 		sr.Hist = nil
 		r.subs = append(r.subs, sr)
@@ -436,5 +524,8 @@ func (b *bench) measure(ctx context.Context, s spec, rep int) (result, error) {
 		p.finish(10 * time.Second)
 	}
 	pub.finish(10 * time.Second)
+	for _, h := range hops {
+		h.finish(10 * time.Second) // a relay writes its profile as it ends
+	}
 	return r, nil
 }

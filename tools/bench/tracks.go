@@ -21,7 +21,14 @@ import (
 const (
 	warmupTopic = "_warmup"
 	endTopic    = "_end"
+	// markerPrefix is what a subscriber to part of the feed subscribes to
+	// as well, for the markers.
+	markerPrefix = "_"
 )
+
+// halfPrefix is what half of the tree's subscribers take (issue 13): 13 of
+// the 40 sample tracks.
+const halfPrefix = "the_"
 
 // sampleTracks is the demo library's catalogue (sample-music), in path
 // order, which both publishers play in a loop.

@@ -15,6 +15,7 @@ import argparse
 import datetime
 import json
 import os
+import sys
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
@@ -37,6 +38,23 @@ def encode(track, seq):
     return frames
 
 
+def joined(argv, valued):
+    """argv with each option of valued joined to its value(s) by "=" (and
+    two values by ","): argparse takes a value that begins with "-", as a
+    Z85 key may, only in that form."""
+    out, i = [], 0
+    while i < len(argv):
+        a = argv[i]
+        n = valued.get(a, 0)
+        if n:
+            out.append(a + "=" + ",".join(argv[i + 1:i + 1 + n]))
+            i += 1 + n
+        else:
+            out.append(a)
+            i += 1
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--heartbeat", nargs=2, type=int, metavar=("IVL_MS", "TIMEOUT_MS"))
@@ -46,7 +64,7 @@ def main():
     p.add_argument("--interval", type=int, default=1)
     p.add_argument("endpoint")
     p.add_argument("script")
-    args = p.parse_args()
+    args = p.parse_args(joined(sys.argv[1:], {"--curve-server": 1, "--curve-secret": 1}))
     with open(args.script) as f:
         script = json.load(f)
 

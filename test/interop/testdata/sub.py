@@ -34,16 +34,33 @@ def describe(frames):
     return d
 
 
+def joined(argv, valued):
+    """argv with each option of valued joined to its value(s) by "=" (and
+    two values by ","): argparse takes a value that begins with "-", as a
+    Z85 key may, only in that form."""
+    out, i = [], 0
+    while i < len(argv):
+        a = argv[i]
+        n = valued.get(a, 0)
+        if n:
+            out.append(a + "=" + ",".join(argv[i + 1:i + 1 + n]))
+            i += 1 + n
+        else:
+            out.append(a)
+            i += 1
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--heartbeat", nargs=2, type=int, metavar=("IVL_MS", "TIMEOUT_MS"))
     p.add_argument("--monitor", action="store_true")
     p.add_argument("--curve-server", metavar="PUBLIC", help="speak CURVE, as a client of the server of this Z85 public key" if "sub" == "sub" else None)
     p.add_argument("--curve-secret", metavar="SECRET", help="speak CURVE, as the server of this Z85 secret key")
-    p.add_argument("--curve-keys", nargs=2, metavar=("PUBLIC", "SECRET"), help="with --curve-server, the client's key pair (default: a new one)")
+    p.add_argument("--curve-keys", type=lambda v: v.split(","), metavar="PUBLIC SECRET", help="with --curve-server, the client's key pair (default: a new one)")
     p.add_argument("endpoint")
     p.add_argument("prefixes", nargs="*")
-    args = p.parse_args()
+    args = p.parse_args(joined(sys.argv[1:], {"--curve-server": 1, "--curve-secret": 1, "--curve-keys": 2}))
 
     sub = zmq.Context.instance().socket(zmq.SUB)
     sub.linger = 0

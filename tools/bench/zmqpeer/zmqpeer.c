@@ -3,18 +3,20 @@
  * it with cc -O2 and runs it; see main.go for the protocol it speaks).
  *
  *   zmqpeer version
- *   zmqpeer pub ENDPOINT RATE DURATION TRACKS
+ *   zmqpeer pub ENDPOINT RATE DURATION TRACKS [PREFIX]
  *   zmqpeer sub ENDPOINT TIMEOUT [SOCKETS [LATENCY]]
  *
  * pub binds a libzmq PUB socket (ZMQ_SNDHWM 1000, as trackfeed's) and prints
  * "endpoint tcp://127.0.0.1:PORT". Until it reads "go" on stdin it sends a
- * "_warmup" message every 10 ms; then it sends the tracks of TRACKS (one a
- * line, tab-separated: topic, artist, album, title, path, track, disc, year,
- * genre, album_artist) in a loop for DURATION seconds at RATE messages/s
- * (0: as fast as zmq_send returns), each as trackfeed's five frames with the
- * JSON of frame 4 built per message, "sent" from CLOCK_REALTIME. It prints
- * {"sent":N,"seconds":S,"cpu_seconds":C}, then sends an "_end" message every
- * 10 ms until stdin closes.
+ * "_warmup" message every 10 ms (or at RATE, if slower); then it sends the
+ * tracks of TRACKS (one a line, tab-separated: topic, artist, album, title,
+ * path, track, disc, year, genre, album_artist) in a loop for DURATION
+ * seconds at RATE messages/s (0: as fast as zmq_send returns), each as
+ * trackfeed's five frames with the JSON of frame 4 built per message,
+ * "sent" from CLOCK_REALTIME. It prints
+ * {"sent":N,"sent_prefix":P,"seconds":S,"cpu_seconds":C}, P counting the
+ * tracks whose topic starts with PREFIX (default "the_"), then sends an
+ * "_end" message as often as "_warmup" until stdin closes.
  *
  * sub connects SOCKETS (default 1) SUB sockets subscribed to everything,
  * prints "ready" once every socket has had a "_warmup", counts the messages
@@ -284,7 +286,7 @@ static void curve_client(void *sock) {
 
 static double seconds(struct timeval tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
-static int pub_main(const char *endpoint, double rate, double duration, const char *file) {
+static int pub_main(const char *endpoint, double rate, double duration, const char *file, const char *prefix) {
     raise_nofile();
     size_t ntracks;
     struct track *tracks = load_tracks(file, &ntracks);
@@ -304,7 +306,9 @@ static int pub_main(const char *endpoint, double rate, double duration, const ch
     printf("endpoint %s\n", bound);
     fflush(stdout);
 
-    for (int said; (said = stdin_says(10)) != 1;) {
+    /* The markers' interval: 10 ms, or the run's rate if slower (markerInterval in child.go). */
+    int marker_ms = rate > 0 && rate < 100 ? (int)(1000 / rate) : 10;
+    for (int said; (said = stdin_says(marker_ms)) != 1;) {
         if (said < 0)
             return 0;
         send_track(sock, &tracks[0], 0, warmup_topic);
@@ -314,7 +318,8 @@ static int pub_main(const char *endpoint, double rate, double duration, const ch
     getrusage(RUSAGE_SELF, &r0);
     int64_t start = now_ns(CLOCK_MONOTONIC), end = start + (int64_t)(duration * 1e9);
     int64_t period = rate > 0 ? (int64_t)(1e9 / rate) : 0, next = start;
-    uint64_t seq = 0;
+    uint64_t seq = 0, nprefix = 0;
+    size_t plen = strlen(prefix);
     for (size_t i = 0;; i = (i + 1) % ntracks) {
         int64_t t = now_ns(CLOCK_MONOTONIC);
         if (t >= end)
@@ -330,14 +335,16 @@ static int pub_main(const char *endpoint, double rate, double duration, const ch
             next += period;
         }
         send_track(sock, &tracks[i], ++seq, NULL);
+        if (tracks[i].len[TOPIC] >= plen && memcmp(tracks[i].s[TOPIC], prefix, plen) == 0)
+            nprefix++;
     }
     double elapsed = (now_ns(CLOCK_MONOTONIC) - start) / 1e9;
     getrusage(RUSAGE_SELF, &r1);
     double cpu = seconds(r1.ru_utime) - seconds(r0.ru_utime) + seconds(r1.ru_stime) - seconds(r0.ru_stime);
-    printf("{\"sent\":%" PRIu64 ",\"seconds\":%.6f,\"cpu_seconds\":%.6f}\n", seq, elapsed, cpu);
+    printf("{\"sent\":%" PRIu64 ",\"sent_prefix\":%" PRIu64 ",\"seconds\":%.6f,\"cpu_seconds\":%.6f}\n", seq, nprefix, elapsed, cpu);
     fflush(stdout);
 
-    while (stdin_says(10) >= 0)
+    while (stdin_says(marker_ms) >= 0)
         send_track(sock, &tracks[0], 0, end_topic);
     zmq_close(sock);
     zmq_ctx_term(ctx);
@@ -541,6 +548,11 @@ static int proxy_main(const char *upstream) {
         fail("socket");
     if (zmq_connect(xsub, upstream) != 0)
         fail(upstream);
+    /* The listen backlog Go's listeners have (somaxconn): with libzmq's
+     * default of 100, 2,500 subscribers connecting at once overflowed it
+     * and their handshakes timed out. */
+    int backlog = 4096;
+    zmq_setsockopt(xpub, ZMQ_BACKLOG, &backlog, sizeof backlog);
     if (zmq_bind(xpub, "tcp://127.0.0.1:*") != 0)
         fail("bind");
     char ep[256];
@@ -559,12 +571,12 @@ int main(int argc, char **argv) {
         printf("%d.%d.%d\n", major, minor, patch);
         return 0;
     }
-    if (argc == 6 && strcmp(argv[1], "pub") == 0)
-        return pub_main(argv[2], atof(argv[3]), atof(argv[4]), argv[5]);
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "pub") == 0)
+        return pub_main(argv[2], atof(argv[3]), atof(argv[4]), argv[5], argc == 7 ? argv[6] : "the_");
     if (argc >= 4 && argc <= 6 && strcmp(argv[1], "sub") == 0)
         return sub_main(argv[2], atof(argv[3]), argc >= 5 ? atoi(argv[4]) : 1, argc == 6 ? atoi(argv[5]) : 1);
     if (argc == 3 && strcmp(argv[1], "proxy") == 0)
         return proxy_main(argv[2]);
-    fprintf(stderr, "usage: zmqpeer version | pub ENDPOINT RATE DURATION TRACKS | sub ENDPOINT TIMEOUT [SOCKETS [LATENCY]] | proxy UPSTREAM\n");
+    fprintf(stderr, "usage: zmqpeer version | pub ENDPOINT RATE DURATION TRACKS [PREFIX] | sub ENDPOINT TIMEOUT [SOCKETS [LATENCY]] | proxy UPSTREAM\n");
     return 2;
 }
