@@ -432,7 +432,11 @@ func TestStalledLeaf(t *testing.T) {
 		big[i].Album = strings.Repeat("a", 16<<10) // fills the stalled one's socket buffers soon
 	}
 	p := publishertest.Start(t, publisher.Config{Tracks: big, Interval: 5 * time.Millisecond})
-	r := relaytest.Start(t, relay.Config{Connect: p.Endpoints(), WriteTimeout: 500 * time.Millisecond})
+	// The stalled one is cut off after WriteTimeout; so would be the
+	// reading one if the machine held it up that long, hence 2 s, not
+	// less: under -race on a loaded CI machine a reader can pause for
+	// half a second.
+	r := relaytest.Start(t, relay.Config{Connect: p.Endpoints(), WriteTimeout: 2 * time.Second})
 	zmtptest.Sub(t, r.Endpoints()[0], "") // subscribed, never read
 	l := runLeaf(t, r.Endpoints()[0], "")
 	l.waitN(t, 0, 1000)
