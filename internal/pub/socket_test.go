@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 
 	"github.com/go-zeromq/zmq4"
@@ -491,21 +492,36 @@ func TestSlowReaderGetsAllInOrder(t *testing.T) {
 		name         string
 		size, n      int
 		stall, pause time.Duration // before the second message, after each
+		curve        bool
 	}{
-		{"writer goroutine, 60 KiB", 60 << 10, 400, 0, 3 * time.Millisecond},
-		{"written by Send, 12 KiB", 12 << 10, 1000, time.Second, 0},
+		{"writer goroutine, 60 KiB", 60 << 10, 400, 0, 3 * time.Millisecond, false},
+		{"written by Send, 12 KiB", 12 << 10, 1000, time.Second, 0, false},
+		// Under CURVE, Send's write that the socket takes in part leaves
+		// the rest of the box in the connection's buffer, for a writer
+		// to flush: without one, the next Send finds the buffer full and
+		// the subscriber is cut off.
+		{"written by Send, 12 KiB, CURVE", 12 << 10, 1000, time.Second, 0, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) { slowReader(t, tc.size, tc.n, tc.stall, tc.pause) })
+		t.Run(tc.name, func(t *testing.T) { slowReader(t, tc.size, tc.n, tc.stall, tc.pause, tc.curve) })
 	}
 }
 
-func slowReader(t *testing.T, size, n int, stall, pause time.Duration) {
-	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{HWM: 10000})
+func slowReader(t *testing.T, size, n int, stall, pause time.Duration, withCurve bool) {
+	var server, client zmtp.Limits
+	if withCurve {
+		skp, _ := curve.NewKeyPair()
+		ckp, _ := curve.NewKeyPair()
+		server = zmtp.Limits{Security: zmtp.CurveServer(skp, nil)}.Or(zmtp.DefaultLimits)
+		client = zmtp.Limits{Security: zmtp.CurveClient(ckp, skp.Public)}.Or(zmtp.DefaultLimits)
+	} else {
+		server, client = zmtp.DefaultLimits, zmtp.DefaultLimits
+	}
+	sock, err := pub.Listen([]string{"tcp://127.0.0.1:0"}, pub.Options{HWM: 10000, ServerOptions: zmtp.ServerOptions{Limits: server}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sock.Close()
-	c := zmtptest.Sub(t, sock.Endpoints()[0], "")
+	c := zmtptest.SubWith(t, sock.Endpoints()[0], "", client)
 	zmtptest.WaitFor(t, 2*time.Second, "the subscriber to join", func() bool { return sock.Stats().Subscribers == 1 })
 	// The subscription is on its way: send until the first message arrives.
 	first := make(chan struct{})

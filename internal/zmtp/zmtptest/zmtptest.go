@@ -19,11 +19,17 @@ import (
 // closed when the test ends.
 func Sub(t testing.TB, endpoint, prefix string) *zmtp.Conn {
 	t.Helper()
+	return SubWith(t, endpoint, prefix, zmtp.DefaultLimits)
+}
+
+// SubWith is Sub with the connection's limits and mechanism.
+func SubWith(t testing.TB, endpoint, prefix string, lim zmtp.Limits) *zmtp.Conn {
+	t.Helper()
 	nc, err := zmtp.Dial(context.Background(), endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := zmtp.Handshake(nc, zmq4.Sub, false, zmtp.DefaultLimits)
+	c, err := zmtp.Handshake(nc, zmq4.Sub, false, lim)
 	if err != nil {
 		nc.Close()
 		t.Fatal(err)
