@@ -1,8 +1,11 @@
 """A trackfeed worker in pyzmq: lists folders and reads tracks from paths.
 
-usage: worker.py FAN SINK ROOT
+usage: worker.py FAN SINK ROOT [SERVER_PUBLIC_KEY]
 
-It prints one line per job it answers. See docs/PROTOCOL.md, "Task system".
+With the ventilator's CURVE public key it speaks CURVE, with a key pair
+libzmq makes.
+
+It prints "connecting" once it dials, then one line per job it answers. See docs/PROTOCOL.md, "Task system".
 """
 import json
 import os
@@ -70,11 +73,17 @@ def read(root, job):
 
 def main():
     fan, sink, root = sys.argv[1], sys.argv[2], os.path.realpath(sys.argv[3])
+    server = sys.argv[4] if len(sys.argv) > 4 else ""  # the ventilator's CURVE public key
     ctx = zmq.Context()
     out = ctx.socket(zmq.XPUB)  # an XPUB sees the ventilator's subscription
-    out.connect(sink)
-    out.recv()  # send nothing before it: a PUB drops what no one subscribed to
     jobs = ctx.socket(zmq.PULL)
+    if server:
+        public, secret = zmq.curve_keypair()
+        for s in (out, jobs):
+            s.curve_serverkey, s.curve_publickey, s.curve_secretkey = server.encode(), public, secret
+    out.connect(sink)
+    print("connecting", flush=True)  # libzmq dials until the sink is there
+    out.recv()  # send nothing before it: a PUB drops what no one subscribed to
     jobs.connect(fan)
     while True:
         frames = jobs.recv_multipart()
