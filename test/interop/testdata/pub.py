@@ -20,6 +20,8 @@ import sys
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from options import joined
+
 FIELDS = ("path", "track", "disc", "year", "genre", "album_artist")
 
 
@@ -36,23 +38,6 @@ def encode(track, seq):
     frames.append(json.dumps(meta).encode("utf-8"))
     frames += [bytes.fromhex(f) for f in track.get("extra_frames", [])]
     return frames
-
-
-def joined(argv, valued):
-    """argv with each option of valued joined to its value(s) by "=" (and
-    two values by ","): argparse takes a value that begins with "-", as a
-    Z85 key may, only in that form."""
-    out, i = [], 0
-    while i < len(argv):
-        a = argv[i]
-        n = valued.get(a, 0)
-        if n:
-            out.append(a + "=" + ",".join(argv[i + 1:i + 1 + n]))
-            i += 1 + n
-        else:
-            out.append(a)
-            i += 1
-    return out
 
 
 def main():
