@@ -273,3 +273,27 @@ func checkEndpoints(flag, example string, endpoints []string) error {
 	}
 	return nil
 }
+
+// check reads publish's flags that need parsing into its config, and
+// checks the rest, before anything starts.
+func (c *publishCmd) check() error {
+	cfg := &c.cfg
+	var ok bool
+	if cfg.Order, ok = publisher.ParseOrder(c.order); !ok {
+		return usageErrorf("--order %q: want shuffle or sequential", c.order)
+	}
+	if cfg.Pace, ok = publisher.ParsePace(c.pace); !ok {
+		return usageErrorf("--pace %q: want interval or real", c.pace)
+	}
+	if err := checkPublishFlags(cfg); err != nil {
+		return err
+	}
+	if err := checkStationFlags(cfg); err != nil {
+		return err
+	}
+	cfg.ConnectCurveKeys = c.remote.curve.keys
+	if c.remote.curve.keys == nil {
+		c.remote.curve.keys = cfg.Curve
+	}
+	return nil
+}

@@ -68,24 +68,10 @@ func (c *publishCmd) run(ctx context.Context, st stdio, args []string) error {
 	if len(args) != 1 && c.remote.ventilator == "" {
 		return usageErrorf("want one DIR, the folder that holds your music (see 'trackfeed publish --help')")
 	}
+	if err := c.check(); err != nil {
+		return err
+	}
 	cfg := &c.cfg
-	var ok bool
-	if cfg.Order, ok = publisher.ParseOrder(c.order); !ok {
-		return usageErrorf("--order %q: want shuffle or sequential", c.order)
-	}
-	if cfg.Pace, ok = publisher.ParsePace(c.pace); !ok {
-		return usageErrorf("--pace %q: want interval or real", c.pace)
-	}
-	if err := checkPublishFlags(cfg); err != nil {
-		return err
-	}
-	if err := checkStationFlags(cfg); err != nil {
-		return err
-	}
-	cfg.ConnectCurveKeys = c.remote.curve.keys
-	if c.remote.curve.keys == nil {
-		c.remote.curve.keys = cfg.Curve
-	}
 	prog, logTo := newProgress(st.stderr, st.progressDelay)
 	defer prog.done()
 	var err error
