@@ -239,11 +239,10 @@ func TestPeerSendsTrackfeedMessages(t *testing.T) {
 	}
 }
 
-// TestBenchmark runs every mode, very short, end to end.
-func TestBenchmark(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs publishers and subscribers for about 15 s")
-	}
+// runBench runs the benchmark with args, as its command would, and
+// returns its report and what it said on stderr.
+func runBench(t *testing.T, args ...string) (report, stderr string) {
+	t.Helper()
 	needPeer(t, t.TempDir())
 	self, err := os.Executable()
 	if err != nil {
@@ -251,17 +250,35 @@ func TestBenchmark(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
+	var out, errOut bytes.Buffer
+	if err := run(ctx, self, args, nil, &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	t.Log(out.String())
+	return out.String(), errOut.String()
+}
+
+// reportHas fails t for each of lines that the report lacks.
+func reportHas(t *testing.T, report string, lines ...string) {
+	t.Helper()
+	for _, want := range lines {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// TestBenchmark runs every mode, very short, end to end.
+func TestBenchmark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs publishers and subscribers for about 15 s")
+	}
 	args := []string{"all", "-quick", "-subs", "2", "-broadcast-duration", "300ms",
 		"-slow-duration", "1s", "-idle-duration", "1s", "-fast-rate", "1000", "-fast-duration", "300ms",
 		"-fanout-subs", "20", "-fanout-duration", "1s",
 		"-cpuprofile", filepath.Join(t.TempDir(), "pub.pprof")}
-	if err := run(ctx, self, args, nil, &stdout, &stderr); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
-	out := stdout.String()
-	t.Log(out)
-	for _, want := range []string{
+	out, errOut := runBench(t, args...)
+	reportHas(t, out,
 		"| msg/s per subscriber, 1 subscriber, as fast as possible |",
 		"| msg/s per subscriber, 2 subscribers, as fast as possible |",
 		"| end to end: trackfeed subscriber vs libzmq SUB, 2 subscribers |",
@@ -273,12 +290,8 @@ func TestBenchmark(t *testing.T) {
 		"| msg/s received from a libzmq PUB: internal/zmtp reader (a relay's upstream side) vs libzmq SUB |",
 		"| p99 through one hop (trackfeed relay vs libzmq proxy) at 10 msg/s, 2 subscribers |",
 		"| p99 added by the hop (trackfeed relay vs libzmq proxy) at 10 msg/s, 2 subscribers through the hop and 2 on the publisher, same run |",
-		"libzmq " + peerVersion(t),
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
+		"libzmq "+peerVersion(t),
+	)
 	// Four broadcast runs, two latency, four relay (through a relay and
 	// through libzmq's proxy, alone and beside subscribers on the
 	// publisher), one fanout; relay's run without a hop and idle reuse
@@ -289,7 +302,7 @@ func TestBenchmark(t *testing.T) {
 	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
 		t.Error("report holds NaN or Inf")
 	}
-	if n := strings.Count(stderr.String(), "CPU profile of the trackfeed publisher"); n != 11 {
+	if n := strings.Count(errOut, "CPU profile of the trackfeed publisher"); n != 11 {
 		t.Errorf("%d profiles, want 11", n)
 	}
 }
@@ -309,22 +322,10 @@ func TestBenchmarkCurve(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs publishers and subscribers for about 15 s")
 	}
-	needPeer(t, t.TempDir())
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
 	args := []string{"curve", "-quick", "-subs", "2", "-broadcast-duration", "300ms",
 		"-idle-duration", "1s", "-storm-clients", "20", "-storm-duration", "1s"}
-	if err := run(ctx, self, args, nil, &stdout, &stderr); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
-	out := stdout.String()
-	t.Log(out)
-	for _, want := range []string{
+	out, _ := runBench(t, args...)
+	reportHas(t, out,
 		"| msg/s per subscriber, 2 subscribers, as fast as possible, CURVE on both |",
 		"| Figure | trackfeed | trackfeed NULL (reference) | ratio | goal | met |",
 		"| publisher CPU (% of one core) at 10 msg/s, 2 subscribers: trackfeed CURVE vs trackfeed NULL |",
@@ -332,11 +333,7 @@ func TestBenchmarkCurve(t *testing.T) {
 		"| seconds until all 20 arriving clients are in (handshake done) |",
 		"| trackfeed CURVE | 2 × libzmq SUB + 20 arriving |",
 		"| libzmq CURVE | 2 × libzmq SUB + 20 arriving |",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
+	)
 	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") || strings.Contains(out, "| 0.00 s |") {
 		t.Error("report holds NaN, Inf or a storm that took no time")
 	}
@@ -349,28 +346,12 @@ func TestTreeBenchmark(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs publishers, hops and subscribers for about 10 s")
 	}
-	needPeer(t, t.TempDir())
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
 	args := []string{"tree", "-quick", "-tree-subs", "8", "-tree-hops", "2", "-tree-procs", "2", "-fanout-rate", "50", "-fanout-duration", "1s"}
-	if err := run(ctx, self, args, nil, &stdout, &stderr); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
-	out := stdout.String()
-	t.Log(out)
-	for _, want := range []string{
+	out, _ := runBench(t, args...)
+	reportHas(t, out,
 		"| messages delivered, 8 subscribers (half on the_) under 2 hops at 50 msg/s (trackfeed relays vs libzmq proxies) | 100.0% | 100.0% |",
 		"| hops' CPU (% of one core, all hops), 8 subscribers",
 		"| receivers' CPU (% of one core, all receiver processes), 8 subscribers",
 		"| hops' resident memory the subscribers added, per subscriber (KB), 8 subscribers",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q", want)
-		}
-	}
+	)
 }
