@@ -10,12 +10,17 @@
 //   - scaling: a far-away store, where every file read first waits
 //     --delay (2ms), with 8 workers reading one file at a time against 1
 //     (goal: at least 6×). The delay is injected here, through
-//     worker.Config.WrapFS, never in the product.
+//     worker.Config.WrapFS, never in the product;
+//   - memory (--memory SIZES): the peak resident memory of a 'trackfeed
+//     ventilator' process of its own while it serves a remote scan of a
+//     library of each size; bounded by the jobs in flight, it should not
+//     grow with the library.
 //
 // Every round runs on ports the kernel picks on 127.0.0.1; each figure is
 // the best of --rounds.
 //
 //	go run ./tools/ventbench --files 20000 --far-files 2000
+//	go run ./tools/ventbench --memory 2000,20000,100000
 package main
 
 import (
@@ -47,7 +52,14 @@ func main() {
 	flag.IntVar(&jobsPerWorker, "jobs", 0, "jobs each of the 2 workers of the overhead benchmark works on at once (0: one per CPU)")
 	dir := flag.String("dir", "", "where to generate the libraries (default: a temporary folder, removed after)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the remote scans to `FILE`")
+	sizes := flag.String("memory", "", "instead, measure a ventilator process's peak memory over remote scans of libraries of these `SIZES` (comma-separated file counts)")
 	flag.Parse()
+	if *sizes != "" {
+		if err := memory(*sizes, *dir); err != nil {
+			log.Fatal("ventbench: ", err)
+		}
+		return
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
