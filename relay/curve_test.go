@@ -20,15 +20,6 @@ import (
 	"github.com/trackfeed/trackfeed/subscriber"
 )
 
-func keyPair(t *testing.T) curve.KeyPair {
-	t.Helper()
-	kp, err := curve.NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kp
-}
-
 // only admits the one key k.
 func only(k curve.Key) func(curve.Key) error {
 	return func(c curve.Key) error {
@@ -79,8 +70,8 @@ func firstTrack(t *testing.T, opts subscriber.Options) subscriber.Track {
 // holding another server key and one whose key is not admitted get
 // nothing, and the last is logged once and counted in stats.
 func TestCurve(t *testing.T) {
-	pubKeys, relayUp, relayDown := keyPair(t), keyPair(t), keyPair(t)
-	client, stranger := keyPair(t), keyPair(t)
+	pubKeys, relayUp, relayDown := zmtptest.KeyPair(t), zmtptest.KeyPair(t), zmtptest.KeyPair(t)
+	client, stranger := zmtptest.KeyPair(t), zmtptest.KeyPair(t)
 	p := publishertest.Start(t, publisher.Config{
 		Tracks: playlist, Interval: 2 * time.Millisecond,
 		Curve: &pubKeys, CurveAdmit: only(relayUp.Public),
@@ -138,7 +129,7 @@ func TestCurve(t *testing.T) {
 // none, or a key the upstream does not admit, forwards nothing, and says
 // so in its log (a warning when refused).
 func TestCurveUpstreamRefused(t *testing.T) {
-	pubKeys, other, stranger := keyPair(t), keyPair(t), keyPair(t)
+	pubKeys, other, stranger := zmtptest.KeyPair(t), zmtptest.KeyPair(t), zmtptest.KeyPair(t)
 	p := publishertest.Start(t, publisher.Config{Tracks: playlist, Interval: 2 * time.Millisecond, Curve: &pubKeys,
 		CurveAdmit: only(other.Public)})
 	for _, tc := range []struct {
@@ -171,7 +162,7 @@ func TestCurveUpstreamRefused(t *testing.T) {
 // clear, on loopback. A publisher with another key is refused, logged
 // once, counted.
 func TestCurveListen(t *testing.T) {
-	listen, admitted, stranger := keyPair(t), keyPair(t), keyPair(t)
+	listen, admitted, stranger := zmtptest.KeyPair(t), zmtptest.KeyPair(t), zmtptest.KeyPair(t)
 	var log zmtptest.Log
 	r := relaytest.Start(t, relay.Config{
 		Listen: []string{"tcp://127.0.0.1:0"}, ListenCurve: &listen, ListenCurveAdmit: only(admitted.Public),

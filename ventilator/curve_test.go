@@ -20,15 +20,6 @@ import (
 	"github.com/trackfeed/trackfeed/worker"
 )
 
-func keyPair(t *testing.T) curve.KeyPair {
-	t.Helper()
-	kp, err := curve.NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kp
-}
-
 // TestCurve: a ventilator that speaks CURVE on its three sockets and
 // admits one client key and one worker key. The admitted client's remote
 // scan, read by the admitted worker, is the local scan; a worker of
@@ -37,7 +28,7 @@ func keyPair(t *testing.T) curve.KeyPair {
 // another key is refused at once with the reason; peers in the clear get
 // nothing.
 func TestCurve(t *testing.T) {
-	server, client, admittedWorker, stranger := keyPair(t), keyPair(t), keyPair(t), keyPair(t)
+	server, client, admittedWorker, stranger := zmtptest.KeyPair(t), zmtptest.KeyPair(t), zmtptest.KeyPair(t), zmtptest.KeyPair(t)
 	var vlog, wlog zmtptest.Log
 	v := ventilatortest.Start(t, ventilator.Config{
 		Curve: &server,
@@ -54,7 +45,7 @@ func TestCurve(t *testing.T) {
 	})
 	zmtptest.WaitFor(t, 10*time.Second, "the stranger worker's refusal", func() bool { return v.Stats().CurveRefused > 0 })
 	var olog zmtptest.Log
-	other := keyPair(t)
+	other := zmtptest.KeyPair(t)
 	lost := ventilatortest.StartWorker(t, v, sampleMusic(), worker.Config{
 		Jobs: 1, CurveServer: &other.Public, CurveKeys: &admittedWorker, Logger: olog.Logger(),
 	})

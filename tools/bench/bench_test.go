@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"go.uber.org/goleak"
 
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 	"github.com/trackfeed/trackfeed/topics"
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func TestQuantile(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package zmtptest holds the raw ZMTP peers that the transport's tests and
-// the sockets built on it share: a SUB that reads only when asked, and the
-// bytes of a greeting for tests that speak the protocol by hand.
+// the sockets built on it share: a SUB that reads only when asked, the
+// bytes of a greeting for tests that speak the protocol by hand, and CURVE
+// key pairs.
 package zmtptest
 
 import (
@@ -11,8 +12,19 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp"
 )
+
+// KeyPair makes a new CURVE key pair, or fails the test.
+func KeyPair(t testing.TB) curve.KeyPair {
+	t.Helper()
+	kp, err := curve.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
 
 // Sub connects a SUB made by hand to endpoint, subscribes to prefix and
 // returns the connection, which reads only when the test asks it to. It is
