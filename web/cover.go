@@ -167,7 +167,7 @@ func (s *Server) serveCover(w http.ResponseWriter, r *http.Request) {
 		// Said once until a cover comes again: a page asks for every
 		// track's.
 		if r.Context().Err() == nil && !s.coverWarned.Swap(true) {
-			s.log.Warn("no cover art: the query socket does not answer (is --query the publisher's?)", "query", s.queryEndpoint(), "err", err)
+			s.log.Warn("no cover art: the query socket does not answer (is it the publisher's?)", "query", s.queryEndpoint(), "err", err)
 		}
 		s.log.Debug("cover: the query socket did not answer", "query", s.queryEndpoint(), "id", id, "err", err)
 		fail(http.StatusBadGateway, "the publisher's query socket does not answer", "error")
