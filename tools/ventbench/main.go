@@ -78,14 +78,11 @@ func main() {
 var jobsPerWorker int
 
 func run(files, farFiles int, delay time.Duration, rounds int, dir string) error {
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "ventbench")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
+	dir, cleanup, err := workDir(dir)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	lib := filepath.Join(dir, fmt.Sprintf("lib-%d", files))
 	far := filepath.Join(dir, fmt.Sprintf("lib-%d", farFiles))
 	for _, l := range []struct {
@@ -155,6 +152,19 @@ func run(files, farFiles int, delay time.Duration, rounds int, dir string) error
 	r8 := report("  8 workers", eight, m)
 	fmt.Printf("  8 workers/1: %.2f× (goal ≥ 6×)\n", r8/r1)
 	return nil
+}
+
+// workDir is dir, or a temporary folder that cleanup removes when dir is
+// empty.
+func workDir(dir string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "ventbench")
+	if err != nil {
+		return "", nil, err
+	}
+	return tmp, func() { os.RemoveAll(tmp) }, nil
 }
 
 // cpuTime is the CPU time (user and system) the process has used: on a

@@ -36,14 +36,11 @@ func memory(sizes, dir string) error {
 		}
 		ns = append(ns, n)
 	}
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "ventbench")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
+	dir, cleanup, err := workDir(dir)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	bin := filepath.Join(dir, "trackfeed")
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/trackfeed").CombinedOutput(); err != nil {
 		return fmt.Errorf("building ./cmd/trackfeed (run from the repository's root): %v\n%s", err, out)
