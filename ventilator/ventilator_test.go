@@ -216,6 +216,33 @@ func TestClientGoneCancelsItsJobs(t *testing.T) {
 	ventilatortest.WaitIdle(t, v)
 }
 
+// TestTooManyJobsUnanswered: the ventilator's memory is bounded by the
+// jobs in flight: a client past task.MaxOutstanding unanswered jobs has the
+// next one refused, with why, and nothing more is queued.
+func TestTooManyJobsUnanswered(t *testing.T) {
+	v := ventilatortest.Start(t, ventilator.Config{})
+	c := dial(t, v.Control, zmq4.Dealer)
+	for i := range task.MaxOutstanding + 1 {
+		if err := c.Send([]byte("job"), []byte("t"), task.FormatID(uint64(i)), []byte("list"), []byte(`{"root":".","paths":["."]}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		m := recv(t, c)
+		if string(m[0]) == task.CmdError {
+			if len(m) != 3 || !strings.Contains(string(m[2]), "unanswered") {
+				t.Fatalf("error %q, want one saying the jobs are unanswered", m)
+			}
+			break
+		}
+	}
+	if q := v.Stats().Queued; q != task.MaxOutstanding {
+		t.Errorf("%d jobs queued, want %d", q, task.MaxOutstanding)
+	}
+	c.Close()
+	ventilatortest.WaitIdle(t, v)
+}
+
 // TestCancelledTask: a task cancelled with jobs queued and with a worker
 // loses the queued ones at once; the results of the others, when they
 // come, go nowhere; and the client's other task goes on.
