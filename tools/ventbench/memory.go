@@ -41,9 +41,9 @@ func memory(sizes, dir string) error {
 		return err
 	}
 	defer cleanup()
-	bin := filepath.Join(dir, "trackfeed")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/trackfeed").CombinedOutput(); err != nil {
-		return fmt.Errorf("building ./cmd/trackfeed (run from the repository's root): %v\n%s", err, out)
+	bin, err := buildTrackfeed(dir)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("%8s %12s %12s %12s %12s\n", "files", "idle RSS", "peak RSS", "added", "scan time")
 	for _, n := range ns {
@@ -60,6 +60,16 @@ func memory(sizes, dir string) error {
 		fmt.Printf("%8d %9.1f MB %9.1f MB %9.1f MB %12v\n", files, mb(idle), mb(peak), mb(peak-idle), d.Round(time.Millisecond))
 	}
 	return nil
+}
+
+// buildTrackfeed builds the trackfeed command into dir, from anywhere in
+// the module, and returns its path.
+func buildTrackfeed(dir string) (string, error) {
+	bin := filepath.Join(dir, "trackfeed")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/trackfeed/trackfeed/cmd/trackfeed").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the trackfeed command: %v\n%s", err, out)
+	}
+	return bin, nil
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
