@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trackfeed/trackfeed/curve"
 	"github.com/trackfeed/trackfeed/internal/zmtp/zmtptest"
 
 	"github.com/go-zeromq/zmq4"
@@ -509,8 +508,7 @@ func TestSlowReaderGetsAllInOrder(t *testing.T) {
 func slowReader(t *testing.T, size, n int, stall, pause time.Duration, withCurve bool) {
 	var server, client zmtp.Limits
 	if withCurve {
-		skp, _ := curve.NewKeyPair()
-		ckp, _ := curve.NewKeyPair()
+		skp, ckp := zmtptest.KeyPair(t), zmtptest.KeyPair(t)
 		server = zmtp.Limits{Security: zmtp.CurveServer(skp, nil)}.Or(zmtp.DefaultLimits)
 		client = zmtp.Limits{Security: zmtp.CurveClient(ckp, skp.Public)}.Or(zmtp.DefaultLimits)
 	} else {
